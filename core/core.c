@@ -1,0 +1,354 @@
+/*
+ * core.c - the core and its contexts: lifecycle, params, counters.
+ *
+ * GEM objects live in gem.c, submit queues / submits / fences in submit.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core_priv.h"
+
+uint64_t
+msm_now_ns(void)
+{
+   struct timespec ts;
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+msm_core_config_defaults(struct msm_core_config *cfg)
+{
+   memset(cfg, 0, sizeof(*cfg));
+   cfg->backend = "sim";
+   cfg->chip = "a630";
+   cfg->hostmem_size = 256ull << 20;
+   cfg->sim.submit_ns = 0;
+   cfg->sim.dword_ns = 0;
+}
+
+static void
+limits_defaults(struct msm_limits *l)
+{
+#define DEF(f, v) if (!l->f) l->f = v
+   DEF(max_bos, MSM_DEFAULT_MAX_BOS);
+   DEF(max_bo_bytes, MSM_DEFAULT_MAX_BO_BYTES);
+   DEF(max_bo_size, MSM_DEFAULT_MAX_BO_SIZE);
+   DEF(max_submit_bos, MSM_DEFAULT_MAX_SUBMIT_BOS);
+   DEF(max_submit_cmds, MSM_DEFAULT_MAX_SUBMIT_CMDS);
+   DEF(max_queues, MSM_DEFAULT_MAX_QUEUES);
+   DEF(max_contexts, MSM_DEFAULT_MAX_CONTEXTS);
+   DEF(max_inflight, MSM_DEFAULT_MAX_INFLIGHT);
+#undef DEF
+}
+
+int
+msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
+{
+   struct msm_core_config cfg;
+   struct msm_core *core;
+   pthread_condattr_t attr;
+   int ret;
+
+   if (cfg_in)
+      cfg = *cfg_in;
+   else
+      msm_core_config_defaults(&cfg);
+   if (!cfg.backend)
+      cfg.backend = "sim";
+   if (!cfg.hostmem_size)
+      cfg.hostmem_size = 256ull << 20;
+   limits_defaults(&cfg.limits);
+
+   core = calloc(1, sizeof(*core));
+   if (!core)
+      return -ENOMEM;
+   core->cfg = cfg;
+
+   core->chip = msm_chip_lookup(cfg.chip);
+   if (!core->chip) {
+      free(core);
+      return -ENODEV;
+   }
+   if (!strcmp(cfg.backend, "sim")) {
+      core->backend = &msm_sim_backend;
+   } else {
+      free(core);
+      return -ENODEV;
+   }
+
+   pthread_mutex_init(&core->lock, NULL);
+   pthread_condattr_init(&attr);
+   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+   pthread_cond_init(&core->retire_cond, &attr);
+   pthread_condattr_destroy(&attr);
+
+   ret = hostmem_init(&core->hostmem, cfg.hostmem_size, cfg.hostmem_path);
+   if (ret)
+      goto fail;
+   ret = core->backend->init(core);
+   if (ret) {
+      hostmem_fini(&core->hostmem);
+      goto fail;
+   }
+   /* Do not keep pointers into the caller's config. */
+   core->cfg.hostmem_path = NULL;
+   core->cfg.chip = core->chip->name;
+   core->cfg.backend = core->backend->name;
+   *out = core;
+   return 0;
+
+fail:
+   pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->lock);
+   free(core);
+   return ret;
+}
+
+void
+msm_core_destroy(struct msm_core *core)
+{
+   if (!core)
+      return;
+   /* Contexts a front end forgot: close them like a dying process would. */
+   while (core->contexts)
+      msm_ctx_destroy(core->contexts);
+   /* Stops the GPU threads after they retired everything queued. */
+   core->backend->fini(core);
+   hostmem_fini(&core->hostmem);
+   pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->lock);
+   free(core);
+}
+
+void
+msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st)
+{
+   pthread_mutex_lock(&core->lock);
+   st->contexts = core->nr_contexts;
+   st->bos = core->nr_bos;
+   st->queues = core->nr_queues;
+   st->inflight = core->inflight;
+   st->hostmem_used = core->hostmem.alloc.used;
+   st->hostmem_size = core->hostmem.size;
+   st->submits = core->submits;
+   st->retired = core->retired;
+   st->faults = core->faults;
+   st->purged = core->purged;
+   pthread_mutex_unlock(&core->lock);
+}
+
+void
+msm_core_hostmem(struct msm_core *core, struct msm_hostmem_info *info)
+{
+   info->base = core->hostmem.base;
+   info->size = core->hostmem.size;
+   info->fd = core->hostmem.fd;
+}
+
+const struct msm_chip *
+msm_core_chip(struct msm_core *core)
+{
+   return core->chip;
+}
+
+int
+msm_core_shrink(struct msm_core *core)
+{
+   pthread_mutex_lock(&core->lock);
+   int n = msm_core_shrink_locked(core);
+   pthread_mutex_unlock(&core->lock);
+   return n;
+}
+
+int
+msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
+{
+   struct msm_ctx *ctx;
+   struct drm_msm_submitqueue q;
+   int ret;
+
+   pthread_mutex_lock(&core->lock);
+   if (core->nr_contexts >= core->cfg.limits.max_contexts) {
+      pthread_mutex_unlock(&core->lock);
+      return -ENOMEM;
+   }
+   pthread_mutex_unlock(&core->lock);
+
+   ctx = calloc(1, sizeof(*ctx));
+   if (!ctx)
+      return -ENOMEM;
+   ctx->core = core;
+   ctx->refcount = 1;
+   ctx->next_handle = 1;
+   range_init(&ctx->aspace, core->chip->va_start, core->chip->va_size);
+
+   pthread_mutex_lock(&core->lock);
+   ctx->next = core->contexts;
+   core->contexts = ctx;
+   core->nr_contexts++;
+   pthread_mutex_unlock(&core->lock);
+
+   /* Like msm_submitqueue_init(): queue 0 at a medium priority. */
+   q = (struct drm_msm_submitqueue){
+      .prio = (core->chip->nr_rings * MSM_NR_SCHED_PRIORITIES) / 2,
+   };
+   ret = msm_ctx_submitqueue_new(ctx, &q);
+   if (ret) {
+      msm_ctx_destroy(ctx);
+      return ret;
+   }
+   *out = ctx;
+   return 0;
+}
+
+void
+msm_ctx_unref_locked(struct msm_ctx *ctx)
+{
+   if (--ctx->refcount)
+      return;
+   range_fini(&ctx->aspace);
+   free(ctx->handles);
+   free(ctx->queues);
+   free(ctx->comm);
+   free(ctx->cmdline);
+   free(ctx);
+}
+
+void
+msm_ctx_destroy(struct msm_ctx *ctx)
+{
+   struct msm_core *core;
+
+   if (!ctx)
+      return;
+   core = ctx->core;
+   pthread_mutex_lock(&core->lock);
+   if (ctx->closed) {
+      pthread_mutex_unlock(&core->lock);
+      return;
+   }
+   ctx->closed = true;
+   for (struct msm_ctx **p = &core->contexts; *p; p = &(*p)->next) {
+      if (*p == ctx) {
+         *p = ctx->next;
+         break;
+      }
+   }
+   core->nr_contexts--;
+   ctx->retire_cb = NULL;
+   /* Like closing a drm_file: handles and queues go now; objects still used
+    * by unretired submits live until those retire. */
+   msm_ctx_close_bos_locked(ctx);
+   msm_ctx_close_queues_locked(ctx);
+   msm_ctx_unref_locked(ctx);
+   pthread_mutex_unlock(&core->lock);
+}
+
+void
+msm_ctx_set_retire_cb(struct msm_ctx *ctx, msm_retire_cb cb, void *data)
+{
+   pthread_mutex_lock(&ctx->core->lock);
+   ctx->retire_cb = cb;
+   ctx->retire_data = data;
+   pthread_mutex_unlock(&ctx->core->lock);
+}
+
+int
+msm_ctx_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
+{
+   struct msm_core *core = ctx->core;
+   const struct msm_chip *chip = core->chip;
+   int ret = 0;
+
+   if (args->pipe != MSM_PIPE_3D0)
+      return -EINVAL;
+   /* No pointer params yet (adreno_get_param). */
+   if (args->len)
+      return -EINVAL;
+
+   pthread_mutex_lock(&core->lock);
+   switch (args->param) {
+   case MSM_PARAM_GPU_ID:     args->value = chip->gpu_id; break;
+   case MSM_PARAM_GMEM_SIZE:  args->value = chip->gmem_size; break;
+   case MSM_PARAM_GMEM_BASE:  args->value = chip->gmem_base; break;
+   case MSM_PARAM_CHIP_ID:    args->value = chip->chip_id; break;
+   case MSM_PARAM_MAX_FREQ:   args->value = chip->max_freq; break;
+   case MSM_PARAM_TIMESTAMP:  args->value = core->backend->timestamp(core); break;
+   case MSM_PARAM_PRIORITIES:
+      args->value = chip->nr_rings * MSM_NR_SCHED_PRIORITIES;
+      break;
+   case MSM_PARAM_PP_PGTABLE: args->value = 0; break;
+   case MSM_PARAM_FAULTS:
+      args->value = core->global_faults + ctx->faults;
+      break;
+   case MSM_PARAM_SUSPENDS:   args->value = 0; break;
+   case MSM_PARAM_VA_START:   args->value = ctx->aspace.start; break;
+   case MSM_PARAM_VA_SIZE:
+      args->value = ctx->aspace.end - ctx->aspace.start;
+      break;
+   default:
+      ret = -EINVAL;
+   }
+   pthread_mutex_unlock(&core->lock);
+   return ret;
+}
+
+/* kstrdup_quotable_cmdline() bounds these by PAGE_SIZE. */
+#define MSM_PARAM_STR_MAX 4096
+
+int
+msm_ctx_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
+                  const char *str)
+{
+   struct msm_core *core = ctx->core;
+   char **slot, *copy;
+
+   if (args->pipe != MSM_PIPE_3D0)
+      return -EINVAL;
+
+   switch (args->param) {
+   case MSM_PARAM_COMM:
+   case MSM_PARAM_CMDLINE:
+      if (args->len > MSM_PARAM_STR_MAX)
+         return -EINVAL;
+      if (args->len && !str)
+         return -EFAULT;
+      copy = malloc(args->len + 1);
+      if (!copy)
+         return -ENOMEM;
+      if (args->len)
+         memcpy(copy, str, args->len);
+      copy[args->len] = '\0';
+      pthread_mutex_lock(&core->lock);
+      slot = args->param == MSM_PARAM_COMM ? &ctx->comm : &ctx->cmdline;
+      free(*slot);
+      *slot = copy;
+      pthread_mutex_unlock(&core->lock);
+      return 0;
+   case MSM_PARAM_SYSPROF:
+      if (args->len)
+         return -EINVAL;
+      if (!core->cfg.allow_sysprof)
+         return -EPERM; /* needs CAP_SYS_ADMIN */
+      if (args->value > 2)
+         return -EINVAL;
+      pthread_mutex_lock(&core->lock);
+      ctx->sysprof = (uint32_t)args->value;
+      pthread_mutex_unlock(&core->lock);
+      return 0;
+   default:
+      return -EINVAL;
+   }
+}
+
+int
+msm_ctx_debuginfo(struct msm_ctx *ctx, const char **comm, const char **cmdline)
+{
+   /* For diagnostics only: the strings stay owned by the context. */
+   *comm = ctx->comm;
+   *cmdline = ctx->cmdline;
+   return 0;
+}

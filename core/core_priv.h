@@ -1,0 +1,161 @@
+/*
+ * core_priv.h - the core's objects and its backend ops table.
+ *
+ * The context layer (core.c, gem.c, submit.c) owns everything a drm_file
+ * owns in the kernel: handles, queues, fences, limits, and the validation of
+ * every argument.  A backend (sim.c; drm later) only provides BO storage and
+ * execution, behind struct msm_backend_ops (cf. mesa's fd_device_funcs), and
+ * sees nothing but validated objects.
+ *
+ * Locking: one core-wide mutex protects all objects.  Waits (fences, CPU
+ * prep, in-flight throttling) sleep on the core-wide condition variable,
+ * broadcast on every retire.
+ */
+#ifndef MSMVIRT_CORE_PRIV_H
+#define MSMVIRT_CORE_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hostmem.h"
+#include "msm_core.h"
+#include "range.h"
+
+struct msm_ctx;
+struct msm_queue;
+struct msm_submit;
+
+#define MSM_BO_NAME_LEN 32 /* the kernel's msm_gem_object.name */
+
+struct msm_bo {
+   struct msm_ctx *ctx;   /* owner: its address space holds our iova */
+   uint32_t refcount;     /* the handle + every unretired submit using it */
+   uint32_t handle;       /* 0 once GEM_CLOSEd */
+   uint32_t flags;        /* MSM_BO_* */
+   uint32_t madv;         /* MSM_MADV_WILLNEED, _DONTNEED, __MSM_MADV_PURGED */
+   uint64_t size;         /* page aligned */
+   uint64_t hm_offset;    /* storage in hostmem (invalid once purged) */
+   uint64_t iova;         /* 0: none assigned yet (assigned lazily) */
+   uint32_t active_reads; /* unretired submits reading it */
+   uint32_t active_writes;/* unretired submits writing it */
+   char name[MSM_BO_NAME_LEN];
+};
+
+struct msm_queue {
+   struct msm_ctx *ctx;
+   uint32_t refcount;     /* the id + every unretired submit on it */
+   uint32_t id;
+   uint32_t prio;
+   uint32_t ring;         /* prio / MSM_NR_SCHED_PRIORITIES */
+   bool closed;
+   uint32_t faults;       /* MSM_SUBMITQUEUE_PARAM_FAULTS */
+   uint32_t last_fence;   /* most recently assigned (kernel: last_fence) */
+   uint32_t next_fence;   /* kernel-assigned fences count up from 1 */
+   uint32_t last_retired;
+   struct msm_submit *inflight_head, *inflight_tail; /* submission order */
+};
+
+struct msm_submit_cmd {
+   uint32_t type;
+   uint64_t iova;         /* bo iova + offset */
+   uint32_t ndwords;
+};
+
+struct msm_submit_bo {
+   struct msm_bo *bo;
+   uint32_t flags;        /* MSM_SUBMIT_BO_* */
+};
+
+struct msm_submit {
+   struct msm_ctx *ctx;
+   struct msm_queue *queue;
+   uint32_t fence;
+   uint64_t seqno;        /* core-wide submission order */
+   bool retired;
+   bool faulted;
+   struct msm_submit *queue_next;  /* queue's in-flight list */
+   struct msm_submit *ring_next;   /* backend's run list */
+   uint32_t nr_bos, nr_cmds;
+   struct msm_submit_bo *bos;
+   struct msm_submit_cmd *cmds;
+};
+
+struct msm_ctx {
+   struct msm_core *core;
+   uint32_t refcount;     /* the owner + every unretired submit */
+   bool closed;
+   struct msm_ctx *next;  /* core's list */
+
+   /* GEM handle table: index = handle, slot 0 unused */
+   struct msm_bo **handles;
+   uint32_t handles_cap;
+   uint32_t next_handle;  /* search hint */
+   uint32_t nr_bos;       /* live handles */
+   uint64_t bo_bytes;     /* hostmem bytes behind those handles */
+
+   struct range_mgr aspace; /* this drm_file's GPU address space */
+   uint32_t faults;         /* aspace faults (MSM_PARAM_FAULTS) */
+
+   struct msm_queue **queues; /* index = id */
+   uint32_t queues_cap;
+   uint32_t next_queue_id;
+   uint32_t nr_queues;
+
+   uint32_t inflight;
+   uint32_t sysprof;
+   char *comm, *cmdline;
+
+   msm_retire_cb retire_cb;
+   void *retire_data;
+};
+
+struct msm_backend_ops {
+   const char *name;
+   int (*init)(struct msm_core *core);
+   void (*fini)(struct msm_core *core);
+   /* Queue a validated, referenced submit for execution; the backend calls
+    * msm_submit_retire() (without the core lock held) when it is done. */
+   void (*submit)(struct msm_core *core, struct msm_submit *submit);
+   /* The GPU's always-on counter (MSM_PARAM_TIMESTAMP). */
+   uint64_t (*timestamp)(struct msm_core *core);
+};
+
+extern const struct msm_backend_ops msm_sim_backend;
+
+struct msm_core {
+   pthread_mutex_t lock;
+   pthread_cond_t retire_cond; /* broadcast on every retire */
+   struct msm_core_config cfg;
+   const struct msm_chip *chip;
+   const struct msm_backend_ops *backend;
+   void *backend_priv;
+   struct hostmem hostmem;
+
+   struct msm_ctx *contexts;
+   uint32_t nr_contexts;
+   uint32_t nr_bos;            /* live BO objects, closed-but-busy included */
+   uint32_t nr_queues;
+   uint32_t inflight;
+   uint64_t submits, retired, faults, purged, seqno;
+   uint32_t global_faults;
+};
+
+/* Internal API between the context layer files and the backends. */
+void msm_submit_retire(struct msm_core *core, struct msm_submit *submit,
+                       bool faulted);
+void msm_bo_unref_locked(struct msm_core *core, struct msm_bo *bo);
+void msm_ctx_unref_locked(struct msm_ctx *ctx);
+void msm_queue_unref_locked(struct msm_queue *q);
+struct msm_bo *msm_ctx_lookup_bo(struct msm_ctx *ctx, uint32_t handle);
+struct msm_queue *msm_ctx_lookup_queue(struct msm_ctx *ctx, uint32_t id);
+int msm_bo_get_iova_locked(struct msm_bo *bo, uint64_t *iova);
+void msm_ctx_close_queues_locked(struct msm_ctx *ctx);
+void msm_ctx_close_bos_locked(struct msm_ctx *ctx);
+int msm_core_shrink_locked(struct msm_core *core);
+
+/* Absolute CLOCK_MONOTONIC deadline from the uapi timespec. */
+struct timespec;
+uint64_t msm_now_ns(void);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * hostmem.c - memfd/file-backed BO storage (see hostmem.h).
+ */
+#include "hostmem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int
+hostmem_init(struct hostmem *hm, uint64_t size, const char *path)
+{
+   memset(hm, 0, sizeof(*hm));
+   hm->fd = -1;
+
+   size = (size + HOSTMEM_PAGE - 1) & ~(HOSTMEM_PAGE - 1);
+   if (!size)
+      return -EINVAL;
+
+   if (path)
+      hm->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+   else
+      hm->fd = memfd_create("msmvirt-hostmem", MFD_CLOEXEC);
+   if (hm->fd < 0)
+      return -errno;
+
+   if (ftruncate(hm->fd, (off_t)size) < 0)
+      goto fail;
+
+   hm->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, hm->fd, 0);
+   if (hm->base == MAP_FAILED) {
+      hm->base = NULL;
+      goto fail;
+   }
+   hm->size = size;
+   /* Start from zeros even when an old file is reused. */
+   fallocate(hm->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+             (off_t)size);
+   range_init(&hm->alloc, 0, size);
+   return 0;
+
+fail:;
+   int err = -errno;
+   close(hm->fd);
+   hm->fd = -1;
+   return err;
+}
+
+void
+hostmem_fini(struct hostmem *hm)
+{
+   if (hm->base)
+      munmap(hm->base, hm->size);
+   if (hm->fd >= 0)
+      close(hm->fd);
+   range_fini(&hm->alloc);
+   memset(hm, 0, sizeof(*hm));
+   hm->fd = -1;
+}
+
+int
+hostmem_alloc(struct hostmem *hm, uint64_t size, void *owner,
+              uint64_t *offset)
+{
+   int ret = range_alloc(&hm->alloc, size, HOSTMEM_PAGE, owner, offset);
+   return ret == -ENOSPC ? -ENOMEM : ret;
+}
+
+void
+hostmem_free(struct hostmem *hm, uint64_t offset, uint64_t size)
+{
+   /* Drop the pages so the next user of this range sees zeros. */
+   if (fallocate(hm->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                 (off_t)offset, (off_t)size) < 0)
+      memset(hostmem_ptr(hm, offset), 0, size);
+   range_free(&hm->alloc, offset);
+}

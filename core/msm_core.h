@@ -1,0 +1,180 @@
+/*
+ * msm_core.h - the host-side msm backend core.
+ *
+ * One msm_core per host daemon: a backend (sim or drm), the hostmem region
+ * that holds every mappable BO, and the contexts.  One msm_ctx per guest
+ * drm_file: its own GEM handle table, GPU address space and submit queues.
+ *
+ * The msm_ctx_* calls take the kernel uapi structs (msm_drm.h) and behave
+ * like the msm ioctls, including their errno values.  Pointer fields inside
+ * those structs are ignored: the caller (a front end) has already copied the
+ * arrays/strings out of guest memory and passes them as separate arguments.
+ * Every call returns 0 or a negative errno and never trusts its input.
+ */
+#ifndef MSMVIRT_CORE_H
+#define MSMVIRT_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msm_drm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct msm_core;
+struct msm_ctx;
+
+/* Per-context caps.  Zero fields take the defaults below. */
+struct msm_limits {
+   uint32_t max_bos;         /* live GEM objects per context        -> ENOMEM */
+   uint64_t max_bo_bytes;    /* hostmem bytes per context           -> ENOMEM */
+   uint64_t max_bo_size;     /* one GEM object                      -> ENOMEM */
+   uint32_t max_submit_bos;  /* bos[] entries per GEM_SUBMIT        -> E2BIG  */
+   uint32_t max_submit_cmds; /* cmds[] entries per GEM_SUBMIT       -> E2BIG  */
+   uint32_t max_queues;      /* submit queues per context           -> ENOMEM */
+   uint32_t max_contexts;    /* contexts per core                   -> ENOMEM */
+   uint32_t max_inflight;    /* unretired submits per context       -> EAGAIN */
+};
+
+#define MSM_DEFAULT_MAX_BOS         65536
+#define MSM_DEFAULT_MAX_BO_BYTES    (1ull << 30)
+#define MSM_DEFAULT_MAX_BO_SIZE     (256ull << 20)
+#define MSM_DEFAULT_MAX_SUBMIT_BOS  4096
+#define MSM_DEFAULT_MAX_SUBMIT_CMDS 256
+#define MSM_DEFAULT_MAX_QUEUES      64
+#define MSM_DEFAULT_MAX_CONTEXTS    256
+#define MSM_DEFAULT_MAX_INFLIGHT    1024
+
+/* The sim backend's timing model. */
+struct msm_sim_timing {
+   uint64_t submit_ns; /* fixed cost of every submit on the "GPU" */
+   uint64_t dword_ns;  /* cost per executed cmdstream dword */
+};
+
+struct msm_core_config {
+   const char *backend;      /* "sim" (default); "drm:/dev/dri/renderDN" later */
+   const char *chip;         /* "a618", "a630" (default), "a650", "a660" */
+   uint64_t hostmem_size;    /* bytes of mappable BO memory (default 256 MiB) */
+   const char *hostmem_path; /* back hostmem with this file (ivshmem); NULL: memfd */
+   struct msm_limits limits;
+   struct msm_sim_timing sim;
+   bool allow_sysprof;       /* SET_PARAM SYSPROF needs CAP_SYS_ADMIN: EPERM unless set */
+};
+
+void msm_core_config_defaults(struct msm_core_config *cfg);
+int msm_core_create(const struct msm_core_config *cfg, struct msm_core **out);
+void msm_core_destroy(struct msm_core *core);
+
+/* Live-object counters: what tests use to prove nothing leaked. */
+struct msm_core_stats {
+   uint32_t contexts;
+   uint32_t bos;          /* live GEM objects, including closed-but-busy ones */
+   uint32_t queues;
+   uint32_t inflight;     /* submitted, not yet retired */
+   uint64_t hostmem_used; /* bytes */
+   uint64_t hostmem_size;
+   uint64_t submits;      /* total accepted */
+   uint64_t retired;
+   uint64_t faults;       /* total GPU faults */
+   uint64_t purged;       /* BOs whose storage the shrinker took */
+};
+void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
+
+/* The hostmem region: every mappable BO lives at an offset inside it. */
+struct msm_hostmem_info {
+   void *base;
+   uint64_t size;
+   int fd; /* memfd or file descriptor backing it (shareable), -1 if none */
+};
+void msm_core_hostmem(struct msm_core *core, struct msm_hostmem_info *info);
+
+/* Reclaim the storage of idle MADV_DONTNEED objects, as the kernel shrinker
+ * would under memory pressure.  Returns the number of objects purged. */
+int msm_core_shrink(struct msm_core *core);
+
+/* Contexts: one per guest drm_file. */
+int msm_ctx_create(struct msm_core *core, struct msm_ctx **out);
+void msm_ctx_destroy(struct msm_ctx *ctx);
+
+/* The ioctls.  String/array arguments are already-copied host buffers. */
+int msm_ctx_get_param(struct msm_ctx *ctx, struct drm_msm_param *args);
+/* str: args->len bytes for COMM/CMDLINE (need not be NUL-terminated). */
+int msm_ctx_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
+                      const char *str);
+int msm_ctx_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args);
+/* name: SET_NAME reads args->len bytes from it, GET_NAME writes up to
+ * args->len bytes into it (may be NULL when args->value is 0). */
+int msm_ctx_gem_info(struct msm_ctx *ctx, struct drm_msm_gem_info *args,
+                     char *name);
+int msm_ctx_gem_cpu_prep(struct msm_ctx *ctx,
+                         const struct drm_msm_gem_cpu_prep *args);
+int msm_ctx_gem_cpu_fini(struct msm_ctx *ctx,
+                         const struct drm_msm_gem_cpu_fini *args);
+int msm_ctx_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args);
+int msm_ctx_gem_close(struct msm_ctx *ctx, uint32_t handle);
+/* bos/cmds: args->nr_bos / args->nr_cmds copied entries.  args->fence is
+ * written back (or read, with MSM_SUBMIT_FENCE_SN_IN). */
+int msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
+                       const struct drm_msm_gem_submit_bo *bos,
+                       const struct drm_msm_gem_submit_cmd *cmds);
+int msm_ctx_wait_fence(struct msm_ctx *ctx,
+                       const struct drm_msm_wait_fence *args);
+int msm_ctx_submitqueue_new(struct msm_ctx *ctx,
+                            struct drm_msm_submitqueue *args);
+int msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id);
+/* data: output buffer of args->len bytes (may be NULL when args->len is 0). */
+int msm_ctx_submitqueue_query(struct msm_ctx *ctx,
+                              struct drm_msm_submitqueue_query *args,
+                              void *data);
+
+/* Front-end helpers (not ioctls). */
+
+/* Where a BO's storage lives in hostmem.  -ENOENT bad handle, -EBUSY purged. */
+int msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
+                       uint64_t *size);
+/* The msm_drm.h flags a BO was created with. */
+int msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags);
+/* The last fence the GPU retired on a queue (for publishing to a guest). */
+int msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t queue_id,
+                            uint32_t *fence);
+
+/* The COMM / CMDLINE strings SET_PARAM stored (NULL if never set); owned by
+ * the context, valid until the next SET_PARAM or msm_ctx_destroy(). */
+int msm_ctx_debuginfo(struct msm_ctx *ctx, const char **comm,
+                      const char **cmdline);
+
+/* Called (from the GPU thread) each time a submit of this context retires;
+ * front ends use it to signal guests.  May be NULL. */
+/* It runs with the core's lock held: it must not call back into the core. */
+typedef void (*msm_retire_cb)(void *data, uint32_t queue_id, uint32_t fence);
+void msm_ctx_set_retire_cb(struct msm_ctx *ctx, msm_retire_cb cb, void *data);
+
+/* Chip table (values consistent with mesa 22.3's freedreno device table and
+ * the 6.1 kernel's adreno_device.c). */
+struct msm_chip {
+   const char *name;
+   uint32_t gpu_id;
+   uint64_t chip_id;
+   uint32_t gmem_size;
+   uint64_t gmem_base;
+   uint64_t max_freq;
+   uint32_t nr_rings;
+   uint64_t va_start;
+   uint64_t va_size;
+   bool has_cached_coherent;
+};
+const struct msm_chip *msm_chip_lookup(const char *name);
+const struct msm_chip *msm_chip_table(unsigned *count);
+const struct msm_chip *msm_core_chip(struct msm_core *core);
+
+/* Kernel: PRIORITIES = nr_rings * NR_SCHED_PRIORITIES. */
+#define MSM_NR_SCHED_PRIORITIES 3
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

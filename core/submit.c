@@ -1,0 +1,484 @@
+/*
+ * submit.c - submit queues, GEM_SUBMIT, fences and their retirement.
+ *
+ * Like msm_gem_submit.c: copy-in is done by the caller; here every count is
+ * checked against a limit before anything is allocated, every handle is
+ * looked up, every command range is checked against its BO, and failure
+ * unwinds without side effects.  Fences are per queue; with
+ * MSM_SUBMIT_FENCE_SN_IN userspace picks the seqno, which must not belong
+ * to a submit that is still in flight on that queue.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_priv.h"
+
+/* Wrap-safe seqno comparison, as the kernel's fence_after(). */
+static bool
+fence_after(uint32_t a, uint32_t b)
+{
+   return (int32_t)(a - b) > 0;
+}
+
+struct msm_queue *
+msm_ctx_lookup_queue(struct msm_ctx *ctx, uint32_t id)
+{
+   for (uint32_t i = 0; i < ctx->queues_cap; i++) {
+      struct msm_queue *q = ctx->queues[i];
+      if (q && q->id == id)
+         return q;
+   }
+   return NULL;
+}
+
+void
+msm_queue_unref_locked(struct msm_queue *q)
+{
+   if (--q->refcount)
+      return;
+   q->ctx->core->nr_queues--;
+   free(q);
+}
+
+int
+msm_ctx_submitqueue_new(struct msm_ctx *ctx, struct drm_msm_submitqueue *args)
+{
+   struct msm_core *core = ctx->core;
+   uint32_t nr_prio = core->chip->nr_rings * MSM_NR_SCHED_PRIORITIES;
+   struct msm_queue *q;
+   uint32_t slot;
+
+   if (args->flags & ~MSM_SUBMITQUEUE_FLAGS)
+      return -EINVAL;
+   if (args->prio >= nr_prio)
+      return -EINVAL;
+
+   pthread_mutex_lock(&core->lock);
+   if (ctx->nr_queues >= core->cfg.limits.max_queues)
+      goto enomem;
+   if (!ctx->queues) {
+      ctx->queues = calloc(core->cfg.limits.max_queues, sizeof(*ctx->queues));
+      if (!ctx->queues)
+         goto enomem;
+      ctx->queues_cap = core->cfg.limits.max_queues;
+   }
+   for (slot = 0; slot < ctx->queues_cap && ctx->queues[slot]; slot++)
+      ;
+   q = calloc(1, sizeof(*q));
+   if (!q)
+      goto enomem;
+   q->ctx = ctx;
+   q->refcount = 1;
+   q->id = ctx->next_queue_id++; /* ids are never reused */
+   q->prio = args->prio;
+   q->ring = args->prio / MSM_NR_SCHED_PRIORITIES;
+   q->next_fence = 1;
+   ctx->queues[slot] = q;
+   ctx->nr_queues++;
+   core->nr_queues++;
+   args->id = q->id;
+   pthread_mutex_unlock(&core->lock);
+   return 0;
+
+enomem:
+   pthread_mutex_unlock(&core->lock);
+   return -ENOMEM;
+}
+
+static void
+queue_close_locked(struct msm_ctx *ctx, uint32_t slot)
+{
+   struct msm_queue *q = ctx->queues[slot];
+
+   ctx->queues[slot] = NULL;
+   ctx->nr_queues--;
+   q->closed = true;
+   msm_queue_unref_locked(q);
+}
+
+int
+msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id)
+{
+   int ret = -ENOENT;
+
+   /* msm_submitqueue_remove(): the default queue cannot be destroyed. */
+   if (!id)
+      return -ENOENT;
+   pthread_mutex_lock(&ctx->core->lock);
+   for (uint32_t i = 0; i < ctx->queues_cap; i++) {
+      if (ctx->queues[i] && ctx->queues[i]->id == id) {
+         queue_close_locked(ctx, i);
+         ret = 0;
+         break;
+      }
+   }
+   pthread_mutex_unlock(&ctx->core->lock);
+   return ret;
+}
+
+void
+msm_ctx_close_queues_locked(struct msm_ctx *ctx)
+{
+   for (uint32_t i = 0; i < ctx->queues_cap; i++)
+      if (ctx->queues[i])
+         queue_close_locked(ctx, i);
+}
+
+int
+msm_ctx_submitqueue_query(struct msm_ctx *ctx,
+                          struct drm_msm_submitqueue_query *args, void *data)
+{
+   struct msm_queue *q;
+   uint32_t faults, size;
+
+   if (args->pad)
+      return -EINVAL;
+   pthread_mutex_lock(&ctx->core->lock);
+   q = msm_ctx_lookup_queue(ctx, args->id);
+   faults = q ? q->faults : 0;
+   pthread_mutex_unlock(&ctx->core->lock);
+   if (!q)
+      return -ENOENT;
+   if (args->param != MSM_SUBMITQUEUE_PARAM_FAULTS)
+      return -EINVAL;
+   /* A zero length asks for the size of the data. */
+   if (!args->len) {
+      args->len = sizeof(faults);
+      return 0;
+   }
+   size = args->len < sizeof(faults) ? args->len : sizeof(faults);
+   if (!data)
+      return -EFAULT;
+   memcpy(data, &faults, size);
+   args->len = size;
+   return 0;
+}
+
+int
+msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
+{
+   struct msm_queue *q;
+
+   pthread_mutex_lock(&ctx->core->lock);
+   q = msm_ctx_lookup_queue(ctx, id);
+   if (q)
+      *fence = q->last_retired;
+   pthread_mutex_unlock(&ctx->core->lock);
+   return q ? 0 : -ENOENT;
+}
+
+static struct msm_submit *
+queue_find_inflight(struct msm_queue *q, uint32_t fence)
+{
+   for (struct msm_submit *s = q->inflight_head; s; s = s->queue_next)
+      if (s->fence == fence)
+         return s;
+   return NULL;
+}
+
+/* idr_alloc_cyclic(1, INT_MAX): the next seqno not in flight. */
+static uint32_t
+queue_next_fence(struct msm_queue *q)
+{
+   for (;;) {
+      uint32_t f = q->next_fence;
+      q->next_fence = f >= INT_MAX ? 1 : f + 1;
+      if (!queue_find_inflight(q, f))
+         return f;
+   }
+}
+
+static int
+submit_check_args(struct msm_ctx *ctx, const struct drm_msm_gem_submit *args,
+                  const struct drm_msm_gem_submit_bo *bos,
+                  const struct drm_msm_gem_submit_cmd *cmds)
+{
+   const struct msm_limits *lim = &ctx->core->cfg.limits;
+
+   if (args->pad)
+      return -EINVAL;
+   if (MSM_PIPE_ID(args->flags) != MSM_PIPE_3D0)
+      return -EINVAL;
+   if (MSM_PIPE_FLAGS(args->flags) & ~MSM_SUBMIT_FLAGS)
+      return -EINVAL;
+   /* Running from the ringbuffer needs CAP_SYS_RAWIO: never for a guest. */
+   if (args->flags & MSM_SUBMIT_SUDO)
+      return -EINVAL;
+   /* The core has no sync_file fds and no syncobjs: an input fence fd or a
+    * syncobj handle can only be invalid (what the kernel says for those). */
+   if (args->flags & MSM_SUBMIT_FENCE_FD_IN)
+      return -EINVAL;
+   if (args->flags & MSM_SUBMIT_FENCE_FD_OUT)
+      return -EOPNOTSUPP;
+   if (((args->flags & MSM_SUBMIT_SYNCOBJ_IN) && args->nr_in_syncobjs) ||
+       ((args->flags & MSM_SUBMIT_SYNCOBJ_OUT) && args->nr_out_syncobjs))
+      return -EINVAL;
+   if (args->nr_bos > lim->max_submit_bos ||
+       args->nr_cmds > lim->max_submit_cmds)
+      return -E2BIG;
+   if ((args->nr_bos && !bos) || (args->nr_cmds && !cmds))
+      return -EFAULT;
+
+   for (uint32_t i = 0; i < args->nr_cmds; i++) {
+      const struct drm_msm_gem_submit_cmd *c = &cmds[i];
+      switch (c->type) {
+      case MSM_SUBMIT_CMD_BUF:
+      case MSM_SUBMIT_CMD_IB_TARGET_BUF:
+      case MSM_SUBMIT_CMD_CTX_RESTORE_BUF:
+         break;
+      default:
+         return -EINVAL;
+      }
+      if (c->size % 4)
+         return -EINVAL;
+      /* a6xx does not allow relocs. */
+      if (c->nr_relocs)
+         return -EINVAL;
+      if (c->submit_idx >= args->nr_bos)
+         return -EINVAL;
+   }
+   return 0;
+}
+
+static void
+submit_free_locked(struct msm_core *core, struct msm_submit *s,
+                   uint32_t nr_referenced)
+{
+   for (uint32_t i = 0; i < nr_referenced; i++) {
+      struct msm_bo *bo = s->bos[i].bo;
+      if (s->bos[i].flags & MSM_SUBMIT_BO_READ)
+         bo->active_reads--;
+      if (s->bos[i].flags & MSM_SUBMIT_BO_WRITE)
+         bo->active_writes--;
+      msm_bo_unref_locked(core, bo);
+   }
+   free(s->bos);
+   free(s->cmds);
+   free(s);
+}
+
+int
+msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
+                   const struct drm_msm_gem_submit_bo *bos,
+                   const struct drm_msm_gem_submit_cmd *cmds)
+{
+   struct msm_core *core = ctx->core;
+   struct msm_submit *s;
+   struct msm_queue *q;
+   uint32_t nr_ref = 0;
+   int ret;
+
+   ret = submit_check_args(ctx, args, bos, cmds);
+   if (ret)
+      return ret;
+
+   s = calloc(1, sizeof(*s));
+   if (!s)
+      return -ENOMEM;
+   s->bos = calloc(args->nr_bos ? args->nr_bos : 1, sizeof(*s->bos));
+   s->cmds = calloc(args->nr_cmds ? args->nr_cmds : 1, sizeof(*s->cmds));
+   if (!s->bos || !s->cmds) {
+      free(s->bos);
+      free(s->cmds);
+      free(s);
+      return -ENOMEM;
+   }
+   s->nr_bos = args->nr_bos;
+   s->nr_cmds = args->nr_cmds;
+
+   pthread_mutex_lock(&core->lock);
+   q = msm_ctx_lookup_queue(ctx, args->queueid);
+   if (!q) {
+      ret = -ENOENT;
+      goto fail;
+   }
+
+   /* submit_lookup_objects() */
+   for (uint32_t i = 0; i < args->nr_bos; i++) {
+      uint32_t flags = bos[i].flags;
+      struct msm_bo *bo;
+
+      if ((flags & ~MSM_SUBMIT_BO_FLAGS) ||
+          !(flags & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE))) {
+         ret = -EINVAL;
+         goto fail;
+      }
+      bo = msm_ctx_lookup_bo(ctx, bos[i].handle);
+      if (!bo) {
+         ret = -EINVAL;
+         goto fail;
+      }
+      /* The same object twice in one submit. */
+      for (uint32_t j = 0; j < i; j++) {
+         if (s->bos[j].bo == bo) {
+            ret = -EINVAL;
+            goto fail;
+         }
+      }
+      s->bos[i].bo = bo;
+      s->bos[i].flags = flags;
+   }
+
+   /* submit_lookup_cmds(): each range must lie inside its BO. */
+   for (uint32_t i = 0; i < args->nr_cmds; i++) {
+      struct msm_bo *bo = s->bos[cmds[i].submit_idx].bo;
+      uint64_t off_dw = cmds[i].submit_offset / 4;
+      uint64_t size_dw = cmds[i].size / 4;
+
+      if (!size_dw || off_dw + size_dw > bo->size / 4) {
+         ret = -EINVAL;
+         goto fail;
+      }
+      s->cmds[i].type = cmds[i].type;
+      s->cmds[i].ndwords = (uint32_t)size_dw;
+   }
+
+   if ((args->flags & MSM_SUBMIT_FENCE_SN_IN) &&
+       queue_find_inflight(q, args->fence)) {
+      ret = -EINVAL;
+      goto fail;
+   }
+
+   /* Pinning: storage must be there, and every object gets its iova. */
+   for (uint32_t i = 0; i < args->nr_bos; i++) {
+      struct msm_bo *bo = s->bos[i].bo;
+      uint64_t iova;
+
+      if (bo->madv != MSM_MADV_WILLNEED) {
+         ret = -EBUSY;
+         goto fail;
+      }
+      ret = msm_bo_get_iova_locked(bo, &iova);
+      if (ret)
+         goto fail;
+   }
+   for (uint32_t i = 0; i < args->nr_cmds; i++) {
+      struct msm_bo *bo = s->bos[cmds[i].submit_idx].bo;
+      s->cmds[i].iova = bo->iova + (uint64_t)(cmds[i].submit_offset / 4) * 4;
+   }
+
+   /* Throttle like a full ring would: wait for room, not fail. */
+   while (ctx->inflight >= core->cfg.limits.max_inflight && !q->closed)
+      pthread_cond_wait(&core->retire_cond, &core->lock);
+   if (q->closed) {
+      ret = -ENOENT;
+      goto fail;
+   }
+
+   for (nr_ref = 0; nr_ref < s->nr_bos; nr_ref++) {
+      struct msm_bo *bo = s->bos[nr_ref].bo;
+      bo->refcount++;
+      if (s->bos[nr_ref].flags & MSM_SUBMIT_BO_READ)
+         bo->active_reads++;
+      if (s->bos[nr_ref].flags & MSM_SUBMIT_BO_WRITE)
+         bo->active_writes++;
+   }
+
+   s->fence = (args->flags & MSM_SUBMIT_FENCE_SN_IN) ? args->fence
+                                                     : queue_next_fence(q);
+   args->fence = s->fence;
+   q->last_fence = s->fence;
+   s->ctx = ctx;
+   s->queue = q;
+   ctx->refcount++;
+   q->refcount++;
+   if (q->inflight_tail)
+      q->inflight_tail->queue_next = s;
+   else
+      q->inflight_head = s;
+   q->inflight_tail = s;
+   ctx->inflight++;
+   core->inflight++;
+   core->submits++;
+   s->seqno = ++core->seqno;
+   core->backend->submit(core, s);
+   pthread_mutex_unlock(&core->lock);
+   return 0;
+
+fail:
+   pthread_mutex_unlock(&core->lock);
+   free(s->bos);
+   free(s->cmds);
+   free(s);
+   return ret;
+}
+
+void
+msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
+{
+   struct msm_queue *q = s->queue;
+   struct msm_ctx *ctx = s->ctx;
+
+   pthread_mutex_lock(&core->lock);
+   if (faulted) {
+      ctx->faults++;
+      q->faults++;
+      core->faults++;
+   }
+   /* Unlink from the queue's in-flight list (normally the head). */
+   for (struct msm_submit **p = &q->inflight_head; *p; p = &(*p)->queue_next) {
+      if (*p == s) {
+         *p = s->queue_next;
+         break;
+      }
+   }
+   q->inflight_tail = NULL;
+   for (struct msm_submit *t = q->inflight_head; t; t = t->queue_next)
+      q->inflight_tail = t;
+   q->last_retired = s->fence;
+   ctx->inflight--;
+   core->inflight--;
+   core->retired++;
+   if (ctx->retire_cb && !ctx->closed)
+      ctx->retire_cb(ctx->retire_data, q->id, s->fence);
+   submit_free_locked(core, s, s->nr_bos);
+   msm_queue_unref_locked(q);
+   msm_ctx_unref_locked(ctx);
+   pthread_cond_broadcast(&core->retire_cond);
+   pthread_mutex_unlock(&core->lock);
+}
+
+int
+msm_ctx_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
+{
+   struct msm_core *core = ctx->core;
+   struct msm_queue *q;
+   struct timespec deadline;
+   int ret = 0;
+
+   if (args->pad)
+      return -EINVAL;
+   if (args->timeout.tv_sec < 0 || args->timeout.tv_nsec < 0 ||
+       args->timeout.tv_nsec >= 1000000000)
+      return -EINVAL;
+   deadline.tv_sec = (time_t)args->timeout.tv_sec;
+   deadline.tv_nsec = (long)args->timeout.tv_nsec;
+
+   pthread_mutex_lock(&core->lock);
+   q = msm_ctx_lookup_queue(ctx, args->queueid);
+   if (!q) {
+      ret = -ENOENT;
+      goto out;
+   }
+   /* Waiting on a fence that was never handed out. */
+   if (fence_after(args->fence, q->last_fence)) {
+      ret = -EINVAL;
+      goto out;
+   }
+   /* The queue may close while we sleep: hold it. */
+   q->refcount++;
+   while (queue_find_inflight(q, args->fence)) {
+      if (pthread_cond_timedwait(&core->retire_cond, &core->lock,
+                                 &deadline) == ETIMEDOUT) {
+         if (queue_find_inflight(q, args->fence))
+            ret = -ETIMEDOUT;
+         break;
+      }
+   }
+   msm_queue_unref_locked(q);
+out:
+   pthread_mutex_unlock(&core->lock);
+   return ret;
+}

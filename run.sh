@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# msmvirt's two commands:
+#   ./run.sh        install what is missing, build, run the main job
+#   ./run.sh test   install what is missing, build, run the whole test suite
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+BUILD=${MSMVIRT_BUILD:-build}
+
+# Debian packages the build, the tests, the guest VM and the report need.
+PKGS=(gcc pkg-config meson ninja-build python3
+      libdrm-dev libcmocka-dev linux-headers-amd64 libfuse3-dev fuse3
+      libjson-c-dev libinih-dev gnuplot-nox
+      qemu-system-x86 busybox-static cpio)
+
+log() { printf '[run.sh] %s\n' "$*" >&2; }
+
+install_deps() {
+   local missing=()
+   for p in "${PKGS[@]}"; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+         missing+=("$p")
+   done
+   if ((${#missing[@]})); then
+      log "installing: ${missing[*]}"
+      [ "$(id -u)" = 0 ] || { log "need root to apt-get install"; exit 1; }
+      apt-get update -q
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+   fi
+}
+
+build() {
+   if [ ! -f "$BUILD/build.ninja" ]; then
+      log "configuring $BUILD/"
+      meson setup "$BUILD" >/dev/null
+   fi
+   log "building"
+   ninja -C "$BUILD" >/dev/null
+}
+
+main_job() {
+   "$BUILD/tools/msmvirt" smoke
+}
+
+run_tests() {
+   log "unit and integration tests"
+   meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"
+}
+
+cmd=${1:-main}
+[ $# -gt 0 ] && shift
+install_deps
+build
+case "$cmd" in
+   main) main_job "$@" ;;
+   test) run_tests "$@" ;;
+   *) echo "usage: $0 [test]" >&2; exit 2 ;;
+esac

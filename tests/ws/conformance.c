@@ -1,0 +1,911 @@
+/*
+ * conformance.c - the ws conformance suite (see conformance.h).
+ *
+ * Every test goes through the ws API only, so it runs unchanged on every
+ * implementation; what a test observes (values landing in BOs, fences,
+ * errno values) is what a guest driver would observe.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conformance.h"
+#include "msm_core.h"
+#include "pm4.h"
+
+#define SEC 1000000000ll
+#define MS 1000000ll
+
+static const struct ws_factory *F;
+static void *fixture;
+
+/* Per-test state: one device, created by setup, closed by teardown. */
+struct t {
+   struct ws_dev *dev;
+   struct msm_core_stats before;
+};
+
+static int
+t_setup(void **state)
+{
+   static struct t t;
+   memset(&t, 0, sizeof(t));
+   if (F->core)
+      msm_core_get_stats(F->core(fixture), &t.before);
+   if (F->open(fixture, &t.dev))
+      return -1;
+   *state = &t;
+   return 0;
+}
+
+static int
+t_teardown(void **state)
+{
+   struct t *t = *state;
+   ws_close(t->dev);
+   return 0;
+}
+
+static struct ws_bo *
+new_bo(struct ws_dev *dev, uint64_t size, uint32_t flags)
+{
+   struct ws_bo *bo = NULL;
+   assert_int_equal(ws_bo_new(dev, size, flags, &bo), 0);
+   assert_non_null(bo);
+   return bo;
+}
+
+static void *
+map_bo(struct ws_bo *bo)
+{
+   void *p = NULL;
+   assert_int_equal(ws_bo_map(bo, &p), 0);
+   assert_non_null(p);
+   return p;
+}
+
+/* Submit ndw dwords of cmdstream (uploaded into a fresh BO) on queue, with
+ * targets[] in the BO list as written; returns the fence via *fence. */
+static int
+submit_cs(struct ws_dev *dev, uint32_t queue, const uint32_t *cs, unsigned ndw,
+          struct ws_bo **targets, unsigned ntargets, uint32_t *fence,
+          struct ws_bo **cs_bo_out)
+{
+   struct ws_bo *cs_bo = new_bo(dev, ndw * 4, MSM_BO_WC);
+   struct ws_submit_bo bos[8];
+   struct ws_submit_cmd cmd = {
+      .type = MSM_SUBMIT_CMD_BUF, .bo_idx = 0, .offset = 0, .size = ndw * 4,
+   };
+   struct ws_submit s = { .queue = queue, .nr_bos = 1 + ntargets, .bos = bos,
+                          .nr_cmds = 1, .cmds = &cmd };
+   int ret;
+
+   assert_true(ntargets < 8);
+   assert_int_equal(ws_bo_upload(cs_bo, 0, cs, ndw * 4), 0);
+   bos[0] = (struct ws_submit_bo){ cs_bo, MSM_SUBMIT_BO_READ };
+   for (unsigned i = 0; i < ntargets; i++)
+      bos[1 + i] = (struct ws_submit_bo){ targets[i],
+                                          MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE };
+   ret = ws_submit(dev, &s);
+   if (fence)
+      *fence = s.fence;
+   if (cs_bo_out)
+      *cs_bo_out = cs_bo;
+   else
+      ws_bo_free(cs_bo); /* freeing a busy BO is legal: it lives until retired */
+   return ret;
+}
+
+/* Write value at target's iova + off, optionally after a modelled delay. */
+static uint32_t
+write_value(struct ws_dev *dev, uint32_t queue, struct ws_bo *target,
+            uint64_t off, uint32_t value, uint64_t delay_ns)
+{
+   uint32_t cs[32], fence = 0;
+   unsigned n = 0;
+
+   if (delay_ns)
+      n += pm4_emit_delay(cs + n, delay_ns);
+   n += pm4_emit_mem_write(cs + n, target->iova + off, &value, 1);
+   assert_int_equal(submit_cs(dev, queue, cs, n, &target, 1, &fence, NULL), 0);
+   return fence;
+}
+
+static uint32_t
+read32(struct ws_bo *bo, uint64_t off)
+{
+   uint32_t v;
+   memcpy(&v, (char *)map_bo(bo) + off, 4);
+   return v;
+}
+
+/* ---- params ---------------------------------------------------------- */
+
+static void
+test_params(void **state)
+{
+   struct t *t = *state;
+   uint64_t v = 0, start = 0, size = 0;
+
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_GPU_ID, &v), 0);
+   assert_int_equal(v, F->gpu_id);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_CHIP_ID, &v), 0);
+   assert_int_equal((v >> 24) & 0xff, 6); /* an a6xx */
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_GMEM_SIZE, &v), 0);
+   assert_true(v >= 512 * 1024);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_PRIORITIES, &v), 0);
+   assert_int_equal(v, 3);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_VA_START, &start), 0);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_VA_SIZE, &size), 0);
+   assert_true(start > 0 && size >= (1ull << 32));
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_FAULTS, &v), 0);
+   assert_int_equal(v, 0);
+}
+
+static void
+test_param_invalid(void **state)
+{
+   struct t *t = *state;
+   uint64_t v;
+   assert_int_equal(ws_get_param(t->dev, 0x7777, &v), -EINVAL);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_COMM, &v), -EINVAL);
+}
+
+static void
+test_timestamp_advances(void **state)
+{
+   struct t *t = *state;
+   uint64_t a = 0, b = 0;
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_TIMESTAMP, &a), 0);
+   /* Any submit+wait takes time on the GPU clock. */
+   struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f = write_value(t->dev, 0, bo, 0, 1, 100000);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, SEC), 0);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_TIMESTAMP, &b), 0);
+   assert_true(b > a);
+   ws_bo_free(bo);
+}
+
+static void
+test_debuginfo(void **state)
+{
+   struct t *t = *state;
+   assert_int_equal(ws_set_debuginfo(t->dev, "conformance", "conformance --x"), 0);
+}
+
+/* ---- BOs ------------------------------------------------------------- */
+
+static void
+test_bo_new_basic(void **state)
+{
+   struct t *t = *state;
+   uint64_t start, size;
+   struct ws_bo *bo = new_bo(t->dev, 100, MSM_BO_WC);
+
+   ws_get_param(t->dev, MSM_PARAM_VA_START, &start);
+   ws_get_param(t->dev, MSM_PARAM_VA_SIZE, &size);
+   assert_int_equal(bo->size, 4096);
+   assert_true(bo->iova >= start && bo->iova + bo->size <= start + size);
+   assert_int_equal(bo->iova & 4095, 0);
+   ws_bo_free(bo);
+}
+
+static void
+test_bo_iovas_disjoint(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bos[16];
+
+   for (int i = 0; i < 16; i++)
+      bos[i] = new_bo(t->dev, 4096 * (1 + i % 3), i % 2 ? MSM_BO_WC : MSM_BO_CACHED);
+   for (int i = 0; i < 16; i++)
+      for (int j = 0; j < i; j++)
+         assert_true(bos[i]->iova + bos[i]->size <= bos[j]->iova ||
+                     bos[j]->iova + bos[j]->size <= bos[i]->iova);
+   for (int i = 0; i < 16; i++)
+      ws_bo_free(bos[i]);
+}
+
+static void
+test_bo_new_bad_flags(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo = NULL;
+   assert_int_equal(ws_bo_new(t->dev, 4096, 0x100, &bo), -EINVAL);
+   assert_int_equal(ws_bo_new(t->dev, 4096, 0, &bo), -EINVAL); /* no cache mode */
+   assert_int_equal(ws_bo_new(t->dev, 4096, MSM_BO_CACHED | MSM_BO_WC, &bo), -EINVAL);
+   assert_int_equal(ws_bo_new(t->dev, 0, MSM_BO_WC, &bo), -EINVAL);
+   assert_null(bo);
+}
+
+static void
+test_bo_flags_accepted(void **state)
+{
+   struct t *t = *state;
+   const uint32_t ok[] = { MSM_BO_CACHED, MSM_BO_WC, MSM_BO_UNCACHED,
+                           MSM_BO_WC | MSM_BO_GPU_READONLY,
+                           MSM_BO_WC | MSM_BO_SCANOUT };
+   for (unsigned i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+      ws_bo_free(new_bo(t->dev, 8192, ok[i]));
+}
+
+static void
+test_bo_map_zeroed_and_persistent(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo = new_bo(t->dev, 16384, MSM_BO_CACHED);
+   uint8_t *p = map_bo(bo), zero[16384] = { 0 };
+
+   assert_memory_equal(p, zero, sizeof(zero));
+   memset(p, 0xab, 16384);
+   assert_ptr_equal(map_bo(bo), p);
+   assert_int_equal(p[16383], 0xab);
+   ws_bo_free(bo);
+   /* A new BO never shows a previous one's contents. */
+   bo = new_bo(t->dev, 16384, MSM_BO_CACHED);
+   assert_memory_equal(map_bo(bo), zero, sizeof(zero));
+   ws_bo_free(bo);
+}
+
+static void
+test_bo_upload(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo = new_bo(t->dev, 8192, MSM_BO_WC);
+   const char msg[] = "hello, adreno";
+
+   assert_int_equal(ws_bo_upload(bo, 4000, msg, sizeof(msg)), 0);
+   assert_memory_equal((char *)map_bo(bo) + 4000, msg, sizeof(msg));
+   assert_int_equal(ws_bo_upload(bo, 8190, msg, sizeof(msg)), -EINVAL);
+   assert_int_equal(ws_bo_upload(bo, 1ull << 40, msg, 1), -EINVAL);
+   ws_bo_free(bo);
+}
+
+static void
+test_bo_set_name(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   assert_int_equal(ws_bo_set_name(bo, "vertex-buffer"), 0);
+   assert_int_equal(ws_bo_set_name(bo, "0123456789012345678901234567890123"), -EINVAL);
+   ws_bo_free(bo);
+}
+
+static void
+test_bo_many(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bos[300];
+   for (int i = 0; i < 300; i++)
+      bos[i] = new_bo(t->dev, 4096 << (i % 4), MSM_BO_WC);
+   for (int i = 299; i >= 0; i -= 2)
+      ws_bo_free(bos[i]);
+   for (int i = 1; i < 300; i += 2)
+      bos[i] = new_bo(t->dev, 4096, MSM_BO_WC);
+   for (int i = 0; i < 300; i++)
+      ws_bo_free(bos[i]);
+}
+
+/* ---- submits and the CP ---------------------------------------------- */
+
+static void
+test_submit_mem_write(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f = write_value(t->dev, 0, dst, 64, 0xcafef00d, 0);
+
+   assert_true(f > 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, SEC), 0);
+   assert_int_equal(read32(dst, 64), 0xcafef00d);
+   assert_int_equal(read32(dst, 60), 0);
+   ws_bo_free(dst);
+}
+
+static void
+test_submit_ib_chain(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *ib2 = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *ib1 = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *targets[] = { dst, ib1, ib2 };
+   uint32_t cs[16], buf[16], v = 0x1b2, fence;
+   unsigned n;
+
+   n = pm4_emit_mem_write(buf, dst->iova + 8, &v, 1);
+   assert_int_equal(ws_bo_upload(ib2, 0, buf, n * 4), 0);
+   n = pm4_emit_ib(buf, ib2->iova, n);
+   assert_int_equal(ws_bo_upload(ib1, 0, buf, n * 4), 0);
+   n = pm4_emit_ib(cs, ib1->iova, n);
+   assert_int_equal(submit_cs(t->dev, 0, cs, n, targets, 3, &fence, NULL), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, fence, SEC), 0);
+   assert_int_equal(read32(dst, 8), 0x1b2);
+   ws_bo_free(dst);
+   ws_bo_free(ib1);
+   ws_bo_free(ib2);
+}
+
+static void
+test_submit_event_write_ts(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t cs[16], fence;
+   unsigned n = pm4_emit_event_write_ts(cs, PM4_RB_DONE_TS, dst->iova + 16, 77);
+
+   assert_int_equal(submit_cs(t->dev, 0, cs, n, &dst, 1, &fence, NULL), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, fence, SEC), 0);
+   assert_int_equal(read32(dst, 16), 77);
+   ws_bo_free(dst);
+}
+
+static void
+test_submit_two_cmds_in_order(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t cs[16], a = 1, b = 2;
+   unsigned n1 = pm4_emit_mem_write(cs, dst->iova, &a, 1);
+   unsigned n2 = pm4_emit_mem_write(cs + n1, dst->iova, &b, 1);
+   struct ws_submit_bo bos[] = { { cs_bo, MSM_SUBMIT_BO_READ },
+                                 { dst, MSM_SUBMIT_BO_WRITE } };
+   struct ws_submit_cmd cmds[] = {
+      { MSM_SUBMIT_CMD_BUF, 0, 0, n1 * 4 },
+      { MSM_SUBMIT_CMD_BUF, 0, n1 * 4, n2 * 4 },
+   };
+   struct ws_submit s = { 0, 0, 2, bos, 2, cmds, 0 };
+
+   assert_int_equal(ws_bo_upload(cs_bo, 0, cs, (n1 + n2) * 4), 0);
+   assert_int_equal(ws_submit(t->dev, &s), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, s.fence, SEC), 0);
+   assert_int_equal(read32(dst, 0), 2);
+   ws_bo_free(dst);
+   ws_bo_free(cs_bo);
+}
+
+static void
+test_fences_in_order(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f[8];
+
+   for (int i = 0; i < 8; i++) {
+      f[i] = write_value(t->dev, 0, dst, 4 * i, 100 + i, 200000);
+      if (i)
+         assert_true((int32_t)(f[i] - f[i - 1]) > 0);
+   }
+   /* The last fence retiring means every earlier one did: same ring. */
+   assert_int_equal(ws_fence_wait(t->dev, 0, f[7], SEC), 0);
+   for (int i = 0; i < 8; i++) {
+      assert_int_equal(ws_fence_wait(t->dev, 0, f[i], 0), 0);
+      assert_int_equal(read32(dst, 4 * i), 100 + i);
+   }
+   ws_bo_free(dst);
+}
+
+static void
+test_fence_wait_timeout(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f = write_value(t->dev, 0, dst, 0, 5, 300 * MS);
+
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, 0), -ETIMEDOUT);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, 1 * MS), -ETIMEDOUT);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, 5 * SEC), 0);
+   assert_int_equal(read32(dst, 0), 5);
+   ws_bo_free(dst);
+}
+
+static void
+test_fence_wait_invalid(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f = write_value(t->dev, 0, dst, 0, 5, 0);
+
+   /* A fence not handed out yet. */
+   assert_int_equal(ws_fence_wait(t->dev, 0, f + 1000, 0), -EINVAL);
+   /* A queue that does not exist. */
+   assert_int_equal(ws_fence_wait(t->dev, 4242, 1, 0), -ENOENT);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, SEC), 0);
+   ws_bo_free(dst);
+}
+
+static void
+test_cpu_prep(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f;
+
+   assert_int_equal(ws_bo_cpu_prep(dst, MSM_PREP_READ, 0), 0);
+   f = write_value(t->dev, 0, dst, 0, 9, 300 * MS);
+   /* The GPU is writing it: no time given -> EBUSY, too little -> ETIMEDOUT. */
+   assert_int_equal(ws_bo_cpu_prep(dst, MSM_PREP_READ | MSM_PREP_NOSYNC, 0), -EBUSY);
+   assert_int_equal(ws_bo_cpu_prep(dst, MSM_PREP_READ, 1 * MS), -ETIMEDOUT);
+   assert_int_equal(ws_bo_cpu_prep(dst, MSM_PREP_WRITE, 5 * SEC), 0);
+   assert_int_equal(read32(dst, 0), 9);
+   assert_int_equal(ws_bo_cpu_fini(dst), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, 0), 0);
+   ws_bo_free(dst);
+}
+
+static void
+test_cpu_prep_read_of_gpu_read(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *src = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t cs[16], v = 3;
+   unsigned n = pm4_emit_delay(cs, 300 * MS);
+   n += pm4_emit_mem_write(cs + n, dst->iova, &v, 1);
+   struct ws_submit_bo bos[] = { { cs_bo, MSM_SUBMIT_BO_READ },
+                                 { src, MSM_SUBMIT_BO_READ },
+                                 { dst, MSM_SUBMIT_BO_WRITE } };
+   struct ws_submit_cmd cmd = { MSM_SUBMIT_CMD_BUF, 0, 0, n * 4 };
+   struct ws_submit s = { 0, 0, 3, bos, 1, &cmd, 0 };
+
+   assert_int_equal(ws_bo_upload(cs_bo, 0, cs, n * 4), 0);
+   assert_int_equal(ws_submit(t->dev, &s), 0);
+   /* Readers don't block CPU reads; they do block CPU writes. */
+   assert_int_equal(ws_bo_cpu_prep(src, MSM_PREP_READ | MSM_PREP_NOSYNC, 0), 0);
+   assert_int_equal(ws_bo_cpu_prep(src, MSM_PREP_WRITE | MSM_PREP_NOSYNC, 0), -EBUSY);
+   assert_int_equal(ws_fence_wait(t->dev, 0, s.fence, 5 * SEC), 0);
+   assert_int_equal(ws_bo_cpu_prep(src, MSM_PREP_WRITE | MSM_PREP_NOSYNC, 0), 0);
+   ws_bo_free(src);
+   ws_bo_free(dst);
+   ws_bo_free(cs_bo);
+}
+
+static void
+test_cpu_prep_bad_op(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   assert_int_equal(ws_bo_cpu_prep(bo, 0x80, 0), -EINVAL);
+   ws_bo_free(bo);
+}
+
+static void
+test_submit_bad_cmds(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_submit_bo bos[] = { { cs_bo, MSM_SUBMIT_BO_READ } };
+   struct ws_submit_cmd cmd;
+   struct ws_submit s = { 0, 0, 1, bos, 1, &cmd, 0 };
+   uint32_t nop[4];
+   unsigned n = pm4_emit_nop(nop, NULL, 0);
+
+   assert_int_equal(ws_bo_upload(cs_bo, 0, nop, n * 4), 0);
+   cmd = (struct ws_submit_cmd){ MSM_SUBMIT_CMD_BUF, 0, 4096 - 4, 8 };
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL); /* past the BO's end */
+   cmd = (struct ws_submit_cmd){ MSM_SUBMIT_CMD_BUF, 0, 0, 0 };
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL); /* empty */
+   cmd = (struct ws_submit_cmd){ MSM_SUBMIT_CMD_BUF, 0, 0, 6 };
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL); /* not dwords */
+   cmd = (struct ws_submit_cmd){ 0x99, 0, 0, 4 };
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL); /* unknown type */
+   cmd = (struct ws_submit_cmd){ MSM_SUBMIT_CMD_BUF, 0, 0, 4 };
+   bos[0].flags = 0;
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL); /* neither READ nor WRITE */
+   bos[0].flags = MSM_SUBMIT_BO_READ | 0x100;
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL); /* unknown BO flag */
+   bos[0].flags = MSM_SUBMIT_BO_READ;
+   s.queue = 999;
+   assert_int_equal(ws_submit(t->dev, &s), -ENOENT);
+   s.queue = 0;
+   s.flags = 0x00001000; /* not an MSM_SUBMIT_ flag */
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL);
+   s.flags = 0;
+   cmd.type = MSM_SUBMIT_CMD_IB_TARGET_BUF;
+   assert_int_equal(ws_submit(t->dev, &s), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, s.fence, SEC), 0);
+   ws_bo_free(cs_bo);
+}
+
+static void
+test_submit_duplicate_bo(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_submit_bo bos[] = { { cs_bo, MSM_SUBMIT_BO_READ },
+                                 { cs_bo, MSM_SUBMIT_BO_WRITE } };
+   struct ws_submit_cmd cmd = { MSM_SUBMIT_CMD_BUF, 0, 0, 4 };
+   struct ws_submit s = { 0, 0, 2, bos, 1, &cmd, 0 };
+   uint32_t nop[2];
+   pm4_emit_nop(nop, NULL, 0);
+   assert_int_equal(ws_bo_upload(cs_bo, 0, nop, 4), 0);
+   assert_int_equal(ws_submit(t->dev, &s), -EINVAL);
+   ws_bo_free(cs_bo);
+}
+
+static void
+test_submit_empty(void **state)
+{
+   struct t *t = *state;
+   struct ws_submit s = { 0 };
+   /* A submit with no commands is a plain fence. */
+   assert_int_equal(ws_submit(t->dev, &s), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, s.fence, SEC), 0);
+}
+
+static void
+test_fault_unmapped(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t cs[16], v = 1, fence, faults = 99;
+   uint64_t start, gfaults;
+   unsigned n;
+
+   ws_get_param(t->dev, MSM_PARAM_VA_START, &start);
+   n = pm4_emit_mem_write(cs, start + (3ull << 30), &v, 1); /* nothing there */
+   assert_int_equal(submit_cs(t->dev, 0, cs, n, &dst, 1, &fence, NULL), 0);
+   /* A fault is the GPU's problem, not the host's: the fence still signals. */
+   assert_int_equal(ws_fence_wait(t->dev, 0, fence, SEC), 0);
+   assert_int_equal(ws_submitqueue_faults(t->dev, 0, &faults), 0);
+   assert_int_equal(faults, 1);
+   assert_int_equal(ws_get_param(t->dev, MSM_PARAM_FAULTS, &gfaults), 0);
+   assert_int_equal(gfaults, 1);
+   /* The GPU still works afterwards. */
+   fence = write_value(t->dev, 0, dst, 0, 42, 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, fence, SEC), 0);
+   assert_int_equal(read32(dst, 0), 42);
+   ws_bo_free(dst);
+}
+
+static void
+test_fault_readonly(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *ro = new_bo(t->dev, 4096, MSM_BO_WC | MSM_BO_GPU_READONLY);
+   uint32_t f = write_value(t->dev, 0, ro, 0, 0x5555, 0), faults = 0;
+
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, SEC), 0);
+   assert_int_equal(read32(ro, 0), 0);
+   assert_int_equal(ws_submitqueue_faults(t->dev, 0, &faults), 0);
+   assert_int_equal(faults, 1);
+   ws_bo_free(ro);
+}
+
+static void
+test_contexts_isolated(void **state)
+{
+   struct t *t = *state;
+   struct ws_dev *other;
+   struct ws_bo *mine = new_bo(t->dev, 4096, MSM_BO_WC);
+   struct ws_bo *theirs;
+   uint32_t f, faults = 0;
+
+   assert_int_equal(F->open(fixture, &other), 0);
+   theirs = new_bo(other, 4096, MSM_BO_WC);
+   /* Same iova in another address space is another BO, or nothing. */
+   uint32_t cs[8], v = 0xbad;
+   unsigned n = pm4_emit_mem_write(cs, mine->iova, &v, 1);
+   assert_int_equal(submit_cs(other, 0, cs, n, &theirs, 1, &f, NULL), 0);
+   assert_int_equal(ws_fence_wait(other, 0, f, SEC), 0);
+   assert_int_equal(read32(mine, 0), 0);
+   /* Our queue saw no fault. */
+   assert_int_equal(ws_submitqueue_faults(t->dev, 0, &faults), 0);
+   assert_int_equal(faults, 0);
+   ws_bo_free(theirs);
+   ws_close(other);
+   ws_bo_free(mine);
+}
+
+/* ---- submit queues --------------------------------------------------- */
+
+static void
+test_submitqueues(void **state)
+{
+   struct t *t = *state;
+   uint32_t q1, q2, f, faults = 7;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+
+   assert_int_equal(ws_submitqueue_new(t->dev, 0, 0, &q1), 0);
+   assert_int_equal(ws_submitqueue_new(t->dev, 2, 0, &q2), 0);
+   assert_int_not_equal(q1, q2);
+   assert_int_equal(ws_submitqueue_faults(t->dev, q1, &faults), 0);
+   assert_int_equal(faults, 0);
+   f = write_value(t->dev, q2, dst, 0, 11, 0);
+   assert_int_equal(ws_fence_wait(t->dev, q2, f, SEC), 0);
+   assert_int_equal(read32(dst, 0), 11);
+   assert_int_equal(ws_submitqueue_close(t->dev, q1), 0);
+   assert_int_equal(ws_submitqueue_close(t->dev, q1), -ENOENT);
+   assert_int_equal(ws_submitqueue_faults(t->dev, q1, &faults), -ENOENT);
+   assert_int_equal(ws_submitqueue_close(t->dev, q2), 0);
+   ws_bo_free(dst);
+}
+
+static void
+test_submitqueue_errors(void **state)
+{
+   struct t *t = *state;
+   uint32_t id;
+   assert_int_equal(ws_submitqueue_new(t->dev, 3, 0, &id), -EINVAL);
+   assert_int_equal(ws_submitqueue_new(t->dev, 0, 1, &id), -EINVAL);
+   assert_int_equal(ws_submitqueue_close(t->dev, 0), -ENOENT); /* default queue */
+   assert_int_equal(ws_submitqueue_close(t->dev, 12345), -ENOENT);
+}
+
+static void
+test_submit_closed_queue(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t q, cs[8], v = 1, f;
+   unsigned n = pm4_emit_mem_write(cs, dst->iova, &v, 1);
+
+   assert_int_equal(ws_submitqueue_new(t->dev, 1, 0, &q), 0);
+   assert_int_equal(ws_submitqueue_close(t->dev, q), 0);
+   assert_int_equal(submit_cs(t->dev, q, cs, n, &dst, 1, &f, NULL), -ENOENT);
+   ws_bo_free(dst);
+}
+
+static void
+test_queue_close_with_work_in_flight(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t q;
+
+   assert_int_equal(ws_submitqueue_new(t->dev, 1, 0, &q), 0);
+   write_value(t->dev, q, dst, 0, 66, 50 * MS);
+   assert_int_equal(ws_submitqueue_close(t->dev, q), 0);
+   /* The work still runs to completion. */
+   assert_int_equal(ws_bo_cpu_prep(dst, MSM_PREP_READ, 5 * SEC), 0);
+   assert_int_equal(read32(dst, 0), 66);
+   ws_bo_free(dst);
+}
+
+/* ---- madvise --------------------------------------------------------- */
+
+static void
+test_madvise(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t retained = 0;
+
+   assert_int_equal(ws_bo_madvise(bo, MSM_MADV_DONTNEED, &retained), 0);
+   assert_int_equal(retained, 1);
+   assert_int_equal(ws_bo_madvise(bo, MSM_MADV_WILLNEED, &retained), 0);
+   assert_int_equal(retained, 1);
+   assert_int_equal(ws_bo_madvise(bo, 5, &retained), -EINVAL);
+   ws_bo_free(bo);
+}
+
+static void
+test_madvise_dontneed_not_submittable(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t cs[8], v = 1, f;
+   unsigned n = pm4_emit_mem_write(cs, dst->iova, &v, 1);
+
+   assert_int_equal(ws_bo_madvise(dst, MSM_MADV_DONTNEED, NULL), 0);
+   assert_int_equal(submit_cs(t->dev, 0, cs, n, &dst, 1, &f, NULL), -EBUSY);
+   assert_int_equal(ws_bo_madvise(dst, MSM_MADV_WILLNEED, NULL), 0);
+   assert_int_equal(submit_cs(t->dev, 0, cs, n, &dst, 1, &f, NULL), 0);
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, SEC), 0);
+   ws_bo_free(dst);
+}
+
+static void
+test_madvise_purge(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *bo, *keep;
+   uint32_t retained = 1;
+   void *p;
+
+   if (!F->core)
+      skip();
+   bo = new_bo(t->dev, 65536, MSM_BO_WC);
+   keep = new_bo(t->dev, 4096, MSM_BO_WC);
+   memset(map_bo(keep), 1, 4096);
+   assert_int_equal(ws_bo_madvise(bo, MSM_MADV_DONTNEED, NULL), 0);
+   assert_true(msm_core_shrink(F->core(fixture)) >= 1);
+   assert_int_equal(ws_bo_madvise(bo, MSM_MADV_WILLNEED, &retained), 0);
+   assert_int_equal(retained, 0);
+   /* Gone for good: no mapping, no submits. */
+   if (!bo->map)
+      assert_int_equal(ws_bo_map(bo, &p), -EBUSY);
+   assert_int_equal(((uint8_t *)map_bo(keep))[4095], 1);
+   ws_bo_free(bo);
+   ws_bo_free(keep);
+}
+
+/* ---- lifetime -------------------------------------------------------- */
+
+static void
+test_free_busy_bo(void **state)
+{
+   struct t *t = *state;
+   struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
+   uint32_t f = write_value(t->dev, 0, dst, 0, 1, 50 * MS);
+
+   ws_bo_free(dst); /* while the GPU still writes it */
+   assert_int_equal(ws_fence_wait(t->dev, 0, f, 5 * SEC), 0);
+}
+
+static void
+test_close_with_work_in_flight(void **state)
+{
+   (void)state;
+   struct ws_dev *dev;
+   struct ws_bo *dst;
+   struct msm_core_stats st;
+
+   assert_int_equal(F->open(fixture, &dev), 0);
+   dst = new_bo(dev, 4096, MSM_BO_WC);
+   write_value(dev, 0, dst, 0, 1, 30 * MS);
+   ws_close(dev); /* a process exiting mid-frame */
+   if (F->core) {
+      /* Everything it owned goes once the GPU is done with it. */
+      for (int i = 0; i < 500; i++) {
+         msm_core_get_stats(F->core(fixture), &st);
+         if (!st.inflight)
+            break;
+         struct timespec ts = { 0, 10 * MS };
+         nanosleep(&ts, NULL);
+      }
+      assert_int_equal(st.inflight, 0);
+   }
+}
+
+static void
+test_no_leaks(void **state)
+{
+   struct t *t = *state;
+   struct msm_core_stats st;
+   struct ws_bo *bo[4];
+
+   if (!F->core)
+      skip();
+   for (int i = 0; i < 4; i++) {
+      bo[i] = new_bo(t->dev, 8192, MSM_BO_WC);
+      uint32_t f = write_value(t->dev, 0, bo[i], 0, i, 0);
+      assert_int_equal(ws_fence_wait(t->dev, 0, f, SEC), 0);
+   }
+   for (int i = 0; i < 4; i++)
+      ws_bo_free(bo[i]);
+   msm_core_get_stats(F->core(fixture), &st);
+   /* The device itself is still open; all its BOs are gone. */
+   assert_int_equal(st.bos, t->before.bos);
+   assert_int_equal(st.hostmem_used, t->before.hostmem_used);
+}
+
+struct thread_arg {
+   int iters;
+   int result;
+};
+
+static void *
+worker(void *p)
+{
+   struct thread_arg *a = p;
+   struct ws_dev *dev;
+   struct ws_bo *dst;
+
+   a->result = -1;
+   if (F->open(fixture, &dev))
+      return NULL;
+   if (ws_bo_new(dev, 4096, MSM_BO_WC, &dst))
+      return NULL;
+   for (int i = 0; i < a->iters; i++) {
+      uint32_t cs[8], v = (uint32_t)i, f;
+      struct ws_bo *cs_bo;
+      unsigned n = pm4_emit_mem_write(cs, dst->iova, &v, 1);
+      struct ws_submit_bo bos[2];
+      struct ws_submit_cmd cmd = { MSM_SUBMIT_CMD_BUF, 0, 0, n * 4 };
+      struct ws_submit s = { 0, 0, 2, bos, 1, &cmd, 0 };
+      void *m;
+
+      if (ws_bo_new(dev, 4096, MSM_BO_WC, &cs_bo) ||
+          ws_bo_upload(cs_bo, 0, cs, n * 4))
+         return NULL;
+      bos[0] = (struct ws_submit_bo){ cs_bo, MSM_SUBMIT_BO_READ };
+      bos[1] = (struct ws_submit_bo){ dst, MSM_SUBMIT_BO_WRITE };
+      if (ws_submit(dev, &s))
+         return NULL;
+      f = s.fence;
+      if (ws_fence_wait(dev, 0, f, 5 * SEC) || ws_bo_map(dst, &m) ||
+          *(uint32_t *)m != (uint32_t)i)
+         return NULL;
+      ws_bo_free(cs_bo);
+   }
+   ws_bo_free(dst);
+   ws_close(dev);
+   a->result = 0;
+   return NULL;
+}
+
+static void
+test_concurrent_devices(void **state)
+{
+   (void)state;
+   pthread_t th[4];
+   struct thread_arg args[4];
+
+   for (int i = 0; i < 4; i++) {
+      args[i].iters = 50;
+      pthread_create(&th[i], NULL, worker, &args[i]);
+   }
+   for (int i = 0; i < 4; i++) {
+      pthread_join(th[i], NULL);
+      assert_int_equal(args[i].result, 0);
+   }
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, t_setup, t_teardown)
+
+int
+ws_conformance_run(const struct ws_factory *factory)
+{
+   const struct CMUnitTest tests[] = {
+      T(test_params),
+      T(test_param_invalid),
+      T(test_timestamp_advances),
+      T(test_debuginfo),
+      T(test_bo_new_basic),
+      T(test_bo_iovas_disjoint),
+      T(test_bo_new_bad_flags),
+      T(test_bo_flags_accepted),
+      T(test_bo_map_zeroed_and_persistent),
+      T(test_bo_upload),
+      T(test_bo_set_name),
+      T(test_bo_many),
+      T(test_submit_mem_write),
+      T(test_submit_ib_chain),
+      T(test_submit_event_write_ts),
+      T(test_submit_two_cmds_in_order),
+      T(test_fences_in_order),
+      T(test_fence_wait_timeout),
+      T(test_fence_wait_invalid),
+      T(test_cpu_prep),
+      T(test_cpu_prep_read_of_gpu_read),
+      T(test_cpu_prep_bad_op),
+      T(test_submit_bad_cmds),
+      T(test_submit_duplicate_bo),
+      T(test_submit_empty),
+      T(test_fault_unmapped),
+      T(test_fault_readonly),
+      T(test_contexts_isolated),
+      T(test_submitqueues),
+      T(test_submitqueue_errors),
+      T(test_submit_closed_queue),
+      T(test_queue_close_with_work_in_flight),
+      T(test_madvise),
+      T(test_madvise_dontneed_not_submittable),
+      T(test_madvise_purge),
+      T(test_free_busy_bo),
+      T(test_close_with_work_in_flight),
+      T(test_no_leaks),
+      T(test_concurrent_devices),
+   };
+   char name[64];
+   int ret;
+
+   F = factory;
+   if (F->setup(&fixture))
+      return 1;
+   snprintf(name, sizeof(name), "ws-conformance/%s", F->name);
+   ret = _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
+                                 NULL, NULL);
+   F->teardown(fixture);
+   return ret;
+}

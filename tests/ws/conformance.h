@@ -1,0 +1,31 @@
+/*
+ * conformance.h - the ws conformance suite, written once against ws.h.
+ *
+ * Each ws implementation provides a factory and a two-line main() calling
+ * ws_conformance_run().  The same tests then prove direct, forward and
+ * nativectx behave alike (same results, same errno values).
+ */
+#ifndef MSMVIRT_WS_CONFORMANCE_H
+#define MSMVIRT_WS_CONFORMANCE_H
+
+#include "ws.h"
+
+struct msm_core;
+
+struct ws_factory {
+   const char *name;
+   /* Create whatever backs the devices (a core, a host process, ...). */
+   int (*setup)(void **fixture);
+   void (*teardown)(void *fixture);
+   /* One device = one guest drm_file = one host context. */
+   int (*open)(void *fixture, struct ws_dev **dev);
+   /* The core behind the devices when it lives in this process (for leak
+    * counters and the shrinker), or NULL. */
+   struct msm_core *(*core)(void *fixture);
+   /* The chip the backend pretends to be. */
+   uint32_t gpu_id;
+};
+
+int ws_conformance_run(const struct ws_factory *factory);
+
+#endif
