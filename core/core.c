@@ -209,6 +209,7 @@ msm_ctx_unref_locked(struct msm_ctx *ctx)
 {
    if (--ctx->refcount)
       return;
+   msm_ctx_arenas_release_locked(ctx);
    range_fini(&ctx->aspace);
    free(ctx->handles);
    free(ctx->queues);

@@ -28,8 +28,15 @@ struct msm_submit;
 
 #define MSM_BO_NAME_LEN 32 /* the kernel's msm_gem_object.name */
 
+/* A range of hostmem whose BO offsets the guest picks (msm_ctx_arena_new). */
+struct msm_arena {
+   uint64_t offset, size;
+   struct range_mgr alloc; /* the context's objects inside it */
+};
+
 struct msm_bo {
    struct msm_ctx *ctx;   /* owner: its address space holds our iova */
+   struct msm_arena *arena; /* storage inside this arena, or NULL: core-allocated */
    uint32_t refcount;     /* the handle + every unretired submit using it */
    uint32_t handle;       /* 0 once GEM_CLOSEd */
    uint32_t flags;        /* MSM_BO_* */
@@ -102,6 +109,9 @@ struct msm_ctx {
    uint32_t next_queue_id;
    uint32_t nr_queues;
 
+   struct msm_arena arenas[MSM_MAX_ARENAS];
+   uint32_t nr_arenas;
+
    uint32_t inflight;
    uint32_t sysprof;
    char *comm, *cmdline;
@@ -153,6 +163,7 @@ int msm_bo_get_iova_locked(struct msm_bo *bo, uint64_t *iova);
 void msm_ctx_close_queues_locked(struct msm_ctx *ctx);
 void msm_ctx_close_bos_locked(struct msm_ctx *ctx);
 int msm_core_shrink_locked(struct msm_core *core);
+void msm_ctx_arenas_release_locked(struct msm_ctx *ctx);
 
 /* Absolute CLOCK_MONOTONIC deadline from the uapi timespec. */
 struct timespec;

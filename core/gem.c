@@ -30,8 +30,13 @@ bo_storage_live(const struct msm_bo *bo)
 static void
 bo_release_storage_locked(struct msm_core *core, struct msm_bo *bo)
 {
-   if (bo_storage_live(bo))
+   if (bo->arena) {
+      /* The guest owns arena contents and may already be reusing the range
+       * (the request that freed it was async): never touch the bytes. */
+      range_free(&bo->arena->alloc, bo->hm_offset);
+   } else if (bo_storage_live(bo)) {
       hostmem_free(&core->hostmem, bo->hm_offset, bo->size);
+   }
 }
 
 void
@@ -59,8 +64,13 @@ msm_core_shrink_locked(struct msm_core *core)
          if (!bo || bo->madv != MSM_MADV_DONTNEED ||
              bo->active_reads || bo->active_writes)
             continue;
-         hostmem_free(&core->hostmem, bo->hm_offset, bo->size);
-         ctx->bo_bytes -= bo->size;
+         if (bo->arena) {
+            /* The range stays the object's until it is closed. */
+            hostmem_discard(&core->hostmem, bo->hm_offset, bo->size);
+         } else {
+            hostmem_free(&core->hostmem, bo->hm_offset, bo->size);
+            ctx->bo_bytes -= bo->size;
+         }
          bo->madv = __MSM_MADV_PURGED;
          core->purged++;
          n++;
@@ -97,14 +107,10 @@ handle_alloc_locked(struct msm_ctx *ctx, struct msm_bo *bo)
    return 0;
 }
 
-int
-msm_ctx_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
+static int
+gem_new_check(struct msm_ctx *ctx, const struct drm_msm_gem_new *args)
 {
    struct msm_core *core = ctx->core;
-   const struct msm_limits *lim = &core->cfg.limits;
-   struct msm_bo *bo;
-   uint64_t size;
-   int ret;
 
    if (args->flags & ~MSM_BO_FLAGS)
       return -EINVAL;
@@ -122,39 +128,173 @@ msm_ctx_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
    }
    if (!args->size)
       return -EINVAL;
-   if (args->size > lim->max_bo_size)
+   if (args->size > core->cfg.limits.max_bo_size)
       return -ENOMEM;
-   size = PAGE_ALIGN(args->size);
+   return 0;
+}
 
-   bo = calloc(1, sizeof(*bo));
-   if (!bo)
-      return -ENOMEM;
-   bo->refcount = 1;
-   bo->flags = args->flags;
-   bo->size = size;
-   bo->madv = MSM_MADV_WILLNEED;
+static struct msm_bo *
+bo_alloc(const struct drm_msm_gem_new *args)
+{
+   struct msm_bo *bo = calloc(1, sizeof(*bo));
 
-   pthread_mutex_lock(&core->lock);
-   if (ctx->nr_bos >= lim->max_bos || ctx->bo_bytes + size > lim->max_bo_bytes) {
-      ret = -ENOMEM;
-      goto fail;
+   if (bo) {
+      bo->refcount = 1;
+      bo->flags = args->flags;
+      bo->size = PAGE_ALIGN(args->size);
+      bo->madv = MSM_MADV_WILLNEED;
    }
-   ret = hostmem_alloc(&core->hostmem, size, bo, &bo->hm_offset);
-   if (ret == -ENOMEM && msm_core_shrink_locked(core) > 0)
-      ret = hostmem_alloc(&core->hostmem, size, bo, &bo->hm_offset);
+   return bo;
+}
+
+/* Publish a new object: handle, accounting, references. */
+static int
+bo_install_locked(struct msm_ctx *ctx, struct msm_bo *bo, uint64_t charged,
+                  struct drm_msm_gem_new *args)
+{
+   int ret = handle_alloc_locked(ctx, bo);
+
    if (ret)
-      goto fail;
-   ret = handle_alloc_locked(ctx, bo);
-   if (ret) {
-      hostmem_free(&core->hostmem, bo->hm_offset, size);
-      goto fail;
-   }
+      return ret;
    bo->ctx = ctx;
    ctx->refcount++;
    ctx->nr_bos++;
-   ctx->bo_bytes += size;
-   core->nr_bos++;
+   ctx->bo_bytes += charged;
+   ctx->core->nr_bos++;
    args->handle = bo->handle;
+   return 0;
+}
+
+int
+msm_ctx_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
+{
+   struct msm_core *core = ctx->core;
+   const struct msm_limits *lim = &core->cfg.limits;
+   struct msm_bo *bo;
+   int ret = gem_new_check(ctx, args);
+
+   if (ret)
+      return ret;
+   bo = bo_alloc(args);
+   if (!bo)
+      return -ENOMEM;
+
+   pthread_mutex_lock(&core->lock);
+   if (ctx->nr_bos >= lim->max_bos ||
+       ctx->bo_bytes + bo->size > lim->max_bo_bytes) {
+      ret = -ENOMEM;
+      goto fail;
+   }
+   ret = hostmem_alloc(&core->hostmem, bo->size, bo, &bo->hm_offset);
+   if (ret == -ENOMEM && msm_core_shrink_locked(core) > 0)
+      ret = hostmem_alloc(&core->hostmem, bo->size, bo, &bo->hm_offset);
+   if (ret)
+      goto fail;
+   ret = bo_install_locked(ctx, bo, bo->size, args);
+   if (ret) {
+      hostmem_free(&core->hostmem, bo->hm_offset, bo->size);
+      goto fail;
+   }
+   pthread_mutex_unlock(&core->lock);
+   return 0;
+
+fail:
+   pthread_mutex_unlock(&core->lock);
+   free(bo);
+   return ret;
+}
+
+int
+msm_ctx_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
+{
+   struct msm_core *core = ctx->core;
+   struct msm_arena *a;
+   int ret;
+
+   size = PAGE_ALIGN(size);
+   if (!size)
+      return -EINVAL;
+   pthread_mutex_lock(&core->lock);
+   if (ctx->nr_arenas >= MSM_MAX_ARENAS) {
+      ret = -E2BIG;
+      goto out;
+   }
+   if (size > core->cfg.limits.max_bo_bytes - ctx->bo_bytes) {
+      ret = -ENOMEM;
+      goto out;
+   }
+   a = &ctx->arenas[ctx->nr_arenas];
+   ret = hostmem_alloc(&core->hostmem, size, ctx, &a->offset);
+   if (ret == -ENOMEM && msm_core_shrink_locked(core) > 0)
+      ret = hostmem_alloc(&core->hostmem, size, ctx, &a->offset);
+   if (ret)
+      goto out;
+   a->size = size;
+   range_init(&a->alloc, a->offset, size);
+   ctx->nr_arenas++;
+   ctx->bo_bytes += size;
+   *offset = a->offset;
+out:
+   pthread_mutex_unlock(&core->lock);
+   return ret;
+}
+
+void
+msm_ctx_arenas_release_locked(struct msm_ctx *ctx)
+{
+   for (uint32_t i = 0; i < ctx->nr_arenas; i++) {
+      hostmem_free(&ctx->core->hostmem, ctx->arenas[i].offset,
+                   ctx->arenas[i].size);
+      range_fini(&ctx->arenas[i].alloc);
+   }
+   ctx->nr_arenas = 0;
+}
+
+int
+msm_ctx_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
+                   uint64_t hm_offset)
+{
+   struct msm_core *core = ctx->core;
+   struct msm_arena *arena = NULL;
+   struct msm_bo *bo;
+   int ret = gem_new_check(ctx, args);
+
+   if (ret)
+      return ret;
+   if (hm_offset & (HOSTMEM_PAGE - 1))
+      return -EINVAL;
+   bo = bo_alloc(args);
+   if (!bo)
+      return -ENOMEM;
+
+   pthread_mutex_lock(&core->lock);
+   for (uint32_t i = 0; i < ctx->nr_arenas; i++) {
+      struct msm_arena *a = &ctx->arenas[i];
+      if (hm_offset >= a->offset && hm_offset - a->offset < a->size &&
+          bo->size <= a->size - (hm_offset - a->offset)) {
+         arena = a;
+         break;
+      }
+   }
+   if (!arena) {
+      ret = -EINVAL;
+      goto fail;
+   }
+   if (ctx->nr_bos >= core->cfg.limits.max_bos) {
+      ret = -ENOMEM;
+      goto fail;
+   }
+   ret = range_reserve(&arena->alloc, hm_offset, bo->size, bo);
+   if (ret)
+      goto fail;
+   bo->arena = arena;
+   bo->hm_offset = hm_offset;
+   /* The arena was charged when it was made. */
+   ret = bo_install_locked(ctx, bo, 0, args);
+   if (ret) {
+      range_free(&arena->alloc, hm_offset);
+      goto fail;
+   }
    pthread_mutex_unlock(&core->lock);
    return 0;
 
@@ -415,7 +555,7 @@ handle_close_locked(struct msm_ctx *ctx, struct msm_bo *bo)
       ctx->next_handle = bo->handle;
    bo->handle = 0;
    ctx->nr_bos--;
-   if (bo_storage_live(bo))
+   if (!bo->arena && bo_storage_live(bo))
       ctx->bo_bytes -= bo->size;
    msm_bo_unref_locked(ctx->core, bo);
 }

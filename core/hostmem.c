@@ -69,11 +69,17 @@ hostmem_alloc(struct hostmem *hm, uint64_t size, void *owner,
 }
 
 void
-hostmem_free(struct hostmem *hm, uint64_t offset, uint64_t size)
+hostmem_discard(struct hostmem *hm, uint64_t offset, uint64_t size)
 {
-   /* Drop the pages so the next user of this range sees zeros. */
    if (fallocate(hm->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                  (off_t)offset, (off_t)size) < 0)
       memset(hostmem_ptr(hm, offset), 0, size);
+}
+
+void
+hostmem_free(struct hostmem *hm, uint64_t offset, uint64_t size)
+{
+   /* Drop the pages so the next user of this range sees zeros. */
+   hostmem_discard(hm, offset, size);
    range_free(&hm->alloc, offset);
 }

@@ -33,6 +33,9 @@ int hostmem_alloc(struct hostmem *hm, uint64_t size, void *owner,
  * the same offset reads zeros, so nothing leaks between BOs or contexts). */
 void hostmem_free(struct hostmem *hm, uint64_t offset, uint64_t size);
 
+/* Discard the contents of a range without freeing it (reads give zeros). */
+void hostmem_discard(struct hostmem *hm, uint64_t offset, uint64_t size);
+
 static inline void *
 hostmem_ptr(const struct hostmem *hm, uint64_t offset)
 {

@@ -132,6 +132,23 @@ int msm_ctx_submitqueue_query(struct msm_ctx *ctx,
 
 /* Front-end helpers (not ioctls). */
 
+/* Hostmem arenas (nativectx): a context may own ranges of hostmem inside
+ * which its guest picks BO storage offsets itself, as a virtio-gpu guest
+ * kernel manages its host-visible BAR, so mapping a new BO needs no answer
+ * from the host.  An arena counts against the context's max_bo_bytes;
+ * -ENOMEM when hostmem or the limit is exhausted, -E2BIG past
+ * MSM_MAX_ARENAS.  Arenas live until the context's last object is gone. */
+#define MSM_MAX_ARENAS 16
+int msm_ctx_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset);
+/* GEM_NEW whose storage is [hm_offset, hm_offset + size) inside one of the
+ * context's arenas: -EINVAL if unaligned or not inside one arena, -ENOSPC if
+ * it overlaps another object there.  The bytes already there are kept (the
+ * guest may have written them before this request reached the host): arena
+ * memory is zero when the arena is made and never held another context's
+ * data, so nothing leaks; zeroing reused ranges is the guest's business. */
+int msm_ctx_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
+                       uint64_t hm_offset);
+
 /* Where a BO's storage lives in hostmem.  -ENOENT bad handle, -EBUSY purged. */
 int msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
                        uint64_t *size);

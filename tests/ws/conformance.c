@@ -753,6 +753,7 @@ test_close_with_work_in_flight(void **state)
    assert_int_equal(F->open(fixture, &dev), 0);
    dst = new_bo(dev, 4096, MSM_BO_WC);
    write_value(dev, 0, dst, 0, 1, 30 * MS);
+   ws_bo_free(dst);
    ws_close(dev); /* a process exiting mid-frame */
    if (F->core) {
       /* Everything it owned goes once the GPU is done with it. */
