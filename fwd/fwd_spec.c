@@ -47,12 +47,17 @@
                                        than our own strings */
 #define FWD_QUERY_DATA_MAX     8    /* sizeof(queue->faults) is 4 */
 
+/* Both sides keep a copy of the struct in a FWD_MAX_STRUCT buffer: a larger
+ * struct is a compile error (negative array size). */
+#define FITS(cmd_) \
+   (_IOC_SIZE(cmd_) + 0 * sizeof(char[_IOC_SIZE(cmd_) <= FWD_MAX_STRUCT ? 1 : -1]))
+
 #define ANSWER(id_, cmd_, err, why_)                                     \
-   { .id = FWD_ID_##id_, .cmd = cmd_, .name = #id_, .size = _IOC_SIZE(cmd_), \
+   { .id = FWD_ID_##id_, .cmd = cmd_, .name = #id_, .size = FITS(cmd_),  \
      .dir = _IOC_DIR(cmd_), .answer = err, .why = why_ }
 
 #define SERVED(id_, cmd_, ...)                                           \
-   { .id = FWD_ID_##id_, .cmd = cmd_, .name = #id_, .size = _IOC_SIZE(cmd_), \
+   { .id = FWD_ID_##id_, .cmd = cmd_, .name = #id_, .size = FITS(cmd_),  \
      .dir = _IOC_DIR(cmd_), __VA_ARGS__ }
 
 #define NOT_RENDER "not DRM_RENDER_ALLOW: drm_ioctl_permit() refuses it on a render node"
@@ -140,10 +145,10 @@ static const struct fwd_ioctl_spec fwd_table[] = {
    }),
    SERVED(MSM_GEM_CPU_PREP, DRM_IOCTL_MSM_GEM_CPU_PREP),
    SERVED(MSM_GEM_CPU_FINI, DRM_IOCTL_MSM_GEM_CPU_FINI),
-   /* bos[].presumed is "in/out" in the uapi, but no kernel since the
-    * softpin era writes it back (a6xx has no relocs to patch) and the core
-    * takes bos const: shipping the array back on every submit would only
-    * inflate the forward path's byte counts.  So bos is in.  cmds[].relocs
+   /* bos[].presumed is "in/out" in the uapi, but the 6.1 kernel never
+    * copies it back (and a6xx has no relocs to patch), and the core takes
+    * bos const: shipping the array back on every submit would only inflate
+    * the forward path's byte counts.  So bos is in.  cmds[].relocs
     * is a pointer one level deeper: a6xx rejects any reloc with EINVAL, so
     * we never follow it and require nr_relocs == 0 instead. */
    SERVED(MSM_GEM_SUBMIT, DRM_IOCTL_MSM_GEM_SUBMIT, .nr_regions = 4, .regions = {

@@ -31,6 +31,7 @@ extern "C" {
 #endif
 
 #define FWD_MAX_REGIONS 4
+#define FWD_MAX_STRUCT  128 /* no struct in the table is larger */
 
 /* Directions, from the caller's point of view (like _IOC_WRITE/_IOC_READ). */
 #define FWD_IN    1u /* user memory read by the ioctl */
@@ -72,7 +73,10 @@ struct fwd_region_spec {
    uint32_t max_count;
    /* count > max_count: fail with -over_max_errno.  0 means clamp: an out
     * region the ioctl never fills beyond max_count elements, so a larger
-    * user buffer is fine and only max_count elements travel. */
+    * user buffer is fine and only max_count elements travel.  The host
+    * hands the ioctl the clamped count and puts the caller's back if the
+    * ioctl left it alone, so a clamp must exceed any count the ioctl
+    * reports back (a string length, bytes written). */
    int over_max_errno;
    /* Only some sub-operations use the pointer (GEM_INFO, SET_PARAM, ...). */
    struct {

@@ -174,8 +174,8 @@ ensure_deps() {
 # Derive a deb-src entry from the Debian archive entry that carries `main` for this
 # release (third-party repos are skipped). The URI is read from the machine's own sources
 # at run time, never written down here.
+# shellcheck disable=SC1091
 CODENAME=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
-[ -n "$CODENAME" ] || CODENAME=$(sed -n 's/^Codename: *//p' /etc/apt/sources.list 2>/dev/null | head -1)
 
 # Is this URI's release file (already fetched by apt) from Debian?  Exit 2 = unknown.
 origin_is_debian() {
@@ -192,6 +192,7 @@ origin_is_debian() {
 # deb822 stanza parser shared by the two uses below. For each enabled `deb` stanza whose
 # Suites include the release codename and whose Components include main, calls
 # emit(uris, signed) where signed is the Signed-By value (continuation lines kept).
+# shellcheck disable=SC2016
 DEB822_AWK='
   function flush() {
     if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " want " ") &&

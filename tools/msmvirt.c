@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "host.h"
 #include "msm_core.h"
 #include "pm4.h"
 #include "ws.h"
@@ -88,8 +89,14 @@ cmd_smoke(int frames)
 int
 main(int argc, char **argv)
 {
+   if (argc >= 2 && !strcmp(argv[1], "host"))
+      return cmd_host(argc - 1, argv + 1);
+   if (argc >= 2 && !strcmp(argv[1], "stats"))
+      return cmd_stats(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "smoke"))
       return cmd_smoke(argc >= 3 ? atoi(argv[2]) : 300);
-   fprintf(stderr, "usage: msmvirt smoke [FRAMES]\n");
+   fprintf(stderr, "usage: msmvirt smoke [FRAMES]\n"
+                   "       msmvirt host --listen PATH | --connect PATH [...]\n"
+                   "       msmvirt stats --connect PATH\n");
    return 2;
 }

@@ -21,7 +21,7 @@
 
 #include "mt_priv.h"
 
-#define MT_TX_QUEUE_MAX (64u << 20)
+#define MT_TX_QUEUE_MAX (16u << 20)
 
 struct mt_txbuf {
    struct mt_txbuf *next;
@@ -318,7 +318,7 @@ conn_loop(struct mt_conn *c)
       if (hdr.type == MT_HELLO) {
          ret = conn_hello(c, &hdr, now);
          if (ret)
-            return ret;
+            return ret == -EPIPE ? 0 : ret; /* gone before the welcome */
          continue;
       }
       if (!c->state)

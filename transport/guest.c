@@ -115,8 +115,10 @@ guest_write(struct mt_guest *g, uint32_t type, uint32_t session, uint64_t tag,
    pthread_mutex_unlock(&g->tx_lock);
 
    if (ret) {
-      guest_break(g, ret == -EPIPE ? -EPIPE : -ECONNRESET);
-      return ret;
+      /* However the stream failed (EPIPE, EIO, ...), the caller's news is
+       * the same: the connection is gone. */
+      guest_break(g, -ECONNRESET);
+      return -ECONNRESET;
    }
    count(&g->messages, 1);
    count(&g->bytes_sent, sizeof(hdr) + len);
@@ -200,11 +202,12 @@ reader_main(void *arg)
          break;
       uint64_t at = mt_deliver_at(hdr.ts_ns, g->clock_offset, mt_now_ns(),
                                   g->delay_ns);
+      /* Counted before the caller wakes, so its stats include the reply. */
+      count(&g->bytes_received, sizeof(hdr) + hdr.len);
       ret = hdr.type == MT_REPLY ? read_reply(g, &hdr, at)
                                  : read_event(g, &hdr, at);
       if (ret)
          break;
-      count(&g->bytes_received, sizeof(hdr) + hdr.len);
    }
 
    if (ret != -ECANCELED && ret != -ECONNRESET)
@@ -233,6 +236,9 @@ mt_callv(struct mt_guest *g, uint32_t session, const struct iovec *iov,
       return len;
    if (rsp_cap && !rsp)
       return -EFAULT;
+   /* Only the reader thread could read the reply it would wait for. */
+   if (g->reader_running && pthread_equal(pthread_self(), g->reader))
+      return -EDEADLK;
 
    struct mt_pending p = { .rsp = rsp, .cap = rsp_cap };
    pthread_cond_init(&p.cond, NULL);
@@ -441,7 +447,9 @@ mt_guest_start(int fd, const struct mt_guest_hostmem *hm, unsigned flags,
       ret = -errno;
       goto fail;
    }
-   ret = mt_reader_init(&g->rd, fd, g->wake_fd);
+   /* A socket's reader is woken by shutdown(); only char devices (a virtio
+    * port, a pty) need the poll on wake_fd, a syscall per read. */
+   ret = mt_reader_init(&g->rd, fd, g->is_sock ? -1 : g->wake_fd);
    if (ret)
       goto fail;
 

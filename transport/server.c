@@ -21,6 +21,7 @@ struct mt_host {
    void *hostmem_base;
    uint64_t hostmem_size;
    int hostmem_fd;
+   uint32_t max_conns;
 
    pthread_mutex_t lock;
    pthread_cond_t cond;   /* live went down */
@@ -63,6 +64,7 @@ mt_host_create(const struct mt_host_config *cfg, struct mt_host **out)
    h->hostmem_base = cfg->hostmem_base;
    h->hostmem_size = cfg->hostmem_size;
    h->hostmem_fd = cfg->hostmem_fd;
+   h->max_conns = cfg->max_conns ? cfg->max_conns : MT_DEFAULT_MAX_CONNS;
    h->listen_fd = -1;
    pthread_mutex_init(&h->lock, NULL);
    pthread_cond_init(&h->cond, NULL);
@@ -123,6 +125,8 @@ mt_host_conn_gone(struct mt_host *h, struct mt_conn *c)
 int
 mt_host_serve_fd(struct mt_host *h, int fd, unsigned flags)
 {
+   int ret;
+
    if (fd < 0)
       return -EBADF;
 
@@ -133,10 +137,13 @@ mt_host_serve_fd(struct mt_host *h, int fd, unsigned flags)
    }
 
    pthread_mutex_lock(&h->lock);
-   if (h->stopping) {
+   ret = h->stopping ? -ESHUTDOWN : h->live >= h->max_conns ? -EMFILE : 0;
+   if (ret) {
       pthread_mutex_unlock(&h->lock);
+      if (ret == -EMFILE)
+         mt_log("host: %u connections already: refusing one", h->max_conns);
       mt_conn_destroy_unstarted(c);
-      return -ESHUTDOWN;
+      return ret;
    }
    *mt_conn_next(c) = h->conns;
    h->conns = c;
@@ -145,7 +152,7 @@ mt_host_serve_fd(struct mt_host *h, int fd, unsigned flags)
    atomic_fetch_add(&h->nconns, 1);
 
    /* A stop racing with us shuts the fd down: the thread then sees EOF. */
-   int ret = mt_conn_start(c);
+   ret = mt_conn_start(c);
    if (ret) {
       mt_host_conn_gone(h, c);
       mt_conn_destroy_unstarted(c);

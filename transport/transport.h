@@ -141,7 +141,8 @@ void mt_guest_close(struct mt_guest *g);
 /* Sync: send a CALL and block until its REPLY (thread-safe; concurrent
  * callers each get their own).  Up to rsp_cap bytes land in rsp; *rsp_len
  * is the reply's full length.  -EMSGSIZE: request too big, or reply longer
- * than rsp_cap (truncated).  -ECONNRESET / -EPIPE: the connection is gone. */
+ * than rsp_cap (truncated).  -ECONNRESET: the connection is gone.
+ * -EDEADLK from an event callback.  The *v forms take up to 32 iovecs. */
 int mt_call(struct mt_guest *g, uint32_t session, const void *req,
             uint32_t req_len, void *rsp, uint32_t rsp_cap, uint32_t *rsp_len);
 int mt_callv(struct mt_guest *g, uint32_t session, const struct iovec *iov,
@@ -189,7 +190,10 @@ struct mt_host_config {
    void *hostmem_base;     /* loopback guests map this */
    uint64_t hostmem_size;
    int hostmem_fd;         /* unix guests get it by SCM_RIGHTS; -1: none */
+   uint32_t max_conns;     /* more are refused; 0: MT_DEFAULT_MAX_CONNS */
 };
+
+#define MT_DEFAULT_MAX_CONNS 256
 
 struct mt_host_stats {
    uint64_t conns;         /* connections ever served */
@@ -209,7 +213,10 @@ void mt_host_destroy(struct mt_host *h); /* stops first */
 /* unix: serve any number of guests on path, each on its own thread.  A stale
  * socket file is replaced; a live server there gives -EADDRINUSE. */
 int mt_host_listen(struct mt_host *h, const char *path);
-/* virtio: connect to QEMU's chardev socket and serve that one stream. */
+/* virtio: connect to QEMU's chardev socket and serve that one stream.  A
+ * stream takes one HELLO: if the guest daemon restarts, its new HELLO ends
+ * the connection, and the host daemon connects again (mt_host_get_stats()
+ * shows live fall). */
 int mt_host_connect(struct mt_host *h, const char *path);
 /* Serve an already-connected stream socket (takes the fd). */
 #define MT_SERVE_PASS_HOSTMEM (1u << 0) /* send hostmem_fd with the welcome */

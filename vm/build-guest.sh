@@ -190,10 +190,11 @@ mount -t tmpfs -o mode=1777 shm /dev/shm
 mount -t tmpfs -o mode=1777 tmp /tmp
 mount -t devpts devpts /dev/pts
 hostname msmvirt-guest
+warn() { echo "msmvirt-init: $*"; echo "msmvirt-init: $*" >>/run/msmvirt-warnings; }
 
 kver=$(uname -r)
 while read -r m; do
-    [ -n "$m" ] && { insmod "/lib/modules/$kver/$m.ko" || echo "msmvirt-init: insmod $m failed"; }
+    [ -n "$m" ] && { insmod "/lib/modules/$kver/$m.ko" || warn "insmod $m failed"; }
 done </etc/msmvirt/modules
 
 # PCI: ivshmem-plain (1af4:1110) BAR2, virtio-serial (1af4:1003 / 1af4:1043)
@@ -205,35 +206,51 @@ for d in /sys/bus/pci/devices/*; do
         0x1003|0x1043) vser=1 ;;
     esac
 done
-# virtio-serial ports are announced asynchronously after the driver loads
+# virtio-serial ports (msmvirt.0: the daemon channel, msmvirt.out: the command's
+# output) are announced asynchronously after the driver loads
+port_by_name() {
+    for p in /sys/class/virtio-ports/*; do
+        [ "$(cat "$p/name" 2>/dev/null)" = "$1" ] && [ -c "/dev/${p##*/}" ] &&
+            { echo "/dev/${p##*/}"; return 0; }
+    done
+    return 1
+}
+out=""
 if [ $vser = 1 ]; then
     i=0
-    while [ $i -lt 200 ] && [ -z "$MSMVIRT_PORT" ]; do
-        for p in /sys/class/virtio-ports/*; do
-            [ "$(cat "$p/name" 2>/dev/null)" = msmvirt.0 ] && [ -c "/dev/${p##*/}" ] &&
-                MSMVIRT_PORT=/dev/${p##*/}
-        done
-        [ -n "$MSMVIRT_PORT" ] || usleep 25000
+    while [ $i -lt 200 ]; do
+        MSMVIRT_PORT=$(port_by_name msmvirt.0)
+        [ -n "$out" ] || { port_by_name msmvirt.out >/dev/null && [ -c /dev/hvc0 ] && out=/dev/hvc0; }
+        [ -n "$MSMVIRT_PORT" ] && [ -n "$out" ] && break
+        usleep 25000
         i=$((i + 1))
     done
-    [ -n "$MSMVIRT_PORT" ] || echo "msmvirt-init: virtio-serial port msmvirt.0 did not appear"
+    [ -n "$MSMVIRT_PORT" ] || warn "virtio-serial port msmvirt.0 did not appear"
 fi
 [ -n "$MSMVIRT_PORT" ] && export MSMVIRT_PORT
 [ -n "$MSMVIRT_HOSTMEM_BAR" ] && export MSMVIRT_HOSTMEM_BAR
 [ -f /etc/msmvirt/env ] && . /etc/msmvirt/env
+# the command's output goes to the msmvirt.out virtconsole (no kernel messages
+# mixed in); without it, to the serial console
+[ -n "$out" ] || out=/dev/console
 
 cd /root
 if [ -f /etc/msmvirt/cmd ]; then
-    echo "MSMVIRT-START"
-    sh -c "$(cat /etc/msmvirt/cmd)" </dev/null
+    exec 4<>"$out"
+    # raw: no \r added (hvc resets its termios on the last close, so set it on our fd)
+    [ "$out" = /dev/console ] || stty raw -echo <&4
+    [ -f /run/msmvirt-warnings ] && cat /run/msmvirt-warnings >&4
+    echo "MSMVIRT-START" >&4
+    sh -c "$(cat /etc/msmvirt/cmd)" </dev/null >&4 2>&4
     rc=$?
-    echo "MSMVIRT-EXIT=$rc"
+    echo "MSMVIRT-EXIT=$rc" >&4
+    exec 4>&-
 else
     echo "msmvirt-init: no /etc/msmvirt/cmd, starting a shell (exit to power off)"
     setsid cttyhack sh
 fi
 sync
-# let the UART drain before the machine disappears
+# let the console drain before the machine disappears
 usleep 100000
 poweroff -f
 EOF

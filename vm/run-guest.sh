@@ -28,6 +28,7 @@ usage: vm/run-guest.sh [options] -- GUEST_COMMAND...
   --image-dir DIR      where vmlinuz and initramfs.cpio.gz are (default <repo>/build/vm;
                        built with vm/build-guest.sh if missing)
   --qemu-arg ARG       extra QEMU argument (repeatable)
+  --append ARGS        extra kernel command line arguments
   --console-log FILE   also save the whole console output there
   -v, --verbose        show boot/kernel console lines on stderr
   -i, --interactive    no command: a shell on the serial console (QEMU on this terminal)
@@ -38,7 +39,7 @@ EOF
 
 host_cmd="" hostmem="" hostmem_size=64M sock="" timeout=120 mem=512 smp=1
 imgdir="$repo/build/vm" verbose=0 interactive=0 console_log=""
-qemu_extra=()
+qemu_extra=() kappend=""
 need() { [ "$2" -ge 2 ] || { usage >&2; vm_die "$1 needs an argument"; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -51,6 +52,7 @@ while [ $# -gt 0 ]; do
         --smp) need "$1" $#; smp=$2; shift 2 ;;
         --image-dir) need "$1" $#; imgdir=$2; shift 2 ;;
         --qemu-arg) need "$1" $#; qemu_extra+=("$2"); shift 2 ;;
+        --append) need "$1" $#; kappend+=" $2"; shift 2 ;;
         --console-log) need "$1" $#; console_log=$2; shift 2 ;;
         -v|--verbose) verbose=1; shift ;;
         -i|--interactive) interactive=1; shift ;;
@@ -86,30 +88,38 @@ fi
 
 # ---------------------------------------------------------------- cleanup
 tmp=$(mktemp -d /tmp/msmvirt-vm.XXXXXX) || vm_die "mktemp failed"
-qpid="" hpid="" own_hostmem="" own_sock=""
+qpid="" hpid="" tpids="" own_hostmem="" own_sock=""
 cleanup() {
     local st=$?
     trap - EXIT INT TERM HUP
-    if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+    if [ -n "$qpid" ] && alive "$qpid"; then
         kill -TERM "$qpid" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+        for _ in 1 2 3 4 5 6 7 8 9 10; do alive "$qpid" || break; sleep 0.1; done
         kill -KILL "$qpid" 2>/dev/null
     fi
     [ -z "$qpid" ] || wait "$qpid" 2>/dev/null
     stop_host
-    exec 3<&- 2>/dev/null
+    exec 3<&-
+    local p
+    for p in $tpids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     [ -z "$own_hostmem" ] || rm -f "$own_hostmem"
     [ -z "$own_sock" ] || rm -f "$own_sock"
     rm -rf "$tmp"
     exit "$st"
 }
+# kill -0 also succeeds on an unreaped (zombie) child: look at its state instead
+alive() {
+    local st
+    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "${st%% *}" != Z ]
+}
 host_status=""
 stop_host() {
     [ -n "$hpid" ] || return 0
-    if kill -0 "$hpid" 2>/dev/null; then
+    if alive "$hpid"; then
         # the host command runs in its own process group (setsid): end all of it
         kill -TERM -- "-$hpid" 2>/dev/null
-        for _ in $(seq 20); do kill -0 "$hpid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 20); do alive "$hpid" || break; sleep 0.1; done
         kill -KILL -- "-$hpid" 2>/dev/null
         wait "$hpid" 2>/dev/null
     else
@@ -119,10 +129,14 @@ stop_host() {
     fi
     hpid=""
 }
+# A signal that arrives during the read loop is only noted there and acted upon
+# after read returns: bash 5.2 can crash if a trap exits from inside read -t.
+in_read=0 got_sig=""
+on_sig() { if [ $in_read = 1 ]; then got_sig=$1; else exit "$1"; fi; }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'on_sig 130' INT
+trap 'on_sig 143' TERM
+trap 'on_sig 129' HUP
 
 # ---------------------------------------------------------------- resources
 if [ -z "$hostmem" ]; then
@@ -157,14 +171,19 @@ if [ $interactive = 0 ]; then
 fi
 cat "$imgdir/initramfs.cpio.gz" >>"$initrd"
 
+out="$tmp/output"          # the guest command's output (virtconsole msmvirt.out)
+log="$tmp/console.log"     # serial console: firmware, kernel, /init
+: >"$out"; : >"$log"
 qargs=(-accel tcg -cpu max -m "$mem" -smp "$smp"
        -nographic -no-reboot -net none -vga none -no-user-config
        -kernel "$imgdir/vmlinuz" -initrd "$initrd"
-       -append "console=ttyS0 quiet panic=-1"
+       -append "console=ttyS0 quiet panic=-1$kappend"
        -object "memory-backend-file,id=hostmem,mem-path=$hostmem,size=$hostmem_size,share=on"
        -device ivshmem-plain,memdev=hostmem
-       -chardev "socket,id=c0,path=$sock,server=on,wait=off"
        -device virtio-serial-pci
+       -chardev "file,id=out,path=$out"
+       -device virtconsole,chardev=out,name=msmvirt.out
+       -chardev "socket,id=c0,path=$sock,server=on,wait=off"
        -device virtserialport,chardev=c0,name=msmvirt.0
        "${qemu_extra[@]}")
 
@@ -173,7 +192,7 @@ start_host() {
     local i
     for i in $(seq 200); do
         [ -S "$sock" ] && break
-        kill -0 "$qpid" 2>/dev/null || return 0    # QEMU died: reported below
+        alive "$qpid" || return 0    # QEMU died: reported below
         sleep 0.05
     done
     [ -S "$sock" ] || { vm_log "QEMU did not create $sock"; return 0; }
@@ -195,68 +214,61 @@ fi
 
 # ---------------------------------------------------------------- boot and run
 vm_log "booting guest (TCG, ${mem}M, timeout ${timeout}s)"
-mkfifo "$tmp/console"
-"$qemu" "${qargs[@]}" </dev/null >"$tmp/console" 2>"$tmp/qemu.err" &
+"$qemu" "${qargs[@]}" </dev/null >"$log" 2>"$tmp/qemu.err" &
 qpid=$!
-exec 3<"$tmp/console"
+# Follow the output file (tail is stopped by cleanup).
+exec 3< <(exec tail -n +1 -F -s 0.1 "$out" 2>/dev/null)
+tpids=$!
+if [ $verbose = 1 ]; then
+    tail -n +1 -F -s 0.1 "$log" >&2 2>/dev/null &
+    tpids="$tpids $!"
+fi
 start_host
 
-log="$tmp/console.log"
-state=boot rc="" timed_out=0
+state=boot rc="" timed_out=0 gone=0 partial=""
 deadline=$((SECONDS + timeout))
-kernel_line='^\[ *[0-9]+\.[0-9]+\] '
-while :; do
-    left=$((deadline - SECONDS))
-    if [ "$state" = done ]; then
-        # the marker is in; give poweroff a few seconds
-        [ "$left" -lt 5 ] || left=5
-    fi
-    if [ "$left" -le 0 ]; then
-        [ "$state" = done ] || timed_out=1
-        break
-    fi
+while [ "$state" != done ]; do
+    if [ "$SECONDS" -ge "$deadline" ]; then timed_out=1; break; fi
     line=""
-    if IFS= read -r -t "$left" line <&3; then
-        :
-    else
-        st=$?
-        if [ $st -gt 128 ]; then
-            [ -z "$line" ] || printf '%s\n' "$line" >>"$log"
-            continue                     # the deadline check above decides
+    in_read=1
+    IFS= read -r -t 1 line <&3
+    st=$?
+    in_read=0
+    [ -z "$got_sig" ] || { vm_log "interrupted"; exit "$got_sig"; }
+    if [ $st != 0 ]; then
+        partial+=$line                   # read -t keeps what it got of a line
+        if [ $gone = 1 ]; then
+            # QEMU is gone and the output is drained
+            [ -z "$partial" ] || [ "$state" != run ] || printf '%s\n' "$partial"
+            break
         fi
-        [ -z "$line" ] || printf '%s' "$line" >>"$log"
-        break                            # EOF: QEMU is gone
+        alive "$qpid" || gone=1          # one more round to drain the output
+        continue
     fi
-    line=${line%$'\r'}
-    printf '%s\n' "$line" >>"$log"
+    line=$partial$line partial=""
     case $state in
         boot)
-            # (the firmware's terminal escapes can precede the marker)
-            if [[ $line == *MSMVIRT-START ]]; then
+            if [ "${line%$'\r'}" = MSMVIRT-START ]; then
                 state=run
                 vm_log "guest command started ($(vm_since "$t0") s after launch)"
-            elif [ $verbose = 1 ]; then
-                printf '%s\n' "$line" >&2
+            else
+                printf '%s\n' "$line" >&2      # /init's warnings
             fi ;;
         run)
-            if [[ $line =~ ^(.*)MSMVIRT-EXIT=([0-9]+)$ ]]; then
+            if [[ $line =~ ^(.*)MSMVIRT-EXIT=([0-9]+)$'\r'?$ ]]; then
                 [ -z "${BASH_REMATCH[1]}" ] || printf '%s\n' "${BASH_REMATCH[1]}"
                 rc=${BASH_REMATCH[2]}
                 state=done
-            elif [[ $line =~ $kernel_line ]]; then
-                printf '%s\n' "$line" >&2      # kernel message while the command ran
             else
                 printf '%s\n' "$line"
             fi ;;
-        done)
-            [ $verbose = 0 ] || printf '%s\n' "$line" >&2 ;;
     esac
 done
 [ -z "$console_log" ] || cp "$log" "$console_log" 2>/dev/null
 
 show_tail() {
     vm_log "last console lines:"
-    tail -n 40 "$log" 2>/dev/null | sed 's/^/  | /' >&2
+    tail -n 40 "$log" 2>/dev/null | tr -d '\r' | sed 's/^/  | /' >&2
     if [ -s "$tmp/qemu.err" ]; then
         vm_log "QEMU stderr:"; sed 's/^/  | /' "$tmp/qemu.err" >&2
     fi
@@ -272,6 +284,6 @@ if [ -z "$rc" ]; then
     exit 125
 fi
 # QEMU normally exits right after the marker (poweroff -f); cleanup kills it otherwise
-for _ in $(seq 50); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 50); do alive "$qpid" || break; sleep 0.1; done
 vm_log "guest command exited with $rc ($(vm_since "$t0") s total)"
 exit "$rc"

@@ -1,0 +1,367 @@
+/*
+ * fwd_host.c - the host forwarder: validate a request against the spec
+ * table, copy it, run the matching msm_ctx_* call, build the reply.
+ *
+ * Like virglrenderer's msm_renderer.c dispatch: the table (fwd_spec.c)
+ * decides what a well-formed request is before any handler runs, and every
+ * handler is a few lines with one job.  Nothing is decoded in place: the
+ * struct and every region are copied out of the message first (it may sit
+ * in memory the guest can still write), and every length is recomputed
+ * from our own copy of the struct, never taken from the message.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "fwd_host.h"
+#include "fwd_spec.h"
+#include "fwd_wire.h"
+#include "msm_core.h"
+
+/* bufs[i]: host copy of region i, NULL when the region is inactive. */
+typedef int (*fwd_host_fn)(struct msm_ctx *ctx, void *args,
+                           void *bufs[FWD_MAX_REGIONS]);
+
+/* drm_copy_field(): write what fits, report the full length, and skip a
+ * NULL buffer. */
+static void
+copy_field(void *args, const struct fwd_region_spec *rs, void *buf,
+           const char *value)
+{
+   size_t n = strlen(value);
+   uint64_t cap = fwd_field_get(args, rs->count);
+
+   if (buf)
+      memcpy(buf, value, n < cap ? n : cap);
+   fwd_field_set(args, rs->count, n);
+}
+
+static int
+host_version(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   const struct fwd_ioctl_spec *spec = fwd_spec_by_cmd(DRM_IOCTL_VERSION);
+   struct drm_version *v = args;
+
+   (void)ctx;
+   v->version_major = FWD_DRIVER_MAJOR;
+   v->version_minor = FWD_DRIVER_MINOR;
+   v->version_patchlevel = FWD_DRIVER_PATCHLEVEL;
+   copy_field(args, &spec->regions[0], bufs[0], FWD_DRIVER_NAME);
+   copy_field(args, &spec->regions[1], bufs[1], FWD_DRIVER_DATE);
+   copy_field(args, &spec->regions[2], bufs[2], FWD_DRIVER_DESC);
+   return 0;
+}
+
+/* drm_getcap() for a render-only driver (no DRIVER_MODESET): the four
+ * render caps, EOPNOTSUPP for the rest.  We claim only what we serve: no
+ * PRIME callbacks, no DRIVER_SYNCOBJ (fwd_spec.c says why). */
+static int
+host_get_cap(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   struct drm_get_cap *cap = args;
+
+   (void)ctx;
+   (void)bufs;
+   cap->value = 0;
+   switch (cap->capability) {
+   case DRM_CAP_TIMESTAMP_MONOTONIC:
+      cap->value = 1;
+      return 0;
+   case DRM_CAP_PRIME:
+   case DRM_CAP_SYNCOBJ:
+   case DRM_CAP_SYNCOBJ_TIMELINE:
+      return 0;
+   default:
+      return -EOPNOTSUPP;
+   }
+}
+
+static int
+host_gem_close(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_gem_close(ctx, ((struct drm_gem_close *)args)->handle);
+}
+
+static int
+host_get_param(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_get_param(ctx, args);
+}
+
+static int
+host_set_param(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   /* At most one of COMM / CMDLINE is active. */
+   return msm_ctx_set_param(ctx, args, bufs[0] ? bufs[0] : bufs[1]);
+}
+
+static int
+host_gem_new(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_gem_new(ctx, args);
+}
+
+static int
+host_gem_info(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   /* SET_NAME or GET_NAME, or neither. */
+   return msm_ctx_gem_info(ctx, args, bufs[0] ? bufs[0] : bufs[1]);
+}
+
+static int
+host_gem_cpu_prep(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_gem_cpu_prep(ctx, args);
+}
+
+static int
+host_gem_cpu_fini(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_gem_cpu_fini(ctx, args);
+}
+
+static int
+host_gem_submit(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   /* bufs[2..3], the syncobj arrays, were copied and checked against
+    * their limits; the core decides what their handles mean. */
+   return msm_ctx_gem_submit(ctx, args, bufs[0], bufs[1]);
+}
+
+static int
+host_wait_fence(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_wait_fence(ctx, args);
+}
+
+static int
+host_gem_madvise(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_gem_madvise(ctx, args);
+}
+
+static int
+host_submitqueue_new(struct msm_ctx *ctx, void *args,
+                     void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_submitqueue_new(ctx, args);
+}
+
+static int
+host_submitqueue_close(struct msm_ctx *ctx, void *args,
+                       void *bufs[FWD_MAX_REGIONS])
+{
+   uint32_t id;
+
+   (void)bufs;
+   memcpy(&id, args, sizeof(id));
+   return msm_ctx_submitqueue_close(ctx, id);
+}
+
+static int
+host_submitqueue_query(struct msm_ctx *ctx, void *args,
+                       void *bufs[FWD_MAX_REGIONS])
+{
+   return msm_ctx_submitqueue_query(ctx, args, bufs[0]);
+}
+
+/* Answered entries (fwd_spec.c) have no handler: they never get here. */
+static const fwd_host_fn host_handlers[FWD_ID_COUNT] = {
+   [FWD_ID_VERSION] = host_version,
+   [FWD_ID_GEM_CLOSE] = host_gem_close,
+   [FWD_ID_GET_CAP] = host_get_cap,
+   [FWD_ID_MSM_GET_PARAM] = host_get_param,
+   [FWD_ID_MSM_SET_PARAM] = host_set_param,
+   [FWD_ID_MSM_GEM_NEW] = host_gem_new,
+   [FWD_ID_MSM_GEM_INFO] = host_gem_info,
+   [FWD_ID_MSM_GEM_CPU_PREP] = host_gem_cpu_prep,
+   [FWD_ID_MSM_GEM_CPU_FINI] = host_gem_cpu_fini,
+   [FWD_ID_MSM_GEM_SUBMIT] = host_gem_submit,
+   [FWD_ID_MSM_WAIT_FENCE] = host_wait_fence,
+   [FWD_ID_MSM_GEM_MADVISE] = host_gem_madvise,
+   [FWD_ID_MSM_SUBMITQUEUE_NEW] = host_submitqueue_new,
+   [FWD_ID_MSM_SUBMITQUEUE_CLOSE] = host_submitqueue_close,
+   [FWD_ID_MSM_SUBMITQUEUE_QUERY] = host_submitqueue_query,
+};
+
+/* A reply carrying only a result: the request was refused before (or
+ * instead of) decoding, and nothing is written back. */
+static int
+reply_error(int err, void *rsp, size_t cap, size_t *rsp_len)
+{
+   struct fwd_wire_rsp hdr = { .result = err };
+
+   if (cap < sizeof(hdr))
+      return -ENOSPC;
+   memcpy(rsp, &hdr, sizeof(hdr));
+   *rsp_len = sizeof(hdr);
+   return 0;
+}
+
+static uint32_t
+get_u32(const uint8_t *src)
+{
+   uint32_t v;
+   memcpy(&v, src, 4);
+   return v;
+}
+
+/* Per-element "must be zero" fields of in-regions (cmds[].nr_relocs). */
+static int
+check_elems(const struct fwd_ioctl_spec *spec, const struct fwd_region *regs,
+            void *bufs[FWD_MAX_REGIONS])
+{
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region_spec *rs = &spec->regions[i];
+
+      if (!rs->elem_zero.field.size || !regs[i].active)
+         continue;
+      for (uint64_t e = 0; e < regs[i].count; e++) {
+         const uint8_t *elem = (const uint8_t *)bufs[i] + e * rs->elem_size;
+         if (fwd_field_get(elem, rs->elem_zero.field))
+            return -rs->elem_zero.err;
+      }
+   }
+   return 0;
+}
+
+int
+fwd_host_handle(struct msm_ctx *ctx, const void *req, size_t len, void *rsp,
+                size_t cap, size_t *rsp_len)
+{
+   const uint8_t *msg = req;
+   const struct fwd_ioctl_spec *spec;
+   struct fwd_wire_req hdr;
+   struct fwd_wire_rsp rhdr = { 0 };
+   struct fwd_region regs[FWD_MAX_REGIONS];
+   void *bufs[FWD_MAX_REGIONS] = { NULL };
+   uint64_t clamped_from[FWD_MAX_REGIONS] = { 0 };
+   _Alignas(8) uint8_t args[FWD_MAX_STRUCT];
+   uint32_t lens[FWD_MAX_REGIONS];
+   size_t off, need, in_total = 0;
+   uint8_t *out;
+   int ret;
+
+   if (cap < sizeof(struct fwd_wire_rsp))
+      return -ENOSPC;
+   if (len < sizeof(hdr))
+      return reply_error(-EINVAL, rsp, cap, rsp_len);
+   memcpy(&hdr, msg, sizeof(hdr));
+
+   spec = fwd_spec_by_cmd(hdr.cmd);
+   if (!spec)
+      return reply_error(-ENOTTY, rsp, cap, rsp_len);
+   if (hdr.flags || hdr.struct_size != spec->size ||
+       hdr.nr_regions != spec->nr_regions)
+      return reply_error(-EINVAL, rsp, cap, rsp_len);
+
+   off = FWD_WIRE_HDR_SIZE(spec->nr_regions);
+   if (len < off + spec->size)
+      return reply_error(-EINVAL, rsp, cap, rsp_len);
+   for (uint32_t i = 0; i < spec->nr_regions; i++)
+      lens[i] = get_u32(msg + sizeof(hdr) + 4 * i);
+   memset(args, 0, sizeof(args));
+   memcpy(args, msg + off, spec->size);
+   off += spec->size;
+
+   if (spec->answer)
+      return reply_error(-spec->answer, rsp, cap, rsp_len);
+
+   /* Our copy of the struct decides which regions exist and how big they
+    * are; the message must match it exactly. */
+   ret = fwd_spec_regions(spec, args, regs);
+   if (ret)
+      return reply_error(ret, rsp, cap, rsp_len);
+   need = FWD_WIRE_HDR_SIZE(spec->nr_regions) +
+          ((spec->dir & _IOC_READ) ? spec->size : 0);
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region *r = &regs[i];
+      uint64_t expect = (r->active && (r->dir & FWD_IN)) ? r->wire_bytes : 0;
+
+      if (lens[i] != expect)
+         return reply_error(-EINVAL, rsp, cap, rsp_len);
+      in_total += expect;
+      if (r->active && (r->dir & FWD_OUT))
+         need += r->wire_bytes;
+   }
+   if (len != off + in_total)
+      return reply_error(-EINVAL, rsp, cap, rsp_len);
+   if (cap < need)
+      return reply_error(-ENOSPC, rsp, cap, rsp_len);
+
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region *r = &regs[i];
+
+      if (!r->active)
+         continue;
+      /* Never NULL for an active region, even an empty one: NULL tells
+       * the core "the caller passed no buffer". */
+      bufs[i] = calloc(1, r->wire_bytes ? r->wire_bytes : 1);
+      if (!bufs[i]) {
+         ret = -ENOMEM;
+         goto done;
+      }
+      if (r->dir & FWD_IN) {
+         memcpy(bufs[i], msg + off, r->wire_bytes);
+         off += r->wire_bytes;
+      }
+   }
+   ret = check_elems(spec, regs, bufs);
+   if (ret)
+      goto done;
+
+   /* Show the ioctl the buffer we really have. */
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region_spec *rs = &spec->regions[i];
+      if (regs[i].clamped) {
+         clamped_from[i] = fwd_field_get(args, rs->count);
+         fwd_field_set(args, rs->count, regs[i].count);
+      }
+   }
+   ret = host_handlers[spec->id] ? host_handlers[spec->id](ctx, args, bufs)
+                                 : -ENOTTY;
+   if (ret > 0)
+      ret = -EIO;
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region_spec *rs = &spec->regions[i];
+      if (regs[i].clamped && fwd_field_get(args, rs->count) == regs[i].count)
+         fwd_field_set(args, rs->count, clamped_from[i]);
+   }
+
+done:
+   rhdr.result = ret;
+   rhdr.nr_regions = spec->nr_regions;
+   rhdr.struct_size = (spec->dir & _IOC_READ) ? spec->size : 0;
+   out = (uint8_t *)rsp + FWD_WIRE_HDR_SIZE(spec->nr_regions);
+   memcpy(out, args, rhdr.struct_size);
+   out += rhdr.struct_size;
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region_spec *rs = &spec->regions[i];
+      const struct fwd_region *r = &regs[i];
+      uint64_t n = 0;
+
+      /* What the ioctl wrote: its updated count, never beyond the buffer. */
+      if (!ret && r->active && (r->dir & FWD_OUT)) {
+         n = rs->count.size ? fwd_field_get(args, rs->count) : r->count;
+         if (n > r->count)
+            n = r->count;
+         memcpy(out, bufs[i], n * rs->elem_size);
+         out += n * rs->elem_size;
+      }
+      lens[i] = (uint32_t)(n * rs->elem_size);
+      memcpy((uint8_t *)rsp + sizeof(rhdr) + 4 * i, &lens[i], 4);
+      free(bufs[i]);
+   }
+   memcpy(rsp, &rhdr, sizeof(rhdr));
+   *rsp_len = (size_t)(out - (uint8_t *)rsp);
+   return 0;
+}

@@ -1,0 +1,296 @@
+/*
+ * host.c - `msmvirt host`: the host daemon.
+ *
+ * Owns one msm core (backend and chip from flags or an INI config file) and
+ * serves guests over the transport: on a unix socket (any number of guest
+ * processes, --listen) and/or on a virtio-serial port by connecting to the
+ * socket QEMU's `-chardev socket,server=on` created (--connect).  Each
+ * connection names its protocol in its HELLO (nativectx, forward) and gets
+ * its own contexts; when it goes away, everything it owned is freed.
+ *
+ *   msmvirt host --listen PATH [--connect PATH] [--config FILE]
+ *                [--backend sim] [--chip a630] [--hostmem-file FILE]
+ *                [--hostmem-size BYTES] [--submit-ns N] [--dword-ns N]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <ini.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "msm_core.h"
+#include "transport.h"
+
+struct host_opts {
+   struct msm_core_config cfg;
+   const char *listen;
+   const char *connect;
+   const char *config;
+   char *strs[4]; /* owned copies of config-file strings */
+   int quiet;
+};
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+   char *end;
+   unsigned long long v;
+
+   errno = 0;
+   v = strtoull(s, &end, 0);
+   if (errno || end == s)
+      return -EINVAL;
+   /* K/M/G suffixes for sizes. */
+   switch (*end) {
+   case 'K': case 'k': v <<= 10; end++; break;
+   case 'M': case 'm': v <<= 20; end++; break;
+   case 'G': case 'g': v <<= 30; end++; break;
+   }
+   if (*end)
+      return -EINVAL;
+   *out = v;
+   return 0;
+}
+
+static char *
+keep(struct host_opts *o, const char *s)
+{
+   for (unsigned i = 0; i < sizeof(o->strs) / sizeof(o->strs[0]); i++) {
+      if (!o->strs[i]) {
+         o->strs[i] = strdup(s);
+         return o->strs[i];
+      }
+   }
+   return NULL;
+}
+
+/* One key of the config file (or one flag: same names). */
+static int
+set_option(struct host_opts *o, const char *key, const char *val)
+{
+   uint64_t v;
+
+   if (!strcmp(key, "backend"))
+      o->cfg.backend = keep(o, val);
+   else if (!strcmp(key, "chip"))
+      o->cfg.chip = keep(o, val);
+   else if (!strcmp(key, "hostmem-file") || !strcmp(key, "hostmem_file"))
+      o->cfg.hostmem_path = keep(o, val);
+   else if (!strcmp(key, "listen"))
+      o->listen = keep(o, val);
+   else if (!strcmp(key, "connect"))
+      o->connect = keep(o, val);
+   else {
+      uint64_t *dst;
+      if (!strcmp(key, "hostmem-size") || !strcmp(key, "hostmem_size"))
+         dst = &o->cfg.hostmem_size;
+      else if (!strcmp(key, "submit-ns") || !strcmp(key, "submit_ns"))
+         dst = &o->cfg.sim.submit_ns;
+      else if (!strcmp(key, "dword-ns") || !strcmp(key, "dword_ns"))
+         dst = &o->cfg.sim.dword_ns;
+      else
+         return -ENOENT;
+      if (parse_u64(val, &v))
+         return -EINVAL;
+      *dst = v;
+   }
+   return 0;
+}
+
+struct ini_state {
+   struct host_opts *o;
+   char why[160];
+};
+
+/* inih stops at the first handler error and returns its line number. */
+static int
+config_key(void *user, const char *section, const char *name,
+           const char *value)
+{
+   struct ini_state *st = user;
+   int ret;
+
+   (void)section; /* [core], [sim], [host]: keys are unique across them */
+   ret = set_option(st->o, name, value);
+   if (ret) {
+      snprintf(st->why, sizeof(st->why), "%s '%s'",
+               ret == -ENOENT ? "unknown key" : "bad value for", name);
+      return 0;
+   }
+   return 1;
+}
+
+static void
+usage(FILE *f)
+{
+   fprintf(f,
+      "usage: msmvirt host [--listen PATH] [--connect PATH] [--config FILE]\n"
+      "                    [--backend sim] [--chip a618|a630|a650|a660]\n"
+      "                    [--hostmem-file FILE] [--hostmem-size BYTES]\n"
+      "                    [--submit-ns N] [--dword-ns N] [--quiet]\n"
+      "  --listen PATH   serve guest processes on a unix socket\n"
+      "  --connect PATH  serve a VM: connect to QEMU's virtio-serial chardev socket\n"
+      "                  (use --hostmem-file with the file behind its ivshmem device)\n");
+}
+
+int
+cmd_host(int argc, char **argv)
+{
+   static const struct option longopts[] = {
+      { "listen", required_argument, NULL, 'l' },
+      { "connect", required_argument, NULL, 'c' },
+      { "config", required_argument, NULL, 'f' },
+      { "backend", required_argument, NULL, 'b' },
+      { "chip", required_argument, NULL, 'p' },
+      { "hostmem-file", required_argument, NULL, 'm' },
+      { "hostmem-size", required_argument, NULL, 's' },
+      { "submit-ns", required_argument, NULL, 'S' },
+      { "dword-ns", required_argument, NULL, 'D' },
+      { "quiet", no_argument, NULL, 'q' },
+      { "help", no_argument, NULL, 'h' },
+      { 0 },
+   };
+   struct host_opts o = { 0 };
+   struct mt_host_proto protos[HOST_MAX_PROTOS];
+   struct mt_host_config hcfg = { 0 };
+   struct msm_hostmem_info hm;
+   struct msm_core *core = NULL;
+   struct mt_host *host = NULL;
+   sigset_t sigs;
+   int opt, ret, sig, status = 1;
+   unsigned nr;
+
+   msm_core_config_defaults(&o.cfg);
+   optind = 1;
+   /* The config file first, so flags override it. */
+   for (int i = 1; i < argc - 1; i++)
+      if (!strcmp(argv[i], "--config"))
+         o.config = argv[i + 1];
+   if (o.config) {
+      struct ini_state st = { .o = &o };
+      ret = ini_parse(o.config, config_key, &st);
+      if (ret < 0) {
+         fprintf(stderr, "msmvirt host: cannot read %s\n", o.config);
+         goto out;
+      }
+      if (ret > 0) {
+         fprintf(stderr, "msmvirt host: %s:%d: %s\n", o.config, ret,
+                 st.why[0] ? st.why : "syntax error");
+         goto out;
+      }
+   }
+   while ((opt = getopt_long(argc, argv, "l:c:f:b:p:m:s:S:D:qh", longopts,
+                             NULL)) != -1) {
+      const char *key = NULL;
+      switch (opt) {
+      case 'f': continue;
+      case 'q': o.quiet = 1; continue;
+      case 'h': usage(stdout); status = 0; goto out;
+      case 'l': key = "listen"; break;
+      case 'c': key = "connect"; break;
+      case 'b': key = "backend"; break;
+      case 'p': key = "chip"; break;
+      case 'm': key = "hostmem-file"; break;
+      case 's': key = "hostmem-size"; break;
+      case 'S': key = "submit-ns"; break;
+      case 'D': key = "dword-ns"; break;
+      default: usage(stderr); status = 2; goto out;
+      }
+      if (set_option(&o, key, optarg)) {
+         fprintf(stderr, "msmvirt host: bad value for --%s: '%s'\n", key, optarg);
+         status = 2;
+         goto out;
+      }
+   }
+   if (!o.listen && !o.connect) {
+      fprintf(stderr, "msmvirt host: nothing to serve: give --listen and/or --connect\n");
+      usage(stderr);
+      status = 2;
+      goto out;
+   }
+
+   ret = msm_core_create(&o.cfg, &core);
+   if (ret) {
+      fprintf(stderr, "msmvirt host: cannot create the %s core for chip %s: %s\n",
+              o.cfg.backend ? o.cfg.backend : "sim",
+              o.cfg.chip ? o.cfg.chip : "a630", strerror(-ret));
+      goto out;
+   }
+   nr = host_protocols(core, protos);
+   msm_core_hostmem(core, &hm);
+   hcfg.protos = protos;
+   hcfg.nr_protos = nr;
+   hcfg.hostmem_base = hm.base;
+   hcfg.hostmem_size = hm.size;
+   hcfg.hostmem_fd = hm.fd;
+   /* Block the stop signals before any thread starts, so every thread
+    * inherits the mask and only sigwait() below sees them. */
+   sigemptyset(&sigs);
+   sigaddset(&sigs, SIGINT);
+   sigaddset(&sigs, SIGTERM);
+   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+   signal(SIGPIPE, SIG_IGN);
+
+   ret = mt_host_create(&hcfg, &host);
+   if (ret) {
+      fprintf(stderr, "msmvirt host: %s\n", strerror(-ret));
+      goto out;
+   }
+
+   if (o.listen) {
+      ret = mt_host_listen(host, o.listen);
+      if (ret) {
+         fprintf(stderr, "msmvirt host: cannot listen on %s: %s%s\n", o.listen,
+                 strerror(-ret),
+                 ret == -EADDRINUSE ? " (another msmvirt host serves it)" : "");
+         goto out;
+      }
+   }
+   if (o.connect) {
+      ret = mt_host_connect(host, o.connect);
+      if (ret) {
+         fprintf(stderr, "msmvirt host: cannot connect to %s: %s\n", o.connect,
+                 strerror(-ret));
+         goto out;
+      }
+   }
+   if (!o.quiet) {
+      fprintf(stderr, "msmvirt host: %s backend, chip %s, %lu MiB hostmem%s%s; "
+              "protocols:", o.cfg.backend ? o.cfg.backend : "sim",
+              msm_core_chip(core)->name, (unsigned long)(hm.size >> 20),
+              o.listen ? ", listening on " : "", o.listen ? o.listen : "");
+      for (unsigned i = 0; i < nr; i++)
+         fprintf(stderr, " %s", protos[i].name);
+      fprintf(stderr, "\n");
+   }
+
+   sigwait(&sigs, &sig);
+   if (!o.quiet)
+      fprintf(stderr, "msmvirt host: %s, shutting down\n", strsignal(sig));
+   status = 0;
+
+out:
+   if (host) {
+      struct mt_host_stats hs;
+      mt_host_stop(host);
+      mt_host_get_stats(host, &hs);
+      if (!o.quiet && status == 0)
+         fprintf(stderr, "msmvirt host: stopped after %lu connection(s), "
+                 "%lu frame(s), %lu dropped for protocol faults\n",
+                 (unsigned long)hs.conns, (unsigned long)hs.frames,
+                 (unsigned long)hs.faults);
+      mt_host_destroy(host);
+      if (o.listen)
+         unlink(o.listen);
+   }
+   if (core)
+      msm_core_destroy(core);
+   for (unsigned i = 0; i < sizeof(o.strs) / sizeof(o.strs[0]); i++)
+      free(o.strs[i]);
+   return status;
+}
