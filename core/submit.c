@@ -212,8 +212,11 @@ submit_check_args(struct msm_ctx *ctx, const struct drm_msm_gem_submit *args,
       return -EINVAL;
    if (args->flags & MSM_SUBMIT_FENCE_FD_OUT)
       return -EOPNOTSUPP;
-   if (((args->flags & MSM_SUBMIT_SYNCOBJ_IN) && args->nr_in_syncobjs) ||
-       ((args->flags & MSM_SUBMIT_SYNCOBJ_OUT) && args->nr_out_syncobjs))
+   /* msm_parse_deps(): an unknown in-syncobj is drm_syncobj_find_fence()'s
+    * ENOENT; an unknown out-syncobj is EINVAL. */
+   if ((args->flags & MSM_SUBMIT_SYNCOBJ_IN) && args->nr_in_syncobjs)
+      return -ENOENT;
+   if ((args->flags & MSM_SUBMIT_SYNCOBJ_OUT) && args->nr_out_syncobjs)
       return -EINVAL;
    if (args->nr_bos > lim->max_submit_bos ||
        args->nr_cmds > lim->max_submit_cmds)

@@ -258,9 +258,16 @@ conn_hello(struct mt_conn *c, const struct mt_frame_hdr *hdr, uint64_t now)
    uint32_t delay_ns, extra_len;
    void *state = NULL;
 
-   /* One HELLO per stream: a second one would mix two guests' frames. */
-   if (c->state)
-      return -EPROTO;
+   /* One HELLO per stream: a second one would mix two guests' frames --
+    * unless the stream outlives its guest (virtio-serial), where a new HELLO
+    * means the old guest is gone: free what it owned, then serve the new. */
+   if (c->state) {
+      if (!(c->flags & MT_SERVE_REHELLO))
+         return -EPROTO;
+      c->proto->on_close(c->state);
+      c->state = NULL;
+      c->proto = NULL;
+   }
    int ret = mt_hello_parse(c->buf, hdr->len, &name, &delay_ns, &extra,
                             &extra_len);
    if (ret)

@@ -301,7 +301,7 @@ mt_host_connect(struct mt_host *h, const char *path)
       return ret;
    }
    /* The guest runs on its own clock inside the VM. */
-   return mt_host_serve_fd(h, fd, MT_SERVE_REMOTE_CLOCK);
+   return mt_host_serve_fd(h, fd, MT_SERVE_REMOTE_CLOCK | MT_SERVE_REHELLO);
 }
 
 void

@@ -221,6 +221,11 @@ int mt_host_connect(struct mt_host *h, const char *path);
 /* Serve an already-connected stream socket (takes the fd). */
 #define MT_SERVE_PASS_HOSTMEM (1u << 0) /* send hostmem_fd with the welcome */
 #define MT_SERVE_REMOTE_CLOCK (1u << 1) /* the guest's clock is not ours */
+/* A HELLO on a stream that already has a guest means the guest side was
+ * restarted (a VM's one virtio-serial port outlives the daemon using it):
+ * the old guest's state is closed (on_close) and the new HELLO served.
+ * Without this flag a second HELLO is a protocol violation. */
+#define MT_SERVE_REHELLO      (1u << 2)
 int mt_host_serve_fd(struct mt_host *h, int fd, unsigned flags);
 
 void mt_host_get_stats(struct mt_host *h, struct mt_host_stats *st);

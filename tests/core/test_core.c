@@ -568,7 +568,7 @@ test_submit_arg_errors(void **state)
    TRY(-EINVAL, req.flags |= MSM_SUBMIT_SUDO);
    TRY(-EINVAL, req.flags |= MSM_SUBMIT_FENCE_FD_IN);
    TRY(-EOPNOTSUPP, req.flags |= MSM_SUBMIT_FENCE_FD_OUT);
-   TRY(-EINVAL, req.flags |= MSM_SUBMIT_SYNCOBJ_IN; req.nr_in_syncobjs = 1);
+   TRY(-ENOENT, req.flags |= MSM_SUBMIT_SYNCOBJ_IN; req.nr_in_syncobjs = 1);
    TRY(-EINVAL, req.flags |= MSM_SUBMIT_SYNCOBJ_OUT; req.nr_out_syncobjs = 1);
    TRY(-E2BIG, req.nr_bos = MSM_DEFAULT_MAX_SUBMIT_BOS + 1);
    TRY(-E2BIG, req.nr_cmds = MSM_DEFAULT_MAX_SUBMIT_CMDS + 1);

@@ -398,7 +398,7 @@ test_submit_errors(void **state)
    /* Copied and sent: the core has no syncobj a handle could name. */
    s.req.nr_in_syncobjs = 2;
    s.req.syncobj_stride = 16;
-   assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), -EINVAL);
+   assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), -ENOENT);
    assert_int_equal(e->calls, calls + 1);
    /* Without the flag the array is not ours to read, whatever it says. */
    s.req.flags = MSM_PIPE_3D0;
