@@ -74,6 +74,13 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    }
    if (!strcmp(cfg.backend, "sim")) {
       core->backend = &msm_sim_backend;
+   } else if (!strncmp(cfg.backend, "drm:", 4) && cfg.backend[4]) {
+      core->backend = &msm_drm_backend;
+      core->backend_arg = strdup(cfg.backend + 4);
+      if (!core->backend_arg) {
+         free(core);
+         return -ENOMEM;
+      }
    } else {
       free(core);
       return -ENODEV;
@@ -103,6 +110,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
 fail:
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->lock);
+   free(core->backend_arg);
    free(core);
    return ret;
 }
@@ -120,6 +128,7 @@ msm_core_destroy(struct msm_core *core)
    hostmem_fini(&core->hostmem);
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->lock);
+   free(core->backend_arg);
    free(core);
 }
 
@@ -184,6 +193,15 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    ctx->refcount = 1;
    ctx->next_handle = 1;
    range_init(&ctx->aspace, core->chip->va_start, core->chip->va_size);
+   if (msm_ctx_passthrough(ctx)) {
+      /* The kernel behind it makes queue 0 itself. */
+      ret = core->backend->ctx_ops->ctx_init(ctx);
+      if (ret) {
+         range_fini(&ctx->aspace);
+         free(ctx);
+         return ret;
+      }
+   }
 
    pthread_mutex_lock(&core->lock);
    ctx->next = core->contexts;
@@ -191,6 +209,10 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    core->nr_contexts++;
    pthread_mutex_unlock(&core->lock);
 
+   if (msm_ctx_passthrough(ctx)) {
+      *out = ctx;
+      return 0;
+   }
    /* Like msm_submitqueue_init(): queue 0 at a medium priority. */
    q = (struct drm_msm_submitqueue){
       .prio = (core->chip->nr_rings * MSM_NR_SCHED_PRIORITIES) / 2,
@@ -240,6 +262,8 @@ msm_ctx_destroy(struct msm_ctx *ctx)
    }
    core->nr_contexts--;
    ctx->retire_cb = NULL;
+   if (msm_ctx_passthrough(ctx))
+      core->backend->ctx_ops->ctx_fini(ctx);
    /* Like closing a drm_file: handles and queues go now; objects still used
     * by unretired submits live until those retire. */
    msm_ctx_close_bos_locked(ctx);
@@ -264,6 +288,8 @@ msm_ctx_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
    const struct msm_chip *chip = core->chip;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx))
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GET_PARAM, args);
    if (args->pipe != MSM_PIPE_3D0)
       return -EINVAL;
    /* No pointer params yet (adreno_get_param). */
@@ -307,6 +333,12 @@ msm_ctx_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
    struct msm_core *core = ctx->core;
    char **slot, *copy;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_param p = *args;
+      if (p.param == MSM_PARAM_COMM || p.param == MSM_PARAM_CMDLINE)
+         p.value = (uintptr_t)str;
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SET_PARAM, &p);
+   }
    if (args->pipe != MSM_PIPE_3D0)
       return -EINVAL;
 

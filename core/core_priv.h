@@ -118,10 +118,27 @@ struct msm_ctx {
 
    msm_retire_cb retire_cb;
    void *retire_data;
+
+   void *backend_ctx;     /* pass-through backends' per-context state */
+};
+
+/* A backend whose kernel is itself the context layer (drm): every
+ * msm_ctx_* call becomes the real ioctl on the context's own drm_file. */
+struct msm_ctx_ops {
+   int (*ctx_init)(struct msm_ctx *ctx);
+   void (*ctx_fini)(struct msm_ctx *ctx);
+   /* The uapi ioctl, pointer fields already aimed at host buffers. */
+   int (*ioctl)(struct msm_ctx *ctx, unsigned long req, void *args);
+   /* CPU mapping of a BO (cached; unmapped at close). */
+   int (*bo_map)(struct msm_ctx *ctx, uint32_t handle, void **ptr);
+   void (*bo_closed)(struct msm_ctx *ctx, uint32_t handle);
 };
 
 struct msm_backend_ops {
    const char *name;
+   /* NULL: the core's own context layer (core.c, gem.c, submit.c) serves
+    * contexts and the backend only stores and executes. */
+   const struct msm_ctx_ops *ctx_ops;
    int (*init)(struct msm_core *core);
    void (*fini)(struct msm_core *core);
    /* Queue a validated, referenced submit for execution; the backend calls
@@ -132,6 +149,8 @@ struct msm_backend_ops {
 };
 
 extern const struct msm_backend_ops msm_sim_backend;
+extern const struct msm_backend_ops msm_drm_backend;
+
 
 struct msm_core {
    pthread_mutex_t lock;
@@ -142,6 +161,7 @@ struct msm_core {
    void *backend_priv;
    struct hostmem hostmem;
 
+   char *backend_arg;          /* e.g. the drm backend's node path */
    struct msm_ctx *contexts;
    uint32_t nr_contexts;
    uint32_t nr_bos;            /* live BO objects, closed-but-busy included */
@@ -150,6 +170,18 @@ struct msm_core {
    uint64_t submits, retired, faults, purged, seqno;
    uint32_t global_faults;
 };
+
+static inline bool
+msm_ctx_passthrough(const struct msm_ctx *ctx)
+{
+   return ctx->core->backend->ctx_ops != NULL;
+}
+
+static inline int
+msm_ctx_pt_ioctl(struct msm_ctx *ctx, unsigned long req, void *args)
+{
+   return ctx->core->backend->ctx_ops->ioctl(ctx, req, args);
+}
 
 /* Internal API between the context layer files and the backends. */
 void msm_submit_retire(struct msm_core *core, struct msm_submit *submit,

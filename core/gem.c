@@ -171,8 +171,11 @@ msm_ctx_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
    struct msm_core *core = ctx->core;
    const struct msm_limits *lim = &core->cfg.limits;
    struct msm_bo *bo;
-   int ret = gem_new_check(ctx, args);
+   int ret;
 
+   if (msm_ctx_passthrough(ctx))
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_NEW, args);
+   ret = gem_new_check(ctx, args);
    if (ret)
       return ret;
    bo = bo_alloc(args);
@@ -211,6 +214,9 @@ msm_ctx_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
    struct msm_arena *a;
    int ret;
 
+   /* A real kernel's BOs do not live in our hostmem. */
+   if (msm_ctx_passthrough(ctx))
+      return -EOPNOTSUPP;
    size = PAGE_ALIGN(size);
    if (!size)
       return -EINVAL;
@@ -257,8 +263,11 @@ msm_ctx_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
    struct msm_core *core = ctx->core;
    struct msm_arena *arena = NULL;
    struct msm_bo *bo;
-   int ret = gem_new_check(ctx, args);
+   int ret;
 
+   if (msm_ctx_passthrough(ctx))
+      return -EOPNOTSUPP;
+   ret = gem_new_check(ctx, args);
    if (ret)
       return ret;
    if (hm_offset & (HOSTMEM_PAGE - 1))
@@ -359,6 +368,16 @@ msm_ctx_gem_info(struct msm_ctx *ctx, struct drm_msm_gem_info *args,
    size_t n;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_gem_info a = *args;
+      if (a.info == MSM_INFO_SET_NAME || (a.info == MSM_INFO_GET_NAME && a.value))
+         a.value = (uintptr_t)name;
+      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_INFO, &a);
+      if (a.info != MSM_INFO_SET_NAME && a.info != MSM_INFO_GET_NAME)
+         args->value = a.value;
+      args->len = a.len;
+      return ret;
+   }
    if (args->pad)
       return -EINVAL;
    switch (args->info) {
@@ -472,6 +491,10 @@ msm_ctx_gem_cpu_prep(struct msm_ctx *ctx,
    bool expired;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_gem_cpu_prep a = *args;
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_CPU_PREP, &a);
+   }
    if (args->op & ~MSM_PREP_FLAGS)
       return -EINVAL;
    if (!nosync && timespec_to_deadline(&args->timeout, &deadline))
@@ -513,6 +536,10 @@ msm_ctx_gem_cpu_fini(struct msm_ctx *ctx,
 {
    int ret;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_gem_cpu_fini a = *args;
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_CPU_FINI, &a);
+   }
    pthread_mutex_lock(&ctx->core->lock);
    ret = msm_ctx_lookup_bo(ctx, args->handle) ? 0 : -ENOENT;
    pthread_mutex_unlock(&ctx->core->lock);
@@ -525,6 +552,8 @@ msm_ctx_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args)
    struct msm_core *core = ctx->core;
    struct msm_bo *bo;
 
+   if (msm_ctx_passthrough(ctx))
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_MADVISE, args);
    switch (args->madv) {
    case MSM_MADV_WILLNEED:
    case MSM_MADV_DONTNEED:
@@ -566,6 +595,11 @@ msm_ctx_gem_close(struct msm_ctx *ctx, uint32_t handle)
    struct msm_bo *bo;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_gem_close a = { .handle = handle };
+      ctx->core->backend->ctx_ops->bo_closed(ctx, handle);
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_GEM_CLOSE, &a);
+   }
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (bo)
@@ -591,6 +625,8 @@ msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
    struct msm_bo *bo;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx))
+      return -EOPNOTSUPP;
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (!bo)
@@ -611,12 +647,34 @@ msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags)
    struct msm_bo *bo;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx))
+      return -EOPNOTSUPP;
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (bo)
       *flags = bo->flags;
    else
       ret = -ENOENT;
+   pthread_mutex_unlock(&ctx->core->lock);
+   return ret;
+}
+
+int
+msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
+{
+   struct msm_bo *bo;
+   int ret = 0;
+
+   if (msm_ctx_passthrough(ctx))
+      return ctx->core->backend->ctx_ops->bo_map(ctx, handle, ptr);
+   pthread_mutex_lock(&ctx->core->lock);
+   bo = msm_ctx_lookup_bo(ctx, handle);
+   if (!bo)
+      ret = -ENOENT;
+   else if (!bo_storage_live(bo))
+      ret = -EBUSY;
+   else
+      *ptr = hostmem_ptr(&ctx->core->hostmem, bo->hm_offset);
    pthread_mutex_unlock(&ctx->core->lock);
    return ret;
 }

@@ -152,6 +152,10 @@ int msm_ctx_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
 /* Where a BO's storage lives in hostmem.  -ENOENT bad handle, -EBUSY purged. */
 int msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
                        uint64_t *size);
+/* A CPU pointer to a BO's storage, valid until it is closed: in hostmem for
+ * the sim backend, the drm node's mmap for the drm backend.  -ENOENT bad
+ * handle, -EBUSY purged. */
+int msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr);
 /* The msm_drm.h flags a BO was created with. */
 int msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags);
 /* The last fence the GPU retired on a queue (for publishing to a guest). */

@@ -50,6 +50,8 @@ msm_ctx_submitqueue_new(struct msm_ctx *ctx, struct drm_msm_submitqueue *args)
    struct msm_queue *q;
    uint32_t slot;
 
+   if (msm_ctx_passthrough(ctx))
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_NEW, args);
    if (args->flags & ~MSM_SUBMITQUEUE_FLAGS)
       return -EINVAL;
    if (args->prio >= nr_prio)
@@ -103,6 +105,8 @@ msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id)
 {
    int ret = -ENOENT;
 
+   if (msm_ctx_passthrough(ctx))
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_CLOSE, &id);
    /* msm_submitqueue_remove(): the default queue cannot be destroyed. */
    if (!id)
       return -ENOENT;
@@ -133,6 +137,14 @@ msm_ctx_submitqueue_query(struct msm_ctx *ctx,
    struct msm_queue *q;
    uint32_t faults, size;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_submitqueue_query a = *args;
+      int ret;
+      a.data = (uintptr_t)data;
+      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_QUERY, &a);
+      args->len = a.len;
+      return ret;
+   }
    if (args->pad)
       return -EINVAL;
    pthread_mutex_lock(&ctx->core->lock);
@@ -161,6 +173,9 @@ msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
 {
    struct msm_queue *q;
 
+   /* The kernel does not tell us; only the sim core knows. */
+   if (msm_ctx_passthrough(ctx))
+      return -EOPNOTSUPP;
    pthread_mutex_lock(&ctx->core->lock);
    q = msm_ctx_lookup_queue(ctx, id);
    if (q)
@@ -273,6 +288,14 @@ msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
    uint32_t nr_ref = 0;
    int ret;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_gem_submit a = *args;
+      a.bos = (uintptr_t)bos;
+      a.cmds = (uintptr_t)cmds;
+      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_SUBMIT, &a);
+      args->fence = a.fence;
+      return ret;
+   }
    ret = submit_check_args(ctx, args, bos, cmds);
    if (ret)
       return ret;
@@ -451,6 +474,10 @@ msm_ctx_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
    struct timespec deadline;
    int ret = 0;
 
+   if (msm_ctx_passthrough(ctx)) {
+      struct drm_msm_wait_fence a = *args;
+      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_WAIT_FENCE, &a);
+   }
    if (args->pad)
       return -EINVAL;
    if (args->timeout.tv_sec < 0 || args->timeout.tv_nsec < 0 ||

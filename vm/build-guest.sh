@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 mkdir -p "$out"
-out=$(cd "$out" && pwd)
+out=$(cd "$out" && pwd -P)
 cache=${MSMVIRT_VM_CACHE:-$repo/build/vm/cache}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -140,13 +140,14 @@ ln -s usr/lib "$root/lib"; ln -s usr/lib64 "$root/lib64"
 chmod 1777 "$root/tmp"; chmod 700 "$root/root"
 
 install -m 755 "$busybox" "$root/usr/bin/busybox"
-# applet symlinks (one perl process instead of ~400 ln forks; perl-base is essential)
+# applet symlinks (one perl process instead of ~400 ln forks; perl-base is essential).
+# Relative targets: no symlink in the staging tree may point into the host's /.
 "$busybox" --list-full | VM_ROOT="$root" perl -ne '
     chomp; my ($dir, $name) = m{^(.*/)?([^/]+)$} or next;
     next if $name eq "busybox";
-    my $d = ($dir // "") =~ m{sbin/$} ? "usr/sbin" : "usr/bin";
+    my ($d, $t) = ($dir // "") =~ m{sbin/$} ? ("usr/sbin", "../bin/busybox") : ("usr/bin", "busybox");
     my $dst = "$ENV{VM_ROOT}/$d/$name";
-    -e $dst or -l $dst or symlink("/usr/bin/busybox", $dst) or die "symlink $dst: $!\n";
+    -e $dst or -l $dst or symlink($t, $dst) or die "symlink $dst: $!\n";
 '
 
 mdir="$root/usr/lib/modules/$kver"
@@ -260,15 +261,24 @@ chmod 755 "$root/init"
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
 
 added_libs=0
+# inside ROOTPATH: die unless the staging path resolves inside the staging tree
+# (an absolute symlink in an added tree would otherwise lead a copy onto the host)
+inside() {
+    local r
+    r=$(realpath -m "$1")
+    case "$r/" in "$root"/*) return 0 ;; esac
+    vm_die "refusing to write $1: it resolves to $r, outside $root"
+}
 # copy_deps HOSTFILE: put its shared libraries and loader at their host paths
 copy_deps() {
     local f=$1 out_ldd dep
     out_ldd=$(ldd "$f" 2>/dev/null) || return 0   # static or not a dynamic object
     while read -r dep; do
         [ -n "$dep" ] || continue
-        if [ ! -e "$root$dep" ]; then
+        if [ ! -e "$root$dep" ] && [ ! -L "$root$dep" ]; then
+            inside "$root$dep"
             mkdir -p "$root$(dirname "$dep")"
-            cp -L "$dep" "$root$dep"
+            cp -L --remove-destination "$dep" "$root$dep"
             added_libs=$((added_libs + 1))
         fi
     done < <(printf '%s\n' "$out_ldd" | awk '
@@ -290,15 +300,17 @@ for spec in "${adds[@]}"; do
     [ -n "$gpath" ] || gpath=$habs
     case "$gpath" in /*) ;; *) vm_die "--add: guest path must be absolute: $gpath" ;; esac
     case "$gpath" in */) gpath="$gpath$(basename "$habs")" ;; esac
+    inside "$root$gpath"
     mkdir -p "$root$(dirname "$gpath")"
     if [ -d "$habs" ]; then
         mkdir -p "$root$gpath"
-        cp -a "$habs/." "$root$gpath/"
+        cp -a --remove-destination "$habs/." "$root$gpath/"
         while IFS= read -r -d '' f; do
             is_elf "$f" && copy_deps "$f"
         done < <(find "$habs" -type f -print0)
     else
-        cp -L --preserve=mode,timestamps "$habs" "$root$gpath"
+        # --remove-destination: replace (never write through) e.g. an applet symlink
+        cp -L --remove-destination --preserve=mode,timestamps "$habs" "$root$gpath"
         is_elf "$habs" && copy_deps "$habs"
     fi
 done

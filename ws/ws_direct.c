@@ -18,8 +18,7 @@ struct direct_dev {
    struct ws_dev base;
    struct msm_core *core;
    struct msm_ctx *ctx;
-   char *hostmem;
-   uint64_t calls;
+
 };
 
 static struct direct_dev *
@@ -110,17 +109,13 @@ direct_bo_free(struct ws_bo *bo)
 static int
 direct_bo_map(struct ws_bo *bo, void **ptr)
 {
-   struct direct_dev *d = to_direct(bo->dev);
-   struct drm_msm_gem_info info = {
-      .handle = bo->handle, .info = MSM_INFO_GET_OFFSET,
-   };
    int ret;
 
    if (!bo->map) {
-      ret = msm_ctx_gem_info(d->ctx, &info, NULL);
+      /* mesa's msm backend: GEM_INFO GET_OFFSET, then mmap of the node. */
+      ret = msm_ctx_bo_map(to_direct(bo->dev)->ctx, bo->handle, &bo->map);
       if (ret)
          return ret;
-      bo->map = d->hostmem + info.value;
    }
    *ptr = bo->map;
    return 0;
@@ -306,7 +301,6 @@ int
 ws_direct_open(struct msm_core *core, struct ws_dev **out)
 {
    struct direct_dev *d = calloc(1, sizeof(*d));
-   struct msm_hostmem_info hm;
    int ret;
 
    if (!d)
@@ -316,10 +310,8 @@ ws_direct_open(struct msm_core *core, struct ws_dev **out)
       free(d);
       return ret;
    }
-   msm_core_hostmem(core, &hm);
    d->base.ops = &direct_ops;
    d->core = core;
-   d->hostmem = hm.base;
    *out = &d->base;
    return 0;
 }

@@ -24,6 +24,9 @@
 #define MS 1000000ll
 
 static const struct ws_factory *F;
+
+/* A test that needs what the backend lacks is skipped, and says so. */
+#define NEEDS(what) do { if (F->lacks & (what)) skip(); } while (0)
 static void *fixture;
 
 /* Per-test state: one device, created by setup, closed by teardown. */
@@ -152,6 +155,7 @@ test_params(void **state)
 static void
 test_param_invalid(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    uint64_t v;
    assert_int_equal(ws_get_param(t->dev, 0x7777, &v), -EINVAL);
@@ -161,6 +165,7 @@ test_param_invalid(void **state)
 static void
 test_timestamp_advances(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    uint64_t a = 0, b = 0;
    assert_int_equal(ws_get_param(t->dev, MSM_PARAM_TIMESTAMP, &a), 0);
@@ -216,6 +221,7 @@ test_bo_iovas_disjoint(void **state)
 static void
 test_bo_new_bad_flags(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *bo = NULL;
    assert_int_equal(ws_bo_new(t->dev, 4096, 0x100, &bo), -EINVAL);
@@ -271,6 +277,7 @@ test_bo_upload(void **state)
 static void
 test_bo_set_name(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
    assert_int_equal(ws_bo_set_name(bo, "vertex-buffer"), 0);
@@ -298,6 +305,7 @@ test_bo_many(void **state)
 static void
 test_submit_mem_write(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t f = write_value(t->dev, 0, dst, 64, 0xcafef00d, 0);
@@ -312,6 +320,7 @@ test_submit_mem_write(void **state)
 static void
 test_submit_ib_chain(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    struct ws_bo *ib2 = new_bo(t->dev, 4096, MSM_BO_WC);
@@ -336,6 +345,7 @@ test_submit_ib_chain(void **state)
 static void
 test_submit_event_write_ts(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t cs[16], fence;
@@ -350,6 +360,7 @@ test_submit_event_write_ts(void **state)
 static void
 test_submit_two_cmds_in_order(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
@@ -375,6 +386,7 @@ test_submit_two_cmds_in_order(void **state)
 static void
 test_fences_in_order(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t f[8];
@@ -396,6 +408,7 @@ test_fences_in_order(void **state)
 static void
 test_fence_wait_timeout(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t f = write_value(t->dev, 0, dst, 0, 5, 300 * MS);
@@ -410,6 +423,7 @@ test_fence_wait_timeout(void **state)
 static void
 test_fence_wait_invalid(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t f = write_value(t->dev, 0, dst, 0, 5, 0);
@@ -425,6 +439,7 @@ test_fence_wait_invalid(void **state)
 static void
 test_cpu_prep(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t f;
@@ -444,6 +459,7 @@ test_cpu_prep(void **state)
 static void
 test_cpu_prep_read_of_gpu_read(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *src = new_bo(t->dev, 4096, MSM_BO_WC);
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
@@ -472,6 +488,7 @@ test_cpu_prep_read_of_gpu_read(void **state)
 static void
 test_cpu_prep_bad_op(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
    assert_int_equal(ws_bo_cpu_prep(bo, 0x80, 0), -EINVAL);
@@ -481,6 +498,7 @@ test_cpu_prep_bad_op(void **state)
 static void
 test_submit_bad_cmds(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
    struct ws_submit_bo bos[] = { { cs_bo, MSM_SUBMIT_BO_READ } };
@@ -519,6 +537,7 @@ test_submit_bad_cmds(void **state)
 static void
 test_submit_duplicate_bo(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *cs_bo = new_bo(t->dev, 4096, MSM_BO_WC);
    struct ws_submit_bo bos[] = { { cs_bo, MSM_SUBMIT_BO_READ },
@@ -545,6 +564,7 @@ test_submit_empty(void **state)
 static void
 test_fault_unmapped(void **state)
 {
+   NEEDS(WS_LACKS_FAULT);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t cs[16], v = 1, fence, faults = 99;
@@ -570,6 +590,7 @@ test_fault_unmapped(void **state)
 static void
 test_fault_readonly(void **state)
 {
+   NEEDS(WS_LACKS_FAULT);
    struct t *t = *state;
    struct ws_bo *ro = new_bo(t->dev, 4096, MSM_BO_WC | MSM_BO_GPU_READONLY);
    uint32_t f = write_value(t->dev, 0, ro, 0, 0x5555, 0), faults = 0;
@@ -584,6 +605,7 @@ test_fault_readonly(void **state)
 static void
 test_contexts_isolated(void **state)
 {
+   NEEDS(WS_LACKS_EXEC | WS_LACKS_FAULT);
    struct t *t = *state;
    struct ws_dev *other;
    struct ws_bo *mine = new_bo(t->dev, 4096, MSM_BO_WC);
@@ -611,6 +633,7 @@ test_contexts_isolated(void **state)
 static void
 test_submitqueues(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    uint32_t q1, q2, f, faults = 7;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
@@ -633,6 +656,7 @@ test_submitqueues(void **state)
 static void
 test_submitqueue_errors(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    uint32_t id;
    assert_int_equal(ws_submitqueue_new(t->dev, 3, 0, &id), -EINVAL);
@@ -644,6 +668,7 @@ test_submitqueue_errors(void **state)
 static void
 test_submit_closed_queue(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t q, cs[8], v = 1, f;
@@ -658,6 +683,7 @@ test_submit_closed_queue(void **state)
 static void
 test_queue_close_with_work_in_flight(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t q;
@@ -676,6 +702,7 @@ test_queue_close_with_work_in_flight(void **state)
 static void
 test_madvise(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *bo = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t retained = 0;
@@ -691,6 +718,7 @@ test_madvise(void **state)
 static void
 test_madvise_dontneed_not_submittable(void **state)
 {
+   NEEDS(WS_LACKS_ERRNO);
    struct t *t = *state;
    struct ws_bo *dst = new_bo(t->dev, 4096, MSM_BO_WC);
    uint32_t cs[8], v = 1, f;
@@ -707,6 +735,7 @@ test_madvise_dontneed_not_submittable(void **state)
 static void
 test_madvise_purge(void **state)
 {
+   NEEDS(WS_LACKS_PURGE);
    struct t *t = *state;
    struct ws_bo *bo, *keep;
    uint32_t retained = 1;
@@ -838,6 +867,7 @@ worker(void *p)
 static void
 test_concurrent_devices(void **state)
 {
+   NEEDS(WS_LACKS_EXEC);
    (void)state;
    pthread_t th[4];
    struct thread_arg args[4];

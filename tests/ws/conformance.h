@@ -24,7 +24,15 @@ struct ws_factory {
    struct msm_core *(*core)(void *fixture);
    /* The chip the backend pretends to be. */
    uint32_t gpu_id;
+   /* What this backend cannot do (a fake kernel such as mesa's drm-shim):
+    * tests that need it are reported as skipped, by name. */
+   unsigned lacks;
 };
+
+#define WS_LACKS_EXEC  (1u << 0) /* submits have no effect, fences no duration */
+#define WS_LACKS_ERRNO (1u << 1) /* bad input is accepted, not rejected */
+#define WS_LACKS_FAULT (1u << 2) /* no GPU faults, no fault counters */
+#define WS_LACKS_PURGE (1u << 3) /* no shrinker we can trigger */
 
 int ws_conformance_run(const struct ws_factory *factory);
 
