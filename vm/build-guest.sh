@@ -159,7 +159,7 @@ for m in $MODULES; do
     [ -n "$src" ] || vm_die "module $m not found in $kdeb"
     # busybox insmod may not handle compressed modules: store them plain
     case "$src" in
-        *.ko.xz) xz -dc "$src" >"$mdir/$m.ko" ;;
+        *.ko.xz) vm_ensure_pkgs xz-utils; xz -dc "$src" >"$mdir/$m.ko" ;;
         *.ko.zst) vm_ensure_pkgs zstd; zstd -qdc "$src" >"$mdir/$m.ko" ;;
         *.ko.gz) gzip -dc "$src" >"$mdir/$m.ko" ;;
         *) cp "$src" "$mdir/$m.ko" ;;
@@ -242,7 +242,7 @@ if [ -f /etc/msmvirt/cmd ]; then
     [ "$out" = /dev/console ] || stty raw -echo <&4
     [ -f /run/msmvirt-warnings ] && cat /run/msmvirt-warnings >&4
     echo "MSMVIRT-START" >&4
-    sh -c "$(cat /etc/msmvirt/cmd)" </dev/null >&4 2>&4
+    sh -c "$(cat /etc/msmvirt/cmd)" </dev/null >&4 2>&4 4>&-
     rc=$?
     echo "MSMVIRT-EXIT=$rc" >&4
     exec 4>&-

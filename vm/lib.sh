@@ -1,6 +1,9 @@
 # Shared helpers for vm/*.sh (sourced, not executed).
 # shellcheck shell=bash
 
+# ldconfig, setsid & co. live in sbin; a CI shell's PATH may lack it
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
+
 vm_log() { printf '[vm] %s\n' "$*" >&2; }
 vm_die() { printf '[vm] error: %s\n' "$*" >&2; exit "${VM_DIE_STATUS:-1}"; }
 

@@ -205,8 +205,11 @@ start_host() {
 t0=$EPOCHREALTIME
 if [ $interactive = 1 ]; then
     vm_log "booting (interactive; exit the shell to power off)"
-    "$qemu" "${qargs[@]}" &
+    # (a background job would get /dev/null as stdin without the explicit dup)
+    exec 5<&0
+    "$qemu" "${qargs[@]}" <&5 &
     qpid=$!
+    exec 5<&-
     start_host
     wait "$qpid"; st=$?; qpid=""
     exit "$st"

@@ -51,7 +51,7 @@ check "pixel read back" grep -q '^pixel=[0-9]*,[0-9]*,[0-9]*,[0-9]*$' <<<"$out"
 if command -v vulkaninfo >/dev/null 2>&1; then
   if vk=$(LD_PRELOAD=$MESA_DRM_SHIM FD_GPU_ID=$GPU_ID VK_ICD_FILENAMES=$VK_ICD_FILENAMES \
           timeout 60 vulkaninfo --summary 2>&1); then
-    echo "[drm-shim] turnip: $(grep -m1 'deviceName' <<<"$vk" | sed 's/^[[:space:]]*//')"
+    echo "[drm-shim] turnip: $(grep -m1 deviceName <<<"$vk" | sed -e "s/^[[:space:]]*//" -e "s/ *= */=/")"
   else
     echo "[drm-shim] turnip: vulkaninfo failed (informational, not a test failure)"
     tail -n 5 <<<"$vk" | sed 's/^/  | /'

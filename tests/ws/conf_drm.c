@@ -59,7 +59,7 @@ main(void)
    };
    if (getenv("MSMVIRT_DRM_SHIM"))
       drm.lacks = WS_LACKS_EXEC | WS_LACKS_ERRNO | WS_LACKS_FAULT |
-                  WS_LACKS_PURGE;
+                  WS_LACKS_PURGE | WS_LACKS_VM | WS_LACKS_ZERO;
    if (getenv("FD_GPU_ID"))
       drm.gpu_id = (uint32_t)atoi(getenv("FD_GPU_ID"));
    return ws_conformance_run(&drm);

@@ -33,6 +33,8 @@ struct ws_factory {
 #define WS_LACKS_ERRNO (1u << 1) /* bad input is accepted, not rejected */
 #define WS_LACKS_FAULT (1u << 2) /* no GPU faults, no fault counters */
 #define WS_LACKS_PURGE (1u << 3) /* no shrinker we can trigger */
+#define WS_LACKS_VM    (1u << 4) /* no 6.1 per-process VA range / priorities */
+#define WS_LACKS_ZERO  (1u << 5) /* recycled BO memory is not zeroed */
 
 int ws_conformance_run(const struct ws_factory *factory);
 

@@ -1,0 +1,140 @@
+/*
+ * pipe.c - see pipe.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipe.h"
+#include "pm4.h"
+
+int
+pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue, uint32_t prio)
+{
+   void *map;
+   int ret;
+
+   memset(p, 0, sizeof(*p));
+   p->w = c->w;
+   p->cache = c;
+   if (new_queue) {
+      ret = w_submitqueue_new(p->w, prio, 0, &p->queue);
+      if (ret)
+         return ret;
+      p->own_queue = true;
+   }
+   ret = w_bo_new(p->w, 4096, MSM_BO_WC, &p->control);
+   if (ret)
+      goto fail_queue;
+   ret = w_bo_map(p->w, p->control, &map);
+   if (ret)
+      goto fail_bo;
+   p->fence = map;
+   *p->fence = 0;
+   return 0;
+
+fail_bo:
+   w_bo_free(p->w, p->control);
+fail_queue:
+   if (p->own_queue)
+      w_submitqueue_close(p->w, p->queue);
+   return ret;
+}
+
+void
+pipe_fini(struct pipe *p)
+{
+   if (!p->w)
+      return;
+   w_bo_free(p->w, p->control);
+   if (p->own_queue)
+      w_submitqueue_close(p->w, p->queue);
+   p->w = NULL;
+}
+
+int
+pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
+            struct wbo *const *bos, const uint32_t *bo_flags,
+            unsigned nr_bos, struct wl_fence *out)
+{
+   struct ws_submit_bo list_stack[66], *list = list_stack;
+   uint64_t bytes = ((uint64_t)ndw + PM4_EVENT_WRITE_TS_DWORDS) * 4;
+   uint32_t ufence = p->last_ufence + 1;
+   struct ws_submit_cmd cmd;
+   struct ws_submit s;
+   struct wbo *ring;
+   uint32_t *map;
+   int ret;
+
+   if (nr_bos + 2 > sizeof(list_stack) / sizeof(list_stack[0])) {
+      list = calloc(nr_bos + 2, sizeof(*list));
+      if (!list)
+         return -ENOMEM;
+   }
+   ret = wbo_new(p->cache, bytes, MSM_BO_WC, &ring);
+   if (ret)
+      goto out;
+   ret = wbo_map(p->cache, ring, (void **)&map);
+   if (ret) {
+      wbo_free(p->cache, ring);
+      goto out;
+   }
+   memcpy(map, cs, (size_t)ndw * 4);
+   pm4_emit_event_write_ts(map + ndw, PM4_CACHE_FLUSH_TS, p->control->iova,
+                           ufence);
+
+   list[0] = (struct ws_submit_bo){ ring->bo, MSM_SUBMIT_BO_READ };
+   list[1] = (struct ws_submit_bo){ p->control, MSM_SUBMIT_BO_WRITE };
+   for (unsigned i = 0; i < nr_bos; i++)
+      list[2 + i] = (struct ws_submit_bo){ bos[i]->bo, bo_flags[i] };
+   cmd = (struct ws_submit_cmd){ MSM_SUBMIT_CMD_BUF, 0, 0, (uint32_t)bytes };
+   s = (struct ws_submit){
+      .queue = p->queue, .nr_bos = nr_bos + 2, .bos = list,
+      .nr_cmds = 1, .cmds = &cmd,
+   };
+   ret = w_submit(p->w, &s);
+   if (!ret) {
+      p->last_ufence = ufence;
+      p->submits++;
+      ring->fence_ptr = p->fence;
+      ring->ufence = ufence;
+      for (unsigned i = 0; i < nr_bos; i++) {
+         bos[i]->fence_ptr = p->fence;
+         bos[i]->ufence = ufence;
+      }
+      out->ufence = ufence;
+      out->kfence = s.fence;
+   }
+   /* Busy until ufence passes: the cache will not hand it out before. */
+   wbo_free(p->cache, ring);
+out:
+   if (list != list_stack)
+      free(list);
+   return ret;
+}
+
+int
+pipe_wait(struct pipe *p, const struct wl_fence *f, int64_t timeout_ns)
+{
+   if (pipe_passed(p, f->ufence))
+      return 0;
+   return w_fence_wait(p->w, p->queue, f->kfence, timeout_ns);
+}
+
+void
+cpu_work_us(uint32_t us)
+{
+   struct timespec ts;
+   uint64_t end, now;
+
+   if (!us)
+      return;
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   end = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+         (uint64_t)us * 1000;
+   do {
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+   } while (now < end);
+}

@@ -1,0 +1,102 @@
+/*
+ * workload.h - the workloads compare runs, each written once against the
+ * ws API (through wdev.h, bo_cache.h and pipe.h) so that exactly the same
+ * work goes through every mode.
+ *
+ * A run opens its device(s) through the mode, does its untimed setup and
+ * warmup, times `iters` iterations, verifies what the GPU produced (a
+ * broken mode must fail loudly, not look fast) and tears down.
+ */
+#ifndef MSMVIRT_WORKLOAD_H
+#define MSMVIRT_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bo_cache.h"
+#include "profile.h"
+#include "wdev.h"
+
+struct mode_ctx;
+struct trace;
+
+/* The timed part of one run. */
+struct wl_sample {
+   uint64_t iters;
+   uint64_t elapsed_ns;
+   struct ws_stats st;                /* transport counters, delta */
+   struct wl_opstat op[WL_OP_COUNT];  /* ws calls, delta (and attribution) */
+   struct bo_cache_stats cache;       /* over the whole run */
+};
+
+struct wl_run {
+   struct mode_ctx *mode;
+   const struct profile *prof;
+   const struct trace *trace;  /* the trace workload's parsed file */
+   uint32_t iters;             /* timed iterations */
+   uint32_t warmup;            /* untimed iterations before them */
+   bool attribute;             /* per-op round trips (slower; untimed pass) */
+   char err[512];              /* why a run failed */
+};
+
+struct workload {
+   const char *name;
+   const char *unit;       /* what one iteration is: "frame", "BO", ... */
+   const char *what;       /* one line for the report */
+   /* Round trips per iteration that no remote design can avoid (a submit
+    * whose completion the CPU waits for must reach the host and be
+    * answered): the physical floor is direct time + floor_rtts * RTT.
+    * 0: no floor is drawn. */
+   unsigned floor_rtts;
+   int (*run)(struct wl_run *r, struct wl_sample *out);
+};
+
+const struct workload *workload_table(unsigned *count);
+/* "frame", ...; "trace" for trace:FILE. */
+const struct workload *workload_find(const char *name);
+
+/* -------------------------------------------- helpers for workloads */
+
+struct wl_window {
+   struct wdev *w;
+   uint64_t t0;
+   struct ws_stats st0;
+   struct wl_opstat op0[WL_OP_COUNT];
+};
+
+uint64_t wl_now_ns(void);
+void wl_window_start(struct wl_window *win, struct wdev *w);
+void wl_window_stop(struct wl_window *win, uint64_t iters,
+                    struct wl_sample *out);
+
+/* Record why the run failed; returns -EIO (or ret when it is an errno). */
+int wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
+   __attribute__((format(printf, 3, 4)));
+
+/* A deterministic byte pattern for BO contents (seeded per BO). */
+void wl_fill(void *dst, size_t len, uint32_t seed);
+
+/* Cheap deterministic PRNG (xorshift32) for size mixes and choices. */
+static inline uint32_t
+wl_rand(uint32_t *state)
+{
+   uint32_t x = *state ? *state : 0x9e3779b9u;
+   x ^= x << 13;
+   x ^= x >> 17;
+   x ^= x << 5;
+   return *state = x;
+}
+
+/* Per-workload entry points. */
+int wl_frame_run(struct wl_run *r, struct wl_sample *out);
+int wl_alloc_run(struct wl_run *r, struct wl_sample *out);
+int wl_dispatch_run(struct wl_run *r, struct wl_sample *out);
+int wl_readback_run(struct wl_run *r, struct wl_sample *out);
+int wl_startup_run(struct wl_run *r, struct wl_sample *out);
+int wl_trace_run(struct wl_run *r, struct wl_sample *out);
+
+/* Generous fence / cpu_prep timeout: a hang is a failure, not a result. */
+#define WL_TIMEOUT_NS (5ll * 1000000000)
+
+#endif
