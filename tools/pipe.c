@@ -96,6 +96,7 @@ pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
    ret = w_submit(p->w, &s);
    if (!ret) {
       p->last_ufence = ufence;
+      p->last_kfence = s.fence;
       p->submits++;
       ring->fence_ptr = p->fence;
       ring->ufence = ufence;
@@ -120,6 +121,17 @@ pipe_wait(struct pipe *p, const struct wl_fence *f, int64_t timeout_ns)
    if (pipe_passed(p, f->ufence))
       return 0;
    return w_fence_wait(p->w, p->queue, f->kfence, timeout_ns);
+}
+
+int
+pipe_idle(struct pipe *p, int64_t timeout_ns)
+{
+   struct wl_fence f;
+
+   if (!p->w || !p->submits)
+      return 0;
+   f = (struct wl_fence){ p->last_ufence, p->last_kfence };
+   return pipe_wait(p, &f, timeout_ns);
 }
 
 void

@@ -30,6 +30,7 @@ struct pipe {
    struct ws_bo *control;       /* 4K: dword 0 is the last passed ufence */
    volatile uint32_t *fence;    /* mapping of that dword */
    uint32_t last_ufence;
+   uint32_t last_kfence;
    uint64_t submits;
 };
 
@@ -53,6 +54,9 @@ pipe_passed(const struct pipe *p, uint32_t ufence)
 
 /* Wait for a submit of this pipe (timeout < 0: forever). */
 int pipe_wait(struct pipe *p, const struct wl_fence *f, int64_t timeout_ns);
+
+/* Wait until every submit of this pipe has passed (before teardown). */
+int pipe_idle(struct pipe *p, int64_t timeout_ns);
 
 /* Spin on the CPU for us microseconds: modelled application work. */
 void cpu_work_us(uint32_t us);

@@ -70,6 +70,9 @@ void wl_window_start(struct wl_window *win, struct wdev *w);
 void wl_window_stop(struct wl_window *win, uint64_t iters,
                     struct wl_sample *out);
 
+/* acc += s (counts and time; the cache stats are left alone). */
+void wl_sample_add(struct wl_sample *acc, const struct wl_sample *s);
+
 /* Record why the run failed; returns -EIO (or ret when it is an errno). */
 int wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
    __attribute__((format(printf, 3, 4)));

@@ -91,7 +91,8 @@ tmp=$(mktemp -d /tmp/msmvirt-vm.XXXXXX) || vm_die "mktemp failed"
 qpid="" hpid="" tpids="" own_hostmem="" own_sock=""
 cleanup() {
     local st=$?
-    trap - EXIT INT TERM HUP
+    trap - EXIT
+    trap '' INT TERM HUP      # finish cleaning up even if signalled again
     if [ -n "$qpid" ] && alive "$qpid"; then
         kill -TERM "$qpid" 2>/dev/null
         for _ in 1 2 3 4 5 6 7 8 9 10; do alive "$qpid" || break; sleep 0.1; done

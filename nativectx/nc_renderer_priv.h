@@ -1,0 +1,138 @@
+/*
+ * nc_renderer_priv.h - what nc_renderer.c (context, tables, fences) and
+ * nc_ccmd.c (the ccmd handlers and their dispatch table) share.
+ */
+#ifndef MSMVIRT_NC_RENDERER_PRIV_H
+#define MSMVIRT_NC_RENDERER_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "msm_core.h"
+#include "nc_renderer.h"
+#include "nc_table.h"
+
+/* A GEM object of the context, named by the guest's res_id once attached
+ * (until then by its blob_id). */
+struct nc_obj {
+   uint32_t handle;    /* core GEM handle */
+   uint32_t res_id;    /* 0 until attached */
+   uint32_t blob_id;
+   uint32_t flags;
+   uint64_t size;      /* page aligned */
+   uint64_t hm_offset;
+};
+
+/* A submit queue and its shmem slot (same index).  Guarded by ctx->lock:
+ * the core's retire callback uses it too. */
+struct nc_queue {
+   bool used;          /* the slot belongs to a queue */
+   bool closed;        /* closed, still draining */
+   uint32_t id;
+   uint32_t prio;
+   uint32_t inflight;  /* our submits not yet retired */
+   uint32_t completed; /* host copy of what shmem says (never read back) */
+};
+
+/* An EXECBUFFER fence waiting on GPU work. */
+struct nc_fence {
+   struct nc_fence *next;
+   uint64_t fence_id;
+   uint32_t ring_idx;
+   uint32_t slot, queue_id, seqno; /* signals when this submit retired */
+};
+
+/* The last submit at each priority, for EXECBUFFER fences. */
+struct nc_ring_last {
+   bool valid;
+   uint32_t slot, queue_id, seqno;
+};
+
+#define NC_MAX_RINGS 16
+
+struct nc_ctx {
+   struct msm_core *core;
+   struct msm_ctx *mctx;
+   uint8_t *hostmem;
+   uint64_t hostmem_size;
+
+   /* Guest-writable: only written through atomics, never trusted. */
+   struct nc_shmem *shmem;
+   uint8_t *rsp_area;
+   uint32_t rsp_size;
+   struct nc_capset caps;
+
+   int lost;              /* 0 or negative errno */
+   uint32_t last_blob_id; /* blob ids only go up */
+   struct nc_table blobs; /* blob_id -> nc_obj, made but not attached */
+   struct nc_table res;   /* res_id -> nc_obj */
+
+   nc_emit_fn emit;
+   void *emit_data;
+
+   pthread_mutex_t lock;  /* queues, fences, ring_last (retire callback) */
+   struct nc_queue queues[NC_MAX_QUEUES];
+   struct nc_fence *fences;
+   struct nc_ring_last ring_last[NC_MAX_RINGS];
+
+   /* Each request is copied here (aligned) before it is decoded. */
+   uint8_t *scratch;
+   size_t scratch_cap;
+};
+
+/* A response being built; the dispatcher writes it to the guest's slot. */
+struct nc_rsp {
+   union {
+      struct nc_ccmd_rsp hdr;
+      uint64_t align;
+      uint8_t bytes[NC_RSP_MAX];
+   } u;
+};
+
+/* Reserve the typed response body (header included) of size bytes. */
+static inline void *
+nc_rsp_body(struct nc_rsp *rsp, uint32_t size)
+{
+   if (size > NC_RSP_MAX)
+      return NULL;
+   rsp->u.hdr.len = size;
+   return rsp->u.bytes;
+}
+
+/*
+ * A handler returns a negative errno for a malformed request (the context
+ * is lost whatever the request), else 0 with the operation's result in
+ * rsp->u.hdr.ret: that goes to the guest if it asked for a response, and
+ * loses the context if it failed and nobody asked.
+ */
+typedef int (*nc_ccmd_fn)(struct nc_ctx *ctx, const void *req,
+                          struct nc_rsp *rsp);
+
+struct nc_ccmd_desc {
+   const char *name;
+   nc_ccmd_fn handler;
+   uint32_t min_size;
+};
+
+extern const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT];
+
+/* Helpers the handlers use (nc_renderer.c). */
+struct nc_obj *nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id);
+int nc_queue_open(struct nc_ctx *ctx, uint32_t id, uint32_t prio,
+                  uint32_t *slot);
+void nc_queue_close(struct nc_ctx *ctx, uint32_t id);
+/* Around msm_ctx_gem_submit: count the submit before it can retire. */
+int nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot);
+void nc_queue_submit_end(struct nc_ctx *ctx, uint32_t slot, uint32_t fence,
+                         bool ok);
+void nc_publish_faults(struct nc_ctx *ctx, uint32_t faults);
+
+/* Wrap-safe seqno order. */
+static inline bool
+nc_fence_after_eq(uint32_t a, uint32_t b)
+{
+   return (int32_t)(a - b) >= 0;
+}
+
+#endif

@@ -1,0 +1,482 @@
+/*
+ * workloads.c - the workload table, shared helpers, and the three small
+ * workloads (dispatch, readback, startup).  frame, alloc and trace have
+ * files of their own.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "modes.h"
+#include "pipe.h"
+#include "pm4.h"
+#include "workload.h"
+
+static const struct workload workloads[] = {
+   { "frame", "frame",
+     "GLES-like frame loop: per-frame streaming BOs from the BO cache, "
+     "uploads, submits with a realistic BO list, throttled on frame N-2",
+     0, wl_frame_run },
+   { "alloc", "BO",
+     "allocation storm (level load): mixed-size BOs created, filled by "
+     "mapping or upload, read back by the GPU, freed to the cache",
+     0, wl_alloc_run },
+   { "dispatch", "dispatch",
+     "compute-style: many small submits, each waited before the next",
+     1, wl_dispatch_run },
+   { "readback", "readback",
+     "GPU writes a buffer, the CPU waits with CPU_PREP and reads it back "
+     "through the mapping",
+     1, wl_readback_run },
+   { "startup", "start",
+     "fresh device: open, params, debuginfo, submitqueue, first BOs, "
+     "first submit waited (time to first frame)",
+     0, wl_startup_run },
+   { "trace", "replay",
+     "replay of a recorded ws-level op trace (docs/evaluation.md, "
+     "'Trace format')",
+     0, wl_trace_run },
+};
+
+const struct workload *
+workload_table(unsigned *count)
+{
+   *count = sizeof(workloads) / sizeof(workloads[0]);
+   return workloads;
+}
+
+const struct workload *
+workload_find(const char *name)
+{
+   for (unsigned i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+      if (!strcmp(workloads[i].name, name))
+         return &workloads[i];
+   return NULL;
+}
+
+uint64_t
+wl_now_ns(void)
+{
+   struct timespec ts;
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+wl_window_start(struct wl_window *win, struct wdev *w)
+{
+   win->w = w;
+   wdev_stats(w, &win->st0);
+   memcpy(win->op0, w->op, sizeof(win->op0));
+   win->t0 = wl_now_ns();
+}
+
+void
+wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
+{
+   uint64_t t1 = wl_now_ns();
+   struct ws_stats st;
+
+   wdev_stats(win->w, &st);
+   out->iters = iters;
+   out->elapsed_ns = t1 - win->t0;
+   out->st.messages = st.messages - win->st0.messages;
+   out->st.bytes = st.bytes - win->st0.bytes;
+   out->st.sync_round_trips = st.sync_round_trips -
+                              win->st0.sync_round_trips;
+   out->st.events = st.events - win->st0.events;
+   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+      const struct wl_opstat *a = &win->op0[i], *b = &win->w->op[i];
+
+      out->op[i].calls = b->calls - a->calls;
+      out->op[i].sync_round_trips = b->sync_round_trips - a->sync_round_trips;
+      out->op[i].messages = b->messages - a->messages;
+      out->op[i].bytes = b->bytes - a->bytes;
+   }
+}
+
+void
+wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
+{
+   acc->iters += s->iters;
+   acc->elapsed_ns += s->elapsed_ns;
+   acc->st.messages += s->st.messages;
+   acc->st.bytes += s->st.bytes;
+   acc->st.sync_round_trips += s->st.sync_round_trips;
+   acc->st.events += s->st.events;
+   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+      acc->op[i].calls += s->op[i].calls;
+      acc->op[i].sync_round_trips += s->op[i].sync_round_trips;
+      acc->op[i].messages += s->op[i].messages;
+      acc->op[i].bytes += s->op[i].bytes;
+   }
+}
+
+int
+wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
+{
+   va_list ap;
+
+   if (!r->err[0]) { /* the first failure is the interesting one */
+      va_start(ap, fmt);
+      vsnprintf(r->err, sizeof(r->err), fmt, ap);
+      va_end(ap);
+   }
+   return ret < 0 ? ret : -EIO;
+}
+
+void
+wl_fill(void *dst, size_t len, uint32_t seed)
+{
+   uint32_t *d = dst, s = seed | 1;
+   size_t n = len / 4;
+
+   for (size_t i = 0; i < n; i++)
+      d[i] = wl_rand(&s);
+   if (len % 4) {
+      uint32_t last = wl_rand(&s);
+      memcpy((char *)dst + n * 4, &last, len % 4);
+   }
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+#define RESULT_SLOTS 1024
+
+int
+wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
+{
+   const struct dispatch_params *p = &r->prof->dispatch;
+   struct wbo **bos = NULL, *res = NULL;
+   uint32_t *flags = NULL;
+   volatile uint32_t *res_map;
+   struct wl_window win;
+   struct bo_cache cache;
+   struct pipe pipe = { 0 };
+   struct wdev w;
+   uint32_t nr = p->bos + 1;
+   int ret;
+
+   wdev_init(&w, r->mode, r->attribute);
+   ret = wdev_open(&w);
+   if (ret)
+      return wl_fail(r, ret, "open: %s", strerror(-ret));
+   bo_cache_init(&cache, &w, true);
+   bos = calloc(nr, sizeof(*bos));
+   flags = calloc(nr, sizeof(*flags));
+   if (!bos || !flags) {
+      ret = wl_fail(r, -ENOMEM, "out of memory");
+      goto out;
+   }
+   ret = pipe_init(&pipe, &cache, false, 0);
+   if (ret) {
+      ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
+      goto out;
+   }
+   /* The dispatch's inputs: uploaded once, read by every submit. */
+   for (uint32_t i = 0; i < p->bos; i++) {
+      static uint32_t data[1024];
+
+      ret = wbo_new(&cache, 65536, MSM_BO_WC, &bos[i]);
+      if (!ret)
+         ret = w_bo_upload(&w, bos[i]->bo, 0, data, sizeof(data));
+      if (ret) {
+         ret = wl_fail(r, ret, "input BO: %s", strerror(-ret));
+         goto out;
+      }
+      flags[i] = MSM_SUBMIT_BO_READ;
+   }
+   ret = wbo_new(&cache, RESULT_SLOTS * 4, MSM_BO_WC, &res);
+   if (!ret)
+      ret = wbo_map(&cache, res, (void **)&res_map);
+   if (ret) {
+      ret = wl_fail(r, ret, "result BO: %s", strerror(-ret));
+      goto out;
+   }
+   bos[p->bos] = res;
+   flags[p->bos] = MSM_SUBMIT_BO_WRITE;
+
+   for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
+      uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n, v = i + 1;
+      uint32_t slot = i % RESULT_SLOTS;
+      struct wl_fence f;
+
+      if (i == r->warmup)
+         wl_window_start(&win, &w);
+      n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
+      n += pm4_emit_mem_write(cs + n, res->bo->iova + 4 * slot, &v, 1);
+      ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
+      if (ret) {
+         ret = wl_fail(r, ret, "dispatch %u: submit: %s", i, strerror(-ret));
+         goto out;
+      }
+      ret = pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+      if (ret) {
+         ret = wl_fail(r, ret, "dispatch %u: wait: %s", i, strerror(-ret));
+         goto out;
+      }
+      if (res_map[slot] != v) {
+         ret = wl_fail(r, -EIO, "dispatch %u: GPU wrote 0x%x, expected 0x%x",
+                       i, res_map[slot], v);
+         goto out;
+      }
+   }
+   wl_window_stop(&win, r->iters, out);
+
+out:
+   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   for (uint32_t i = 0; bos && i < nr; i++)
+      if (bos[i])
+         wbo_free(&cache, bos[i]);
+   out->cache = cache.st;
+   bo_cache_fini(&cache);
+   pipe_fini(&pipe);
+   wdev_close(&w);
+   free(bos);
+   free(flags);
+   return ret;
+}
+
+/* ------------------------------------------------------------ readback */
+
+/* The value the GPU writes at dword j of readback i. */
+static inline uint32_t
+readback_value(uint32_t i, uint32_t j)
+{
+   return (i * 0x9e3779b1u) ^ (j * 0x85ebca6bu) ^ 0x5eedu;
+}
+
+#define MEM_WRITE_CHUNK 4096 /* dwords per CP_MEM_WRITE packet */
+
+int
+wl_readback_run(struct wl_run *r, struct wl_sample *out)
+{
+   const struct readback_params *p = &r->prof->readback;
+   uint32_t ndw = p->read_kib * 256;
+   uint32_t chunks = (ndw + MEM_WRITE_CHUNK - 1) / MEM_WRITE_CHUNK;
+   uint32_t *cs = NULL, *vals = NULL;
+   const uint32_t wflag = MSM_SUBMIT_BO_WRITE;
+   volatile uint32_t *map;
+   struct wl_window win;
+   struct bo_cache cache;
+   struct pipe pipe = { 0 };
+   struct wbo *res = NULL;
+   struct wdev w;
+   int ret;
+
+   wdev_init(&w, r->mode, r->attribute);
+   ret = wdev_open(&w);
+   if (ret)
+      return wl_fail(r, ret, "open: %s", strerror(-ret));
+   bo_cache_init(&cache, &w, true);
+   cs = malloc(((size_t)ndw + 3 * chunks + PM4_DELAY_DWORDS) * 4);
+   vals = malloc((size_t)ndw * 4);
+   if (!cs || !vals) {
+      ret = wl_fail(r, -ENOMEM, "out of memory");
+      goto out;
+   }
+   ret = pipe_init(&pipe, &cache, false, 0);
+   if (!ret)
+      ret = wbo_new(&cache, (uint64_t)ndw * 4, MSM_BO_WC, &res);
+   if (!ret)
+      ret = wbo_map(&cache, res, (void **)&map);
+   if (ret) {
+      ret = wl_fail(r, ret, "setup: %s", strerror(-ret));
+      goto out;
+   }
+
+   for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
+      struct wl_fence f;
+      uint32_t n;
+
+      if (i == r->warmup)
+         wl_window_start(&win, &w);
+      for (uint32_t j = 0; j < ndw; j++)
+         vals[j] = readback_value(i, j);
+      n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
+      for (uint32_t c = 0; c < chunks; c++) {
+         uint32_t first = c * MEM_WRITE_CHUNK;
+         uint32_t cnt = ndw - first < MEM_WRITE_CHUNK ? ndw - first
+                                                      : MEM_WRITE_CHUNK;
+         n += pm4_emit_mem_write(cs + n, res->bo->iova + 4ull * first,
+                                 vals + first, cnt);
+      }
+      ret = pipe_submit(&pipe, cs, n, &res, &wflag, 1, &f);
+      if (ret) {
+         ret = wl_fail(r, ret, "readback %u: submit: %s", i, strerror(-ret));
+         goto out;
+      }
+      /* glReadPixels: wait for the GPU's writes, then read the mapping. */
+      ret = w_bo_cpu_prep(&w, res->bo, MSM_PREP_READ, WL_TIMEOUT_NS);
+      if (ret) {
+         ret = wl_fail(r, ret, "readback %u: cpu_prep: %s", i,
+                       strerror(-ret));
+         goto out;
+      }
+      for (uint32_t j = 0; j < ndw; j++) {
+         if (map[j] != readback_value(i, j)) {
+            ret = wl_fail(r, -EIO, "readback %u: dword %u is 0x%x, the GPU "
+                          "wrote 0x%x", i, j, map[j], readback_value(i, j));
+            goto out;
+         }
+      }
+      ret = w_bo_cpu_fini(&w, res->bo);
+      if (ret) {
+         ret = wl_fail(r, ret, "readback %u: cpu_fini: %s", i,
+                       strerror(-ret));
+         goto out;
+      }
+   }
+   wl_window_stop(&win, r->iters, out);
+
+out:
+   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   if (res)
+      wbo_free(&cache, res);
+   out->cache = cache.st;
+   bo_cache_fini(&cache);
+   pipe_fini(&pipe);
+   wdev_close(&w);
+   free(cs);
+   free(vals);
+   return ret;
+}
+
+/* ------------------------------------------------------------- startup */
+
+/* What freedreno asks at screen creation (msm_pipe_new, fd_screen). */
+static const uint32_t startup_params[] = {
+   MSM_PARAM_GPU_ID, MSM_PARAM_GMEM_SIZE, MSM_PARAM_CHIP_ID,
+   MSM_PARAM_GMEM_BASE, MSM_PARAM_PRIORITIES, MSM_PARAM_MAX_FREQ,
+   MSM_PARAM_VA_START, MSM_PARAM_VA_SIZE,
+};
+
+#define STARTUP_MAGIC 0x57a27u
+
+/* One start: everything a GL context does before its first frame is out. */
+static int
+startup_once(struct wl_run *r, struct wdev *w, uint32_t iter,
+             struct wl_sample *acc)
+{
+   const struct startup_params *p = &r->prof->startup;
+   uint32_t nr = p->bos + 1, *flags = NULL, v = STARTUP_MAGIC + iter;
+   struct wbo **bos = NULL;
+   volatile uint32_t *res_map = NULL;
+   struct bo_cache cache;
+   struct pipe pipe = { 0 };
+   bool cache_up = false;
+   struct wl_window win;
+   uint64_t value;
+   int ret;
+
+   wl_window_start(&win, w);
+   ret = wdev_open(w);
+   if (ret)
+      return wl_fail(r, ret, "start %u: open: %s", iter, strerror(-ret));
+   for (unsigned i = 0; i < sizeof(startup_params) / sizeof(uint32_t); i++) {
+      ret = w_get_param(w, startup_params[i], &value);
+      if (ret) {
+         ret = wl_fail(r, ret, "start %u: get_param %u: %s", iter,
+                       startup_params[i], strerror(-ret));
+         goto out;
+      }
+   }
+   ret = w_set_debuginfo(w, "msmvirt", "msmvirt compare --workloads startup");
+   if (ret) {
+      ret = wl_fail(r, ret, "start %u: set_debuginfo: %s", iter,
+                    strerror(-ret));
+      goto out;
+   }
+   bo_cache_init(&cache, w, true);
+   cache_up = true;
+   bos = calloc(nr, sizeof(*bos));
+   flags = calloc(nr, sizeof(*flags));
+   if (!bos || !flags) {
+      ret = wl_fail(r, -ENOMEM, "out of memory");
+      goto out;
+   }
+   ret = pipe_init(&pipe, &cache, true, 1);
+   if (ret) {
+      ret = wl_fail(r, ret, "start %u: pipe: %s", iter, strerror(-ret));
+      goto out;
+   }
+   /* First allocations: state buffers, shaders, ...; the first page of each
+    * is written through a mapping. */
+   for (uint32_t i = 0; i < nr; i++) {
+      uint64_t size = i == p->bos ? 4096 : (uint64_t)p->bo_kib * 1024;
+      void *map;
+
+      ret = wbo_new(&cache, size, MSM_BO_WC, &bos[i]);
+      if (!ret)
+         ret = wbo_map(&cache, bos[i], &map);
+      if (ret) {
+         ret = wl_fail(r, ret, "start %u: BO %u: %s", iter, i,
+                       strerror(-ret));
+         goto out;
+      }
+      wl_fill(map, 4096, i);
+      flags[i] = i == p->bos ? MSM_SUBMIT_BO_WRITE : MSM_SUBMIT_BO_READ;
+      if (i == p->bos)
+         res_map = map;
+   }
+   {
+      uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n;
+      struct wl_fence f;
+
+      n = pm4_emit_delay(cs, 10000);
+      n += pm4_emit_mem_write(cs + n, bos[p->bos]->bo->iova, &v, 1);
+      ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
+      if (!ret)
+         ret = pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+      if (ret) {
+         ret = wl_fail(r, ret, "start %u: first submit: %s", iter,
+                       strerror(-ret));
+         goto out;
+      }
+      if (*res_map != v) {
+         ret = wl_fail(r, -EIO, "start %u: GPU wrote 0x%x, expected 0x%x",
+                       iter, *res_map, v);
+         goto out;
+      }
+   }
+   /* The first frame is out: what follows is teardown, not startup. */
+   if (acc) {
+      struct wl_sample one = { 0 };
+
+      wl_window_stop(&win, 1, &one);
+      wl_sample_add(acc, &one);
+   }
+
+out:
+   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   for (uint32_t i = 0; bos && i < nr; i++)
+      if (bos[i])
+         wbo_free(&cache, bos[i]);
+   if (cache_up)
+      bo_cache_fini(&cache);
+   pipe_fini(&pipe);
+   wdev_close(w);
+   free(bos);
+   free(flags);
+   return ret;
+}
+
+int
+wl_startup_run(struct wl_run *r, struct wl_sample *out)
+{
+   struct wdev w;
+   int ret;
+
+   /* Time and counters add up over the open..first-submit-done stretch of
+    * each start, teardown excluded. */
+   wdev_init(&w, r->mode, r->attribute);
+   for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
+      ret = startup_once(r, &w, i, i < r->warmup ? NULL : out);
+      if (ret)
+         return ret;
+   }
+   return 0;
+}
