@@ -241,54 +241,15 @@ ioctl_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults)
 static int
 ioctl_submit(struct ws_dev *dev, struct ws_submit *s)
 {
-   struct drm_msm_gem_submit_bo bos_stack[64], *bos = bos_stack;
-   struct drm_msm_gem_submit_cmd cmds_stack[16], *cmds = cmds_stack;
-   struct drm_msm_gem_submit req = {
-      .flags = MSM_PIPE_3D0 | s->flags,
-      .fence = s->fence, /* only read with MSM_SUBMIT_FENCE_SN_IN */
-      .nr_bos = s->nr_bos,
-      .nr_cmds = s->nr_cmds,
-      .queueid = s->queue,
-   };
-   int ret;
+   struct ws_uapi_submit u;
+   int ret = ws_submit_to_uapi(s, &u);
 
-   if (s->nr_bos > 64)
-      bos = calloc(s->nr_bos, sizeof(*bos));
-   if (s->nr_cmds > 16)
-      cmds = calloc(s->nr_cmds, sizeof(*cmds));
-   if (!bos || !cmds) {
-      ret = -ENOMEM;
-      goto out;
-   }
-   for (uint32_t i = 0; i < s->nr_bos; i++) {
-      bos[i] = (struct drm_msm_gem_submit_bo){
-         .flags = s->bos[i].flags,
-         .handle = s->bos[i].bo->handle,
-         .presumed = s->bos[i].bo->iova,
-      };
-   }
-   for (uint32_t i = 0; i < s->nr_cmds; i++) {
-      if (s->cmds[i].bo_idx >= s->nr_bos) {
-         ret = -EINVAL;
-         goto out;
-      }
-      cmds[i] = (struct drm_msm_gem_submit_cmd){
-         .type = s->cmds[i].type,
-         .submit_idx = s->cmds[i].bo_idx,
-         .submit_offset = s->cmds[i].offset,
-         .size = s->cmds[i].size,
-      };
-   }
-   req.bos = (uintptr_t)bos;
-   req.cmds = (uintptr_t)cmds;
-   ret = dev_ioctl(dev, DRM_IOCTL_MSM_GEM_SUBMIT, &req);
+   if (ret)
+      return ret;
+   ret = dev_ioctl(dev, DRM_IOCTL_MSM_GEM_SUBMIT, &u.req);
    if (!ret)
-      s->fence = req.fence;
-out:
-   if (bos != bos_stack)
-      free(bos);
-   if (cmds != cmds_stack)
-      free(cmds);
+      s->fence = u.req.fence;
+   ws_uapi_submit_fini(&u);
    return ret;
 }
 

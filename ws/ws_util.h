@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "msm_drm.h"
+#include "ws.h"
 
 /* The uapi wants absolute CLOCK_MONOTONIC deadlines; ws takes relative ns.
  * A negative timeout means "forever" (far future, like mesa's PIPE_TIMEOUT_INFINITE). */
@@ -26,5 +27,18 @@ ws_abs_timeout(int64_t timeout_ns)
    t.tv_nsec = ns % 1000000000;
    return t;
 }
+
+/* A ws_submit as GEM_SUBMIT arguments (req.bos/cmds point into u). */
+#define WS_SUBMIT_STACK_BOS 64
+#define WS_SUBMIT_STACK_CMDS 16
+struct ws_uapi_submit {
+   struct drm_msm_gem_submit req;
+   struct drm_msm_gem_submit_bo *bos;
+   struct drm_msm_gem_submit_cmd *cmds;
+   struct drm_msm_gem_submit_bo bos_stack[WS_SUBMIT_STACK_BOS];
+   struct drm_msm_gem_submit_cmd cmds_stack[WS_SUBMIT_STACK_CMDS];
+};
+int ws_submit_to_uapi(const struct ws_submit *s, struct ws_uapi_submit *u);
+void ws_uapi_submit_fini(struct ws_uapi_submit *u);
 
 #endif
