@@ -16,7 +16,7 @@ hostmem_init(struct hostmem *hm, uint64_t size, const char *path)
    hm->fd = -1;
 
    size = (size + HOSTMEM_PAGE - 1) & ~(HOSTMEM_PAGE - 1);
-   if (!size)
+   if (size < 2 * HOSTMEM_PAGE)
       return -EINVAL;
 
    if (path)
@@ -38,7 +38,10 @@ hostmem_init(struct hostmem *hm, uint64_t size, const char *path)
    /* Start from zeros even when an old file is reused. */
    fallocate(hm->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
              (off_t)size);
-   range_init(&hm->alloc, 0, size);
+   /* The first page is never handed out: a BO's mmap offset is its hostmem
+    * offset, and userspace (turnip's tu_bo_map) takes offset 0 for "no
+    * offset", as no kernel ever returns it. */
+   range_init(&hm->alloc, HOSTMEM_PAGE, size - HOSTMEM_PAGE);
    return 0;
 
 fail:;

@@ -365,6 +365,15 @@ test_gem_name(void **state)
 }
 
 static void
+test_mmap_offset_never_zero(void **state)
+{
+   struct fx *f = *state;
+   uint32_t h = gem_new(f->ctx, 4096, MSM_BO_WC);
+   /* Like a kernel's fake offsets: 0 means "none" to userspace (turnip). */
+   assert_true(info(f->ctx, h, MSM_INFO_GET_OFFSET) >= 4096);
+}
+
+static void
 test_gem_close(void **state)
 {
    struct fx *f = *state;
@@ -464,7 +473,7 @@ test_purge_under_pressure(void **state)
    struct drm_msm_gem_new req = { .size = 3 << 20, .flags = MSM_BO_WC };
    struct drm_msm_gem_madvise madv = { .madv = MSM_MADV_DONTNEED };
 
-   cfg.hostmem_size = 8 << 20;
+   cfg.hostmem_size = (8 << 20) + 4096;
    assert_int_equal(fx_open(&g, &cfg), 0);
    assert_int_equal(msm_ctx_gem_new(g.ctx, &req), 0);
    madv.handle = req.handle;
@@ -536,7 +545,7 @@ test_hostmem_exhausted(void **state)
    struct drm_msm_gem_new req = { .size = 1 << 20, .flags = MSM_BO_WC };
    int n = 0;
 
-   cfg.hostmem_size = 4 << 20;
+   cfg.hostmem_size = (4 << 20) + 4096; /* one page is never handed out */
    assert_int_equal(fx_open(&g, &cfg), 0);
    while (msm_ctx_gem_new(g.ctx, &req) == 0)
       n++;
@@ -847,6 +856,7 @@ main(void)
       T(test_set_iova),
       T(test_clear_iova_busy),
       T(test_gem_name),
+      T(test_mmap_offset_never_zero),
       T(test_gem_close),
       T(test_handles_per_context),
       T(test_cpu_prep_errors),
