@@ -273,6 +273,17 @@ msm_ctx_destroy(struct msm_ctx *ctx)
 }
 
 void
+msm_ctx_abort(struct msm_ctx *ctx)
+{
+   struct msm_core *core = ctx->core;
+
+   pthread_mutex_lock(&core->lock);
+   ctx->aborted = true;
+   pthread_cond_broadcast(&core->retire_cond);
+   pthread_mutex_unlock(&core->lock);
+}
+
+void
 msm_ctx_set_retire_cb(struct msm_ctx *ctx, msm_retire_cb cb, void *data)
 {
    pthread_mutex_lock(&ctx->core->lock);

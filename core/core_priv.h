@@ -92,6 +92,7 @@ struct msm_ctx {
    struct msm_core *core;
    uint32_t refcount;     /* the owner + every unretired submit */
    bool closed;
+   bool aborted;          /* msm_ctx_abort(): waits return -ENODEV */
    struct msm_ctx *next;  /* core's list */
 
    /* GEM handle table: index = handle, slot 0 unused */

@@ -517,6 +517,10 @@ msm_ctx_gem_cpu_prep(struct msm_ctx *ctx,
          ret = -EBUSY;
          break;
       }
+      if (ctx->aborted) {
+         ret = -ENODEV;
+         break;
+      }
       if (pthread_cond_timedwait(&core->retire_cond, &core->lock,
                                  &deadline) == ETIMEDOUT) {
          if (bo->active_writes || (write && bo->active_reads))

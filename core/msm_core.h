@@ -98,6 +98,12 @@ int msm_core_shrink(struct msm_core *core);
 /* Contexts: one per guest drm_file. */
 int msm_ctx_create(struct msm_core *core, struct msm_ctx **out);
 void msm_ctx_destroy(struct msm_ctx *ctx);
+/* The guest behind the context is gone: every wait on it (WAIT_FENCE,
+ * CPU_PREP, a throttled submit) returns -ENODEV now and from now on, so the
+ * threads serving it can finish before msm_ctx_destroy().  The kernel never
+ * needs this (a drm_file closes only when no ioctl runs on it); a host
+ * serving a guest that was killed mid-ioctl does. */
+void msm_ctx_abort(struct msm_ctx *ctx);
 
 /* The ioctls.  String/array arguments are already-copied host buffers. */
 int msm_ctx_get_param(struct msm_ctx *ctx, struct drm_msm_param *args);

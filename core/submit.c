@@ -386,8 +386,13 @@ msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
    }
 
    /* Throttle like a full ring would: wait for room, not fail. */
-   while (ctx->inflight >= core->cfg.limits.max_inflight && !q->closed)
+   while (ctx->inflight >= core->cfg.limits.max_inflight && !q->closed &&
+          !ctx->aborted)
       pthread_cond_wait(&core->retire_cond, &core->lock);
+   if (ctx->aborted) {
+      ret = -ENODEV;
+      goto fail;
+   }
    if (q->closed) {
       ret = -ENOENT;
       goto fail;
@@ -500,6 +505,10 @@ msm_ctx_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
    /* The queue may close while we sleep: hold it. */
    q->refcount++;
    while (queue_find_inflight(q, args->fence)) {
+      if (ctx->aborted) {
+         ret = -ENODEV;
+         break;
+      }
       if (pthread_cond_timedwait(&core->retire_cond, &core->lock,
                                  &deadline) == ETIMEDOUT) {
          if (queue_find_inflight(q, args->fence))

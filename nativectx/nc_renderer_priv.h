@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "msm_core.h"
 #include "nc_renderer.h"
@@ -50,6 +51,8 @@ struct nc_ring_last {
 };
 
 #define NC_MAX_RINGS 16
+/* Unsignalled EXECBUFFER fences a context may hold (guest memory use). */
+#define NC_MAX_FENCES 4096
 
 struct nc_ctx {
    struct msm_core *core;
@@ -74,6 +77,7 @@ struct nc_ctx {
    pthread_mutex_t lock;  /* queues, fences, ring_last (retire callback) */
    struct nc_queue queues[NC_MAX_QUEUES];
    struct nc_fence *fences;
+   uint32_t nr_fences;
    struct nc_ring_last ring_last[NC_MAX_RINGS];
 
    /* Each request is copied here (aligned) before it is decoded. */
@@ -90,12 +94,17 @@ struct nc_rsp {
    } u;
 };
 
-/* Reserve the typed response body (header included) of size bytes. */
+/* The typed response (header included) of size bytes, zeroed: nothing of
+ * the host's stack reaches the guest. */
 static inline void *
 nc_rsp_body(struct nc_rsp *rsp, uint32_t size)
 {
-   if (size > NC_RSP_MAX)
+   int32_t ret = rsp->u.hdr.ret;
+
+   if (size < sizeof(struct nc_ccmd_rsp) || size > NC_RSP_MAX)
       return NULL;
+   memset(rsp->u.bytes, 0, size);
+   rsp->u.hdr.ret = ret;
    rsp->u.hdr.len = size;
    return rsp->u.bytes;
 }
@@ -104,9 +113,10 @@ nc_rsp_body(struct nc_rsp *rsp, uint32_t size)
  * A handler returns a negative errno for a malformed request (the context
  * is lost whatever the request), else 0 with the operation's result in
  * rsp->u.hdr.ret: that goes to the guest if it asked for a response, and
- * loses the context if it failed and nobody asked.
+ * loses the context if it failed and nobody asked.  req is the context's
+ * private aligned copy of the request: handlers may rewrite it in place.
  */
-typedef int (*nc_ccmd_fn)(struct nc_ctx *ctx, const void *req,
+typedef int (*nc_ccmd_fn)(struct nc_ctx *ctx, void *req,
                           struct nc_rsp *rsp);
 
 struct nc_ccmd_desc {
@@ -119,8 +129,10 @@ extern const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT];
 
 /* Helpers the handlers use (nc_renderer.c). */
 struct nc_obj *nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id);
-int nc_queue_open(struct nc_ctx *ctx, uint32_t id, uint32_t prio,
-                  uint32_t *slot);
+int nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot);
+void nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
+                      uint32_t prio);
+void nc_queue_unreserve(struct nc_ctx *ctx, uint32_t slot);
 void nc_queue_close(struct nc_ctx *ctx, uint32_t id);
 /* Around msm_ctx_gem_submit: count the submit before it can retire. */
 int nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot);

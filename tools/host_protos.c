@@ -12,6 +12,7 @@
 #include "fwd_proto.h"
 #include "host.h"
 #include "msm_core.h"
+#include "nc_host.h"
 
 static int
 stats_hello(void *data, struct mt_conn *conn, const void *hello, uint32_t len,
@@ -68,9 +69,7 @@ host_protocols(struct msm_core *core, struct mt_host_proto *protos)
    unsigned n = 0;
 
    fwd_host_proto(core, &protos[n++]);
-#ifdef HAVE_NATIVECTX
    nc_host_proto(core, &protos[n++]);
-#endif
    protos[n++] = (struct mt_host_proto){
       .name = "stats",
       .data = core,

@@ -18,7 +18,10 @@
  *                    same kind of channel.
  *
  * Each device must report its transport counters through ws_get_stats():
- * they are the round-trip figures of the evaluation.
+ * they are the round-trip figures of the evaluation.  A setup that cannot
+ * serve the asked transport (say "socket" before `msmvirt host` speaks the
+ * mode) returns -EOPNOTSUPP: compare then reports the mode as n/a there
+ * instead of failing the run.
  */
 #include <errno.h>
 #include <string.h>

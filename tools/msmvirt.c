@@ -1,6 +1,9 @@
 /*
  * msmvirt.c - the msmvirt command.
  *
+ *   msmvirt compare  the side-by-side evaluation (compare.c)
+ *   msmvirt host     the host daemon (host.c)
+ *   msmvirt stats    a running host's counters
  *   msmvirt smoke    a host-direct frame loop on the sim backend
  */
 #include <errno.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compare.h"
 #include "host.h"
 #include "msm_core.h"
 #include "pm4.h"
@@ -89,13 +93,18 @@ cmd_smoke(int frames)
 int
 main(int argc, char **argv)
 {
+   msmvirt_prog = argv[0];
+   if (argc >= 2 && !strcmp(argv[1], "compare"))
+      return cmd_compare(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "host"))
       return cmd_host(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "stats"))
       return cmd_stats(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "smoke"))
       return cmd_smoke(argc >= 3 ? atoi(argv[2]) : 300);
-   fprintf(stderr, "usage: msmvirt smoke [FRAMES]\n"
+   fprintf(stderr, "usage: msmvirt compare [--quick] [--report DIR] [...] "
+                   "(--help)\n"
+                   "       msmvirt smoke [FRAMES]\n"
                    "       msmvirt host --listen PATH | --connect PATH [...]\n"
                    "       msmvirt stats --connect PATH\n");
    return 2;

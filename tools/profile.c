@@ -38,7 +38,7 @@ struct profile_key {
  * minute; docs/evaluation.md explains each choice next to the numbers.
  */
 static const struct profile_key keys[] = {
-   COMMON(frame, 200, 40, 10),
+   COMMON(frame, 300, 40, 10),
    U32(frame, "gpu_us", gpu_us, 1000, 0, 1000000),
    U32(frame, "cpu_us", cpu_us, 250, 0, 1000000),
    U32(frame, "submits", submits, 2, 1, 64),
@@ -48,7 +48,7 @@ static const struct profile_key keys[] = {
    U32(frame, "upload_kib", upload_kib, 16, 0, 65536),
    U32(frame, "throttle", throttle, 2, 1, 16),
 
-   COMMON(alloc, 1000, 200, 20),
+   COMMON(alloc, 2000, 200, 20),
    { "alloc", "sizes", KEY_SIZE_MIX, offsetof(struct profile, alloc.sizes),
      0, 0, 0, "4K:50,64K:30,1M:15,4M:5" },
    U32(alloc, "touch_kib", touch_kib, 16, 0, 65536),
@@ -56,21 +56,22 @@ static const struct profile_key keys[] = {
    U32(alloc, "live", live, 64, 1, 100000),
    U32(alloc, "batch", batch, 16, 1, 1000),
    U32(alloc, "gpu_us", gpu_us, 50, 0, 1000000),
+   U32(alloc, "throttle", throttle, 4, 1, 64),
    U32(alloc, "cache", cache, 1, 0, 1),
 
-   COMMON(dispatch, 500, 100, 10),
+   COMMON(dispatch, 1000, 100, 10),
    U32(dispatch, "gpu_us", gpu_us, 20, 0, 1000000),
    U32(dispatch, "bos", bos, 4, 0, 1000),
 
-   COMMON(readback, 300, 60, 10),
+   COMMON(readback, 1000, 100, 10),
    U32(readback, "gpu_us", gpu_us, 20, 0, 1000000),
    U32(readback, "read_kib", read_kib, 4, 1, 1024),
 
-   COMMON(startup, 30, 8, 2),
+   COMMON(startup, 100, 10, 2),
    U32(startup, "bos", bos, 8, 0, 1000),
    U32(startup, "bo_kib", bo_kib, 64, 4, 65536),
 
-   COMMON(trace, 20, 5, 1),
+   COMMON(trace, 50, 5, 1),
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -55,6 +55,7 @@ struct alloc_params {
    uint32_t live;        /* BOs kept alive; older ones are freed */
    uint32_t batch;       /* new BOs per submit that reads them back */
    uint32_t gpu_us;      /* modelled GPU time of that submit */
+   uint32_t throttle;    /* batches in flight before the CPU waits */
    uint32_t cache;       /* 1: freed BOs go to the BO cache */
 };
 

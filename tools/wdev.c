@@ -1,6 +1,7 @@
 /*
  * wdev.c - counted ws devices (see wdev.h).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "modes.h"

@@ -36,8 +36,8 @@ static const struct workload workloads[] = {
      "first submit waited (time to first frame)",
      0, wl_startup_run },
    { "trace", "replay",
-     "replay of a recorded ws-level op trace (docs/evaluation.md, "
-     "'Trace format')",
+     "replay of a recorded ws-level op trace (format: see "
+     "'Trace format' in docs/evaluation.md)",
      0, wl_trace_run },
 };
 
@@ -472,6 +472,7 @@ wl_startup_run(struct wl_run *r, struct wl_sample *out)
 
    /* Time and counters add up over the open..first-submit-done stretch of
     * each start, teardown excluded. */
+   memset(out, 0, sizeof(*out));
    wdev_init(&w, r->mode, r->attribute);
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       ret = startup_once(r, &w, i, i < r->warmup ? NULL : out);

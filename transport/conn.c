@@ -243,6 +243,12 @@ mt_reply(struct mt_conn *conn, uint32_t session, uint64_t tag,
    return conn_tx(conn, MT_REPLY, session, tag, data, len, -1, false);
 }
 
+int64_t
+mt_conn_clock_offset(struct mt_conn *conn)
+{
+   return conn->clock_offset;
+}
+
 int
 mt_event(struct mt_conn *conn, uint32_t session, const void *data,
          uint32_t len)

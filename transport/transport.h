@@ -233,6 +233,10 @@ void mt_host_get_stats(struct mt_host *h, struct mt_host_stats *st);
 /* Answer a CALL / push an event.  Thread-safe (e.g. from the GPU thread),
  * and never blocks on the guest: a guest that stops reading has its frames
  * queued up to a bound, then is dropped.  -EPIPE once the connection broke. */
+/* Host clock minus the guest's clock, measured at HELLO (0 when both share
+ * CLOCK_MONOTONIC): what turns a guest's absolute deadline into ours. */
+int64_t mt_conn_clock_offset(struct mt_conn *conn);
+
 int mt_reply(struct mt_conn *conn, uint32_t session, uint64_t tag,
              const void *data, uint32_t len);
 int mt_event(struct mt_conn *conn, uint32_t session, const void *data,

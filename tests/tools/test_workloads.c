@@ -1,0 +1,182 @@
+/*
+ * test_workloads.c - every built-in workload runs and verifies on
+ * host-direct with a few iterations, leaves nothing behind in the core, and
+ * the BO cache reuses exactly the BOs it should.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bo_cache.h"
+#include "modes.h"
+#include "profile.h"
+#include "workload.h"
+
+static void
+run_direct(const char *name, uint32_t iters)
+{
+   const struct workload *wl = workload_find(name);
+   struct msm_core_config cfg;
+   struct msm_core_stats st;
+   struct profile prof;
+   struct mode_ctx m;
+   struct wl_sample s;
+   struct wl_run r;
+
+   assert_non_null(wl);
+   profile_defaults(&prof);
+   msm_core_config_defaults(&cfg);
+   assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
+   for (int attribute = 0; attribute < 2; attribute++) {
+      memset(&r, 0, sizeof(r));
+      r.mode = &m;
+      r.prof = &prof;
+      r.iters = iters;
+      r.warmup = 2;
+      r.attribute = attribute;
+      if (wl->run(&r, &s))
+         fail_msg("%s: %s", name, r.err);
+      assert_int_equal(s.iters, iters);
+      assert_true(s.elapsed_ns > 0);
+      /* Direct has no transport: not a single message. */
+      assert_int_equal(s.st.messages, 0);
+      assert_int_equal(s.st.sync_round_trips, 0);
+   }
+   msm_core_get_stats(m.core, &st);
+   assert_int_equal(st.contexts, 0);
+   assert_int_equal(st.faults, 0);
+   mode_teardown(&m);
+}
+
+static void test_frame(void **state) { (void)state; run_direct("frame", 6); }
+static void test_alloc(void **state) { (void)state; run_direct("alloc", 50); }
+static void test_dispatch(void **state) { (void)state; run_direct("dispatch", 10); }
+static void test_readback(void **state) { (void)state; run_direct("readback", 10); }
+static void test_startup(void **state) { (void)state; run_direct("startup", 3); }
+
+static void
+test_ops_counted(void **state)
+{
+   struct msm_core_config cfg;
+   struct profile prof;
+   struct mode_ctx m;
+   struct wl_sample s;
+   struct wl_run r = { 0 };
+
+   (void)state;
+   profile_defaults(&prof);
+   prof.frame.submits = 3;
+   prof.frame.gpu_us = 30;
+   prof.frame.cpu_us = 0;
+   msm_core_config_defaults(&cfg);
+   assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
+   r.mode = &m;
+   r.prof = &prof;
+   r.iters = 8;
+   if (wl_frame_run(&r, &s))
+      fail_msg("%s", r.err);
+   assert_int_equal(s.op[WL_OP_SUBMIT].calls, 8 * 3);
+   assert_int_equal(s.op[WL_OP_BO_UPLOAD].calls, 8 * prof.frame.stream_bos);
+   mode_teardown(&m);
+}
+
+static void
+test_bo_cache(void **state)
+{
+   struct msm_core_config cfg;
+   struct bo_cache c;
+   struct mode_ctx m;
+   struct wdev w;
+   struct wbo *a, *b, *d;
+   uint32_t gpu_fence = 5;
+
+   (void)state;
+   msm_core_config_defaults(&cfg);
+   assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
+   wdev_init(&w, &m, false);
+   assert_int_equal(wdev_open(&w), 0);
+   bo_cache_init(&c, &w, true);
+
+   /* Sizes round up to mesa's buckets. */
+   assert_int_equal(wbo_new(&c, 5000, MSM_BO_WC, &a), 0);
+   assert_int_equal(a->size, 8192);
+   assert_int_equal(wbo_new(&c, 20 << 10, MSM_BO_WC, &b), 0);
+   assert_int_equal(b->size, 20 << 10);
+
+   /* An idle BO comes back for the same bucket and flags... */
+   wbo_free(&c, a);
+   assert_int_equal(w.op[WL_OP_MADVISE].calls, 1); /* DONTNEED */
+   assert_int_equal(wbo_new(&c, 8192, MSM_BO_WC, &d), 0);
+   assert_ptr_equal(d, a);
+   assert_int_equal(c.st.hits, 1);
+   assert_int_equal(w.op[WL_OP_MADVISE].calls, 2); /* WILLNEED */
+
+   /* ...but not for other flags, */
+   wbo_free(&c, d);
+   assert_int_equal(wbo_new(&c, 8192, MSM_BO_CACHED, &a), 0);
+   assert_ptr_not_equal(a, d);
+   wbo_free(&c, a);
+
+   /* and not while the GPU still owes the fence of its last use. */
+   b->fence_ptr = &gpu_fence;
+   b->ufence = 6;
+   wbo_free(&c, b);
+   assert_int_equal(wbo_new(&c, 20 << 10, MSM_BO_WC, &a), 0);
+   assert_ptr_not_equal(a, b);
+   gpu_fence = 6; /* now it has passed */
+   assert_int_equal(wbo_new(&c, 20 << 10, MSM_BO_WC, &d), 0);
+   assert_ptr_equal(d, b);
+   d->fence_ptr = NULL;
+   wbo_free(&c, a);
+   wbo_free(&c, d);
+
+   bo_cache_fini(&c);
+   wdev_close(&w);
+   {
+      struct msm_core_stats st;
+
+      msm_core_get_stats(m.core, &st);
+      assert_int_equal(st.bos, 0);
+   }
+   mode_teardown(&m);
+}
+
+static void
+test_modes(void **state)
+{
+   unsigned n;
+   const struct mode *t = mode_table(&n);
+
+   (void)state;
+   assert_true(n >= 3);
+   assert_string_equal(t[0].name, "direct");
+   assert_true(mode_available(mode_find("direct")));
+   assert_non_null(mode_find("forward"));
+   assert_non_null(mode_find("nativectx"));
+   assert_null(mode_find("teleport"));
+   /* A mode that is not built says why. */
+   for (unsigned i = 0; i < n; i++)
+      if (!mode_available(&t[i]))
+         assert_non_null(t[i].missing);
+}
+
+int
+main(void)
+{
+   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_frame),
+      cmocka_unit_test(test_alloc),
+      cmocka_unit_test(test_dispatch),
+      cmocka_unit_test(test_readback),
+      cmocka_unit_test(test_startup),
+      cmocka_unit_test(test_ops_counted),
+      cmocka_unit_test(test_bo_cache),
+      cmocka_unit_test(test_modes),
+   };
+   return cmocka_run_group_tests(tests, NULL, NULL);
+}

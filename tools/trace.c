@@ -1,0 +1,787 @@
+/*
+ * trace.c - parse and validate the trace format.
+ *
+ *   msmvirt-trace 1                        first line that is not a comment
+ *   # comment                              (a '#' starts one anywhere)
+ *   param NAME|NUMBER                      GET_PARAM (GPU_ID, CHIP_ID, ...)
+ *   debuginfo COMM [CMDLINE...]            SET_PARAM COMM (+ CMDLINE)
+ *   queue_new qN [prio=P] [flags=F]        SUBMITQUEUE_NEW (N: 1..63)
+ *   queue_close qN                         SUBMITQUEUE_CLOSE
+ *   faults qN                              SUBMITQUEUE_QUERY FAULTS
+ *   bo_new ID SIZE [FLAG|FLAG...]          GEM_NEW + GET_IOVA (default WC)
+ *   bo_free ID                             GEM_CLOSE
+ *   map ID                                 GEM_INFO GET_OFFSET + mmap
+ *   upload ID OFFSET LEN                   ws_bo_upload of LEN pattern bytes
+ *   write ID OFFSET LEN                    CPU stores through the mapping
+ *   cpu_prep ID r|w|rw [nosync]            GEM_CPU_PREP
+ *   cpu_fini ID                            GEM_CPU_FINI
+ *   name ID NAME                           GEM_INFO SET_NAME
+ *   madvise ID willneed|dontneed           GEM_MADVISE
+ *   submit qN [bos=ID:r|w|rw,...] [cmds=ID:OFF:SIZE,...] [gpu_us=N]
+ *          [fence=LABEL] [write=ID:OFF:VALUE,...]
+ *                                          GEM_SUBMIT
+ *   wait qN LABEL|last                     WAIT_FENCE
+ *   expect ID OFFSET VALUE                 check a dword via the mapping
+ *   cpu_us N                               application CPU time, busy
+ *   flush                                  ws_flush
+ *
+ * Numbers are decimal or 0x hex; sizes, offsets and lengths also take K/M
+ * suffixes.  BO ids are 0..65535 and may be reused after bo_free (GEM
+ * handles are).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msm_drm.h"
+#include "pm4.h"
+#include "profile.h"
+#include "trace.h"
+
+struct pstate {
+   struct trace *t;
+   const char *name;
+   unsigned line;
+   char *err;
+   size_t errlen;
+   bool header;
+   uint8_t live[TRACE_MAX_BO_ID + 1];
+   uint64_t size[TRACE_MAX_BO_ID + 1];
+   bool queue_live[TRACE_MAX_QUEUES];
+   bool queue_submitted[TRACE_MAX_QUEUES];
+   uint32_t *label_queue;
+};
+
+static int
+perr(struct pstate *ps, const char *fmt, ...)
+   __attribute__((format(printf, 2, 3)));
+
+static int
+perr(struct pstate *ps, const char *fmt, ...)
+{
+   va_list ap;
+   int o = snprintf(ps->err, ps->errlen, "%s:%u: ", ps->name, ps->line);
+
+   if (o >= 0 && (size_t)o < ps->errlen) {
+      va_start(ap, fmt);
+      vsnprintf(ps->err + o, ps->errlen - (size_t)o, fmt, ap);
+      va_end(ap);
+   }
+   return -EINVAL;
+}
+
+static const struct { const char *name; uint32_t value; } param_names[] = {
+   { "GPU_ID", MSM_PARAM_GPU_ID },       { "GMEM_SIZE", MSM_PARAM_GMEM_SIZE },
+   { "CHIP_ID", MSM_PARAM_CHIP_ID },     { "MAX_FREQ", MSM_PARAM_MAX_FREQ },
+   { "TIMESTAMP", MSM_PARAM_TIMESTAMP }, { "GMEM_BASE", MSM_PARAM_GMEM_BASE },
+   { "PRIORITIES", MSM_PARAM_PRIORITIES },
+   { "PP_PGTABLE", MSM_PARAM_PP_PGTABLE },
+   { "FAULTS", MSM_PARAM_FAULTS },       { "SUSPENDS", MSM_PARAM_SUSPENDS },
+   { "VA_START", MSM_PARAM_VA_START },   { "VA_SIZE", MSM_PARAM_VA_SIZE },
+};
+
+static const struct { const char *name; uint32_t value; } bo_flag_names[] = {
+   { "WC", MSM_BO_WC },               { "CACHED", MSM_BO_CACHED },
+   { "UNCACHED", MSM_BO_UNCACHED },   { "CACHED_COHERENT", MSM_BO_CACHED_COHERENT },
+   { "GPU_READONLY", MSM_BO_GPU_READONLY },
+   { "SCANOUT", MSM_BO_SCANOUT },
+};
+
+static int
+parse_num(const char *s, uint64_t *v)
+{
+   return size_parse(s, v); /* decimal / 0x hex, K/M/G */
+}
+
+static int
+parse_u32(struct pstate *ps, const char *what, const char *s, uint32_t *v)
+{
+   uint64_t x;
+
+   if (!s)
+      return perr(ps, "missing %s", what);
+   if (parse_num(s, &x) || x > UINT32_MAX)
+      return perr(ps, "bad %s '%s'", what, s);
+   *v = (uint32_t)x;
+   return 0;
+}
+
+static int
+parse_bo_id(struct pstate *ps, const char *s, uint32_t *id)
+{
+   char *end;
+   unsigned long v;
+
+   if (!s)
+      return perr(ps, "missing BO id");
+   v = strtoul(s, &end, 10);
+   if (end == s || *end || *s == '-' || v > TRACE_MAX_BO_ID)
+      return perr(ps, "bad BO id '%s' (want 0..%d)", s, TRACE_MAX_BO_ID);
+   *id = (uint32_t)v;
+   return 0;
+}
+
+/* A BO id that must be live here. */
+static int
+live_bo(struct pstate *ps, const char *s, uint32_t *id)
+{
+   int ret = parse_bo_id(ps, s, id);
+
+   if (ret)
+      return ret;
+   if (!ps->live[*id])
+      return perr(ps, "unknown BO id %u (never created, or freed)", *id);
+   return 0;
+}
+
+static int
+parse_queue(struct pstate *ps, const char *s, uint32_t *q)
+{
+   char *end;
+   unsigned long v;
+
+   if (!s || s[0] != 'q' || !s[1])
+      return perr(ps, "bad queue '%s' (want q0..q%d)", s ? s : "",
+                  TRACE_MAX_QUEUES - 1);
+   v = strtoul(s + 1, &end, 10);
+   if (*end || v >= TRACE_MAX_QUEUES)
+      return perr(ps, "bad queue '%s' (want q0..q%d)", s,
+                  TRACE_MAX_QUEUES - 1);
+   *q = (uint32_t)v;
+   return 0;
+}
+
+static int
+live_queue(struct pstate *ps, const char *s, uint32_t *q)
+{
+   int ret = parse_queue(ps, s, q);
+
+   if (!ret && *q && !ps->queue_live[*q])
+      return perr(ps, "unknown queue %s (no queue_new)", s);
+   return ret;
+}
+
+/* Byte range [off, off + len) inside a live BO. */
+static int
+check_range(struct pstate *ps, uint32_t id, uint64_t off, uint64_t len)
+{
+   if (off > ps->size[id] || len > ps->size[id] - off)
+      return perr(ps, "range %" PRIu64 "+%" PRIu64 " outside BO %u (%"
+                  PRIu64 " bytes)", off, len, id, ps->size[id]);
+   return 0;
+}
+
+static int
+find_label(const struct trace *t, const char *s)
+{
+   for (uint32_t i = t->nr_labels; i-- > 0;)
+      if (!strcmp(t->labels[i], s))
+         return (int)i;
+   return -1;
+}
+
+static int
+define_label(struct pstate *ps, const char *s, uint32_t queue, uint32_t *out)
+{
+   struct trace *t = ps->t;
+   int i = find_label(t, s);
+
+   if (!*s)
+      return perr(ps, "empty fence label");
+   if (i < 0) {
+      char **l = realloc(t->labels, (t->nr_labels + 1) * sizeof(*l));
+      uint32_t *q;
+
+      if (!l)
+         return -ENOMEM;
+      t->labels = l;
+      q = realloc(ps->label_queue, (t->nr_labels + 1) * sizeof(*q));
+      if (!q)
+         return -ENOMEM;
+      ps->label_queue = q;
+      l[t->nr_labels] = strdup(s);
+      if (!l[t->nr_labels])
+         return -ENOMEM;
+      i = (int)t->nr_labels++;
+   }
+   ps->label_queue[i] = queue;
+   *out = (uint32_t)i;
+   return 0;
+}
+
+static int
+in_list(const struct trace_op *op, uint32_t id)
+{
+   for (uint32_t i = 0; i < op->nr_bos; i++)
+      if (op->bos[i].bo == id)
+         return (int)i;
+   return -1;
+}
+
+/* Split "a,b,c" in place into a new array; *n items.  -E2BIG past max. */
+static int
+split_list(char *s, char ***items, uint32_t *n, uint32_t max)
+{
+   uint32_t count = 1;
+   char *save = NULL;
+
+   for (const char *p = s; *p; p++)
+      count += *p == ',';
+   if (count > max)
+      return -E2BIG;
+   *items = calloc(count, sizeof(**items));
+   if (!*items)
+      return -ENOMEM;
+   *n = 0;
+   for (char *tok = strtok_r(s, ",", &save); tok;
+        tok = strtok_r(NULL, ",", &save))
+      (*items)[(*n)++] = tok;
+   return 0;
+}
+
+/* "ID:a:b" -> id, a, b (b optional when want == 2). */
+static int
+parse_triple(struct pstate *ps, char *s, unsigned want, uint32_t *id,
+             uint64_t *a, uint64_t *b)
+{
+   char *f[3] = { 0 }, *save = NULL;
+   unsigned n = 0;
+
+   for (char *tok = strtok_r(s, ":", &save); tok && n < 3;
+        tok = strtok_r(NULL, ":", &save))
+      f[n++] = tok;
+   if (n != want || strtok_r(NULL, ":", &save))
+      return perr(ps, "bad item '%s'", s);
+   if (live_bo(ps, f[0], id))
+      return -EINVAL;
+   if (want >= 2 && parse_num(f[1], a))
+      return perr(ps, "bad number '%s'", f[1]);
+   if (want >= 3 && parse_num(f[2], b))
+      return perr(ps, "bad number '%s'", f[2]);
+   return 0;
+}
+
+/* Dwords the replayer needs at the start of the first cmds region. */
+static uint64_t
+submit_prologue_dwords(const struct trace_op *op)
+{
+   return (op->gpu_us ? PM4_DELAY_DWORDS : 0) +
+          (uint64_t)op->nr_writes * PM4_MEM_WRITE_DWORDS(1);
+}
+
+static int
+parse_submit(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   char **items = NULL;
+   uint32_t n = 0;
+   int ret;
+
+   op->label = TRACE_LAST;
+   if (live_queue(ps, tok[1], &op->queue))
+      return -EINVAL;
+   for (int i = 2; i < ntok; i++) {
+      char *eq = strchr(tok[i], '=');
+      char *key = tok[i], *val;
+
+      if (!eq)
+         return perr(ps, "submit: expected key=value, got '%s'", tok[i]);
+      *eq = '\0';
+      val = eq + 1;
+      if (!strcmp(key, "bos")) {
+         if (op->bos || split_list(val, &items, &n, 4096))
+            return perr(ps, "submit: bad or repeated bos=");
+         op->bos = calloc(n ? n : 1, sizeof(*op->bos));
+         if (!op->bos) {
+            free(items);
+            return -ENOMEM;
+         }
+         for (uint32_t k = 0; k < n; k++) {
+            char *colon = strchr(items[k], ':');
+            uint32_t fl = 0;
+
+            if (!colon) {
+               ret = perr(ps, "submit: BO '%s' needs :r, :w or :rw",
+                          items[k]);
+               free(items);
+               return ret;
+            }
+            *colon = '\0';
+            if (live_bo(ps, items[k], &op->bos[k].bo)) {
+               free(items);
+               return -EINVAL;
+            }
+            for (const char *c = colon + 1; *c; c++) {
+               if (*c == 'r')
+                  fl |= MSM_SUBMIT_BO_READ;
+               else if (*c == 'w')
+                  fl |= MSM_SUBMIT_BO_WRITE;
+               else if (*c == 'd')
+                  fl |= MSM_SUBMIT_BO_DUMP;
+               else
+                  fl = 0x80000000u;
+            }
+            if (!(fl & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE)) ||
+                (fl & 0x80000000u)) {
+               free(items);
+               return perr(ps, "submit: bad BO flags '%s' (want r, w, rw)",
+                           colon + 1);
+            }
+            op->bos[k].flags = fl;
+            op->nr_bos = k + 1;
+            if (in_list(op, op->bos[k].bo) != (int)k) {
+               free(items);
+               return perr(ps, "submit: BO %u listed twice", op->bos[k].bo);
+            }
+         }
+         free(items);
+         items = NULL;
+      } else if (!strcmp(key, "cmds")) {
+         if (op->cmds || split_list(val, &items, &n, 256) || !n)
+            return perr(ps, "submit: bad or repeated cmds=");
+         op->cmds = calloc(n, sizeof(*op->cmds));
+         if (!op->cmds) {
+            free(items);
+            return -ENOMEM;
+         }
+         op->nr_cmds = n;
+         for (uint32_t k = 0; k < n; k++) {
+            uint64_t off = 0, size = 0;
+
+            ret = parse_triple(ps, items[k], 3, &op->cmds[k].bo, &off, &size);
+            if (!ret && (off % 4 || size % 4 || !size || off > UINT32_MAX ||
+                         size > UINT32_MAX))
+               ret = perr(ps, "submit: cmds region must be dword aligned "
+                          "and non-empty");
+            if (!ret)
+               ret = check_range(ps, op->cmds[k].bo, off, size);
+            if (ret) {
+               free(items);
+               return ret;
+            }
+            op->cmds[k].offset = (uint32_t)off;
+            op->cmds[k].size = (uint32_t)size;
+         }
+         free(items);
+         items = NULL;
+      } else if (!strcmp(key, "write")) {
+         if (op->writes || split_list(val, &items, &n, 64) || !n)
+            return perr(ps, "submit: bad or repeated write=");
+         op->writes = calloc(n, sizeof(*op->writes));
+         if (!op->writes) {
+            free(items);
+            return -ENOMEM;
+         }
+         op->nr_writes = n;
+         for (uint32_t k = 0; k < n; k++) {
+            uint64_t off = 0, v = 0;
+
+            ret = parse_triple(ps, items[k], 3, &op->writes[k].bo, &off, &v);
+            if (!ret && (off % 4 || v > UINT32_MAX))
+               ret = perr(ps, "submit: write needs an aligned offset and a "
+                          "32-bit value");
+            if (!ret)
+               ret = check_range(ps, op->writes[k].bo, off, 4);
+            if (ret) {
+               free(items);
+               return ret;
+            }
+            op->writes[k].offset = (uint32_t)off;
+            op->writes[k].value = (uint32_t)v;
+         }
+         free(items);
+         items = NULL;
+      } else if (!strcmp(key, "gpu_us")) {
+         if (parse_u32(ps, "gpu_us", val, &op->gpu_us))
+            return -EINVAL;
+      } else if (!strcmp(key, "fence")) {
+         ret = define_label(ps, val, op->queue, &op->label);
+         if (ret)
+            return ret;
+      } else {
+         return perr(ps, "submit: unknown key '%s'", key);
+      }
+   }
+   /* Every BO a cmd or write names must be in the list. */
+   for (uint32_t k = 0; k < op->nr_cmds; k++)
+      if (in_list(op, op->cmds[k].bo) < 0)
+         return perr(ps, "submit: cmds BO %u is not in bos=", op->cmds[k].bo);
+   for (uint32_t k = 0; k < op->nr_writes; k++)
+      if (in_list(op, op->writes[k].bo) < 0)
+         return perr(ps, "submit: write BO %u is not in bos=",
+                     op->writes[k].bo);
+   if (op->nr_cmds &&
+       submit_prologue_dwords(op) > op->cmds[0].size / 4)
+      return perr(ps, "submit: first cmds region (%u bytes) too small for "
+                  "gpu_us and write= (%" PRIu64 " bytes)", op->cmds[0].size,
+                  submit_prologue_dwords(op) * 4);
+   ps->queue_submitted[op->queue] = true;
+   ps->t->nr_submits++;
+   return 0;
+}
+
+static int
+want_args(struct pstate *ps, int ntok, int min, int max, const char *usage)
+{
+   if (ntok < min || ntok > max)
+      return perr(ps, "usage: %s", usage);
+   return 0;
+}
+
+static int
+parse_line(struct pstate *ps, char *line)
+{
+   struct trace *t = ps->t;
+   struct trace_op *op;
+   char *tok[64], *save = NULL;
+   int ntok = 0, ret = 0;
+   char *hash = strchr(line, '#');
+
+   if (hash)
+      *hash = '\0';
+   for (char *p = strtok_r(line, " \t\r\n", &save); p;
+        p = strtok_r(NULL, " \t\r\n", &save)) {
+      if (ntok == 64)
+         return perr(ps, "too many fields");
+      tok[ntok++] = p;
+   }
+   if (!ntok)
+      return 0;
+   if (!ps->header) {
+      if (ntok != 2 || strcmp(tok[0], "msmvirt-trace") || strcmp(tok[1], "1"))
+         return perr(ps, "not a trace: the first line must be "
+                     "'msmvirt-trace 1'");
+      ps->header = true;
+      return 0;
+   }
+   if (t->nr_ops == t->cap_ops) {
+      unsigned cap = t->cap_ops ? t->cap_ops * 2 : 64;
+      struct trace_op *ops = realloc(t->ops, cap * sizeof(*ops));
+
+      if (!ops)
+         return -ENOMEM;
+      t->ops = ops;
+      t->cap_ops = cap;
+   }
+   op = &t->ops[t->nr_ops];
+   memset(op, 0, sizeof(*op));
+   op->line = ps->line;
+
+   if (!strcmp(tok[0], "param")) {
+      op->type = TRACE_PARAM;
+      if ((ret = want_args(ps, ntok, 2, 2, "param NAME|NUMBER")))
+         return ret;
+      op->a = UINT64_MAX;
+      for (unsigned i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++)
+         if (!strcmp(tok[1], param_names[i].name))
+            op->a = param_names[i].value;
+      if (op->a == UINT64_MAX && (parse_num(tok[1], &op->a) || op->a > 0xff))
+         return perr(ps, "unknown param '%s'", tok[1]);
+   } else if (!strcmp(tok[0], "debuginfo")) {
+      op->type = TRACE_DEBUGINFO;
+      if ((ret = want_args(ps, ntok, 2, 64, "debuginfo COMM [CMDLINE...]")))
+         return ret;
+      op->str = strdup(tok[1]);
+      if (ntok > 2) {
+         /* strtok_r cut the line at each field: glue the rest back. */
+         size_t len = 0;
+
+         for (int i = 2; i < ntok; i++)
+            len += strlen(tok[i]) + 1;
+         op->str2 = malloc(len);
+         if (op->str2) {
+            op->str2[0] = '\0';
+            for (int i = 2; i < ntok; i++) {
+               if (i > 2)
+                  strcat(op->str2, " ");
+               strcat(op->str2, tok[i]);
+            }
+         }
+      }
+      if (!op->str || (ntok > 2 && !op->str2))
+         ret = -ENOMEM;
+   } else if (!strcmp(tok[0], "queue_new")) {
+      op->type = TRACE_QUEUE_NEW;
+      if ((ret = want_args(ps, ntok, 2, 4, "queue_new qN [prio=P] [flags=F]")) ||
+          (ret = parse_queue(ps, tok[1], &op->queue)))
+         return ret;
+      if (!op->queue || ps->queue_live[op->queue])
+         return perr(ps, "queue %s exists already", tok[1]);
+      op->a = 1;
+      for (int i = 2; i < ntok; i++) {
+         uint32_t v = 0;
+
+         if (!strncmp(tok[i], "prio=", 5) && !parse_u32(ps, "prio", tok[i] + 5, &v))
+            op->a = v;
+         else if (!strncmp(tok[i], "flags=", 6) && !parse_u32(ps, "flags", tok[i] + 6, &v))
+            op->b = v;
+         else
+            return perr(ps, "queue_new: bad option '%s'", tok[i]);
+      }
+      ps->queue_live[op->queue] = true;
+      ps->queue_submitted[op->queue] = false;
+   } else if (!strcmp(tok[0], "queue_close") || !strcmp(tok[0], "faults")) {
+      bool close = tok[0][0] == 'q';
+
+      op->type = close ? TRACE_QUEUE_CLOSE : TRACE_FAULTS;
+      if ((ret = want_args(ps, ntok, 2, 2, close ? "queue_close qN" : "faults qN")) ||
+          (ret = live_queue(ps, tok[1], &op->queue)))
+         return ret;
+      if (close) {
+         if (!op->queue)
+            return perr(ps, "q0 is the default queue: it cannot be closed");
+         ps->queue_live[op->queue] = false;
+      }
+   } else if (!strcmp(tok[0], "bo_new")) {
+      op->type = TRACE_BO_NEW;
+      if ((ret = want_args(ps, ntok, 3, 4, "bo_new ID SIZE [FLAGS]")) ||
+          (ret = parse_bo_id(ps, tok[1], &op->bo)))
+         return ret;
+      if (ps->live[op->bo])
+         return perr(ps, "BO id %u is live already", op->bo);
+      if (parse_num(tok[2], &op->a) || !op->a || op->a > (1ull << 32))
+         return perr(ps, "bad size '%s'", tok[2]);
+      op->flags = MSM_BO_WC;
+      if (ntok == 4) {
+         char *s2 = NULL;
+
+         op->flags = 0;
+         for (char *f = strtok_r(tok[3], "|", &s2); f; f = strtok_r(NULL, "|", &s2)) {
+            unsigned i;
+
+            for (i = 0; i < sizeof(bo_flag_names) / sizeof(bo_flag_names[0]); i++)
+               if (!strcmp(f, bo_flag_names[i].name))
+                  break;
+            if (i == sizeof(bo_flag_names) / sizeof(bo_flag_names[0]))
+               return perr(ps, "unknown BO flag '%s'", f);
+            op->flags |= bo_flag_names[i].value;
+         }
+      }
+      ps->live[op->bo] = 1;
+      ps->size[op->bo] = (op->a + 4095) & ~4095ull;
+      if (op->bo + 1 > t->nr_bo_ids)
+         t->nr_bo_ids = op->bo + 1;
+      t->nr_bo_news++;
+   } else if (!strcmp(tok[0], "bo_free") || !strcmp(tok[0], "map") ||
+              !strcmp(tok[0], "cpu_fini")) {
+      op->type = tok[0][0] == 'b' ? TRACE_BO_FREE :
+                 tok[0][0] == 'm' ? TRACE_MAP : TRACE_CPU_FINI;
+      if ((ret = want_args(ps, ntok, 2, 2, "bo_free|map|cpu_fini ID")) ||
+          (ret = live_bo(ps, tok[1], &op->bo)))
+         return ret;
+      if (op->type == TRACE_BO_FREE)
+         ps->live[op->bo] = 0;
+   } else if (!strcmp(tok[0], "upload") || !strcmp(tok[0], "write") ||
+              !strcmp(tok[0], "expect")) {
+      op->type = tok[0][0] == 'u' ? TRACE_UPLOAD :
+                 tok[0][0] == 'w' ? TRACE_WRITE : TRACE_EXPECT;
+      if ((ret = want_args(ps, ntok, 4, 4, "upload|write ID OFFSET LEN, "
+                           "expect ID OFFSET VALUE")) ||
+          (ret = live_bo(ps, tok[1], &op->bo)))
+         return ret;
+      if (parse_num(tok[2], &op->a) || parse_num(tok[3], &op->b))
+         return perr(ps, "bad number");
+      if (op->type == TRACE_EXPECT) {
+         if (op->a % 4 || op->b > UINT32_MAX)
+            return perr(ps, "expect needs an aligned offset and a 32-bit value");
+         ret = check_range(ps, op->bo, op->a, 4);
+      } else {
+         ret = check_range(ps, op->bo, op->a, op->b);
+      }
+   } else if (!strcmp(tok[0], "cpu_prep")) {
+      op->type = TRACE_CPU_PREP;
+      if ((ret = want_args(ps, ntok, 3, 4, "cpu_prep ID r|w|rw [nosync]")) ||
+          (ret = live_bo(ps, tok[1], &op->bo)))
+         return ret;
+      if (!strcmp(tok[2], "r"))
+         op->flags = MSM_PREP_READ;
+      else if (!strcmp(tok[2], "w"))
+         op->flags = MSM_PREP_WRITE;
+      else if (!strcmp(tok[2], "rw"))
+         op->flags = MSM_PREP_READ | MSM_PREP_WRITE;
+      else
+         return perr(ps, "cpu_prep: bad op '%s' (want r, w or rw)", tok[2]);
+      if (ntok == 4) {
+         if (strcmp(tok[3], "nosync"))
+            return perr(ps, "cpu_prep: bad option '%s'", tok[3]);
+         op->flags |= MSM_PREP_NOSYNC;
+      }
+   } else if (!strcmp(tok[0], "name")) {
+      op->type = TRACE_SET_NAME;
+      if ((ret = want_args(ps, ntok, 3, 3, "name ID NAME")) ||
+          (ret = live_bo(ps, tok[1], &op->bo)))
+         return ret;
+      op->str = strdup(tok[2]);
+      if (!op->str)
+         ret = -ENOMEM;
+   } else if (!strcmp(tok[0], "madvise")) {
+      op->type = TRACE_MADVISE;
+      if ((ret = want_args(ps, ntok, 3, 3, "madvise ID willneed|dontneed")) ||
+          (ret = live_bo(ps, tok[1], &op->bo)))
+         return ret;
+      if (!strcmp(tok[2], "willneed"))
+         op->a = MSM_MADV_WILLNEED;
+      else if (!strcmp(tok[2], "dontneed"))
+         op->a = MSM_MADV_DONTNEED;
+      else
+         return perr(ps, "madvise: bad advice '%s'", tok[2]);
+   } else if (!strcmp(tok[0], "submit")) {
+      op->type = TRACE_SUBMIT;
+      if ((ret = want_args(ps, ntok, 2, 64, "submit qN [bos=...] [cmds=...] "
+                           "[gpu_us=N] [fence=LABEL] [write=...]")))
+         return ret;
+      t->nr_ops++; /* owned by the trace now, even half parsed */
+      return parse_submit(ps, op, tok, ntok);
+   } else if (!strcmp(tok[0], "wait")) {
+      int l;
+
+      op->type = TRACE_WAIT;
+      if ((ret = want_args(ps, ntok, 3, 3, "wait qN LABEL|last")) ||
+          (ret = live_queue(ps, tok[1], &op->queue)))
+         return ret;
+      if (!strcmp(tok[2], "last")) {
+         if (!ps->queue_submitted[op->queue])
+            return perr(ps, "wait: no submit on %s yet", tok[1]);
+         op->label = TRACE_LAST;
+      } else {
+         l = find_label(t, tok[2]);
+         if (l < 0)
+            return perr(ps, "wait: unknown fence '%s' (no earlier submit "
+                        "has fence=%s)", tok[2], tok[2]);
+         if (ps->label_queue[l] != op->queue)
+            return perr(ps, "wait: fence '%s' belongs to q%u", tok[2],
+                        ps->label_queue[l]);
+         op->label = (uint32_t)l;
+      }
+      t->nr_waits++;
+   } else if (!strcmp(tok[0], "cpu_us")) {
+      op->type = TRACE_CPU_US;
+      if ((ret = want_args(ps, ntok, 2, 2, "cpu_us N")) ||
+          parse_num(tok[1], &op->a) || op->a > 10000000)
+         return ret ? ret : perr(ps, "bad cpu_us '%s'", tok[1]);
+   } else if (!strcmp(tok[0], "flush")) {
+      op->type = TRACE_FLUSH;
+      if ((ret = want_args(ps, ntok, 1, 1, "flush")))
+         return ret;
+   } else {
+      return perr(ps, "unknown op '%s'", tok[0]);
+   }
+   t->nr_ops++;
+   return ret;
+}
+
+int
+trace_parse_string(const char *text, const char *name, struct trace **out,
+                   char *err, size_t errlen)
+{
+   struct pstate *ps = calloc(1, sizeof(*ps));
+   struct trace *t = calloc(1, sizeof(*t));
+   int ret = 0;
+
+   if (!ps || !t) {
+      free(ps);
+      free(t);
+      snprintf(err, errlen, "%s: out of memory", name);
+      return -ENOMEM;
+   }
+   ps->t = t;
+   ps->name = name;
+   ps->err = err;
+   ps->errlen = errlen;
+   t->name = strdup(name);
+   while (*text && !ret) {
+      const char *nl = strchr(text, '\n');
+      size_t len = nl ? (size_t)(nl - text) : strlen(text);
+      char *line = malloc(len + 1);
+
+      if (!line) {
+         ret = -ENOMEM;
+         break;
+      }
+      memcpy(line, text, len);
+      line[len] = '\0';
+      ps->line++;
+      ret = parse_line(ps, line);
+      free(line);
+      text += len + (nl ? 1 : 0);
+   }
+   if (!ret && !ps->header)
+      ret = perr(ps, "empty trace (no 'msmvirt-trace 1' line)");
+   if (ret == -ENOMEM)
+      snprintf(err, errlen, "%s:%u: out of memory", name, ps->line);
+   free(ps->label_queue);
+   free(ps);
+   if (ret) {
+      trace_free(t);
+      return ret;
+   }
+   *out = t;
+   return 0;
+}
+
+int
+trace_parse_file(const char *path, struct trace **out, char *err,
+                 size_t errlen)
+{
+   FILE *f = fopen(path, "r");
+   char *text = NULL;
+   size_t len = 0, cap = 0;
+   int ret;
+
+   if (!f) {
+      ret = -errno;
+      snprintf(err, errlen, "%s: %s", path, strerror(errno));
+      return ret;
+   }
+   for (;;) {
+      if (len + 4096 + 1 > cap) {
+         char *n;
+
+         cap = cap ? cap * 2 : 65536;
+         if (cap > (256u << 20) || !(n = realloc(text, cap))) {
+            fclose(f);
+            free(text);
+            snprintf(err, errlen, "%s: too big", path);
+            return -EFBIG;
+         }
+         text = n;
+      }
+      size_t got = fread(text + len, 1, 4096, f);
+      len += got;
+      if (got < 4096)
+         break;
+   }
+   fclose(f);
+   text[len] = '\0';
+   if (memchr(text, '\0', len)) {
+      free(text);
+      snprintf(err, errlen, "%s: not a text file", path);
+      return -EINVAL;
+   }
+   ret = trace_parse_string(text, path, out, err, errlen);
+   free(text);
+   return ret;
+}
+
+void
+trace_free(struct trace *t)
+{
+   if (!t)
+      return;
+   for (unsigned i = 0; i < t->nr_ops; i++) {
+      free(t->ops[i].str);
+      free(t->ops[i].str2);
+      free(t->ops[i].bos);
+      free(t->ops[i].cmds);
+      free(t->ops[i].writes);
+   }
+   for (uint32_t i = 0; i < t->nr_labels; i++)
+      free(t->labels[i]);
+   free(t->labels);
+   free(t->ops);
+   free(t->name);
+   free(t);
+}
