@@ -150,6 +150,12 @@ msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st)
 }
 
 void
+msm_core_limits(struct msm_core *core, struct msm_limits *limits)
+{
+   *limits = core->cfg.limits;
+}
+
+void
 msm_core_hostmem(struct msm_core *core, struct msm_hostmem_info *info)
 {
    info->base = core->hostmem.base;

@@ -82,6 +82,9 @@ struct msm_core_stats {
    uint64_t purged;       /* BOs whose storage the shrinker took */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
+/* The per-context caps in force (defaults filled in), e.g. for a guest that
+ * checks requests itself before sending them asynchronously. */
+void msm_core_limits(struct msm_core *core, struct msm_limits *limits);
 
 /* The hostmem region: every mappable BO lives at an offset inside it. */
 struct msm_hostmem_info {
@@ -175,8 +178,10 @@ int msm_ctx_debuginfo(struct msm_ctx *ctx, const char **comm,
 
 /* Called (from the GPU thread) each time a submit of this context retires;
  * front ends use it to signal guests.  May be NULL. */
-/* It runs with the core's lock held: it must not call back into the core. */
-typedef void (*msm_retire_cb)(void *data, uint32_t queue_id, uint32_t fence);
+/* It runs with the core's lock held: it must not call back into the core.
+ * faults is the context's MSM_PARAM_FAULTS after this submit. */
+typedef void (*msm_retire_cb)(void *data, uint32_t queue_id, uint32_t fence,
+                              uint32_t faults);
 void msm_ctx_set_retire_cb(struct msm_ctx *ctx, msm_retire_cb cb, void *data);
 
 /* Chip table (values consistent with mesa 22.3's freedreno device table and

@@ -463,7 +463,8 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
    core->inflight--;
    core->retired++;
    if (ctx->retire_cb && !ctx->closed)
-      ctx->retire_cb(ctx->retire_data, q->id, s->fence);
+      ctx->retire_cb(ctx->retire_data, q->id, s->fence,
+                     core->global_faults + ctx->faults);
    submit_free_locked(core, s, s->nr_bos);
    msm_queue_unref_locked(q);
    msm_ctx_unref_locked(ctx);

@@ -183,11 +183,16 @@ nc_get_param(struct ws_dev *dev, uint32_t param, uint64_t *value)
    case MSM_PARAM_VA_START:   *value = c->va_start; goto out;
    case MSM_PARAM_VA_SIZE:    *value = c->va_size; goto out;
    case MSM_PARAM_PP_PGTABLE: *value = 0; goto out; /* uapi: always 0 */
+   case MSM_PARAM_FAULTS:
+      /* The host publishes it with every retired submit (before the fence),
+       * so it is current for all work this guest saw complete. */
+      *value = __atomic_load_n(&d->shmem->global_faults, __ATOMIC_ACQUIRE);
+      goto out;
    default:
       break;
    }
-   /* TIMESTAMP, FAULTS, SUSPENDS change; anything else gets the host's
-    * exact answer (the errno for an unknown param included). */
+   /* TIMESTAMP and SUSPENDS change; anything else gets the host's exact
+    * answer (the errno for an unknown param included). */
    ret = ioctl_simple(d, DRM_IOCTL_MSM_GET_PARAM, &p, true, NULL);
    if (!ret)
       *value = p.value;

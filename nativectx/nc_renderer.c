@@ -197,10 +197,12 @@ submit_retired_locked(struct nc_ctx *ctx, uint32_t slot, uint32_t queue_id,
 /* The core's retire callback: GPU thread, core lock held.  Only stores and
  * queued events here. */
 static void
-retire_cb(void *data, uint32_t queue_id, uint32_t fence)
+retire_cb(void *data, uint32_t queue_id, uint32_t fence, uint32_t faults)
 {
    struct nc_ctx *ctx = data;
 
+   /* Before the fence: a guest that sees the fence sees its faults too. */
+   nc_publish_faults(ctx, faults);
    pthread_mutex_lock(&ctx->lock);
    int i = queue_slot_locked(ctx, queue_id);
    if (i >= 0) {
@@ -499,11 +501,13 @@ fill_capset(struct nc_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
    c->msm.shmem_size = NC_SHMEM_SIZE;
    c->msm.arena_offset = arena_offset;
    c->msm.arena_size = arena_size;
-   /* The core's defaults: a host configured tighter than this answers an
-    * over-limit async request by losing the context. */
-   c->msm.max_bo_size = MSM_DEFAULT_MAX_BO_SIZE;
-   c->msm.max_submit_bos = MSM_DEFAULT_MAX_SUBMIT_BOS;
-   c->msm.max_submit_cmds = MSM_DEFAULT_MAX_SUBMIT_CMDS;
+   /* The host's real limits: the guest refuses what would fail here
+    * synchronously, instead of losing the context on an async request. */
+   struct msm_limits lim;
+   msm_core_limits(ctx->core, &lim);
+   c->msm.max_bo_size = lim.max_bo_size;
+   c->msm.max_submit_bos = lim.max_submit_bos;
+   c->msm.max_submit_cmds = lim.max_submit_cmds;
    c->msm.max_queues = NC_MAX_QUEUES;
    return 0;
 }

@@ -632,8 +632,9 @@ test_fence_sn_in(void **state)
 static uint32_t seen_q = 77, seen_f;
 
 static void
-retire_cb(void *data, uint32_t q, uint32_t fence)
+retire_cb(void *data, uint32_t q, uint32_t fence, uint32_t faults)
 {
+   (void)faults;
    *(int *)data += 1;
    seen_q = q;
    seen_f = fence;
