@@ -1,7 +1,8 @@
 /*
  * core.c - the core and its contexts: lifecycle, params, counters.
  *
- * GEM objects live in gem.c, submit queues / submits / fences in submit.c.
+ * GEM objects live in gem.c, submit queues / submits / fences in submit.c,
+ * syncobjs in syncobj.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,6 +42,9 @@ limits_defaults(struct msm_limits *l)
    DEF(max_queues, MSM_DEFAULT_MAX_QUEUES);
    DEF(max_contexts, MSM_DEFAULT_MAX_CONTEXTS);
    DEF(max_inflight, MSM_DEFAULT_MAX_INFLIGHT);
+   DEF(max_syncobjs, MSM_DEFAULT_MAX_SYNCOBJS);
+   DEF(max_submit_syncobjs, MSM_DEFAULT_MAX_SUBMIT_SYNCOBJS);
+   DEF(max_syncobj_handles, MSM_DEFAULT_MAX_SYNCOBJ_HANDLES);
 #undef DEF
 }
 
@@ -86,6 +90,14 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
       return -ENODEV;
    }
 
+   core->ring_retired = calloc(core->chip->nr_rings ? core->chip->nr_rings : 1,
+                               sizeof(*core->ring_retired));
+   if (!core->ring_retired) {
+      free(core->backend_arg);
+      free(core);
+      return -ENOMEM;
+   }
+
    pthread_mutex_init(&core->lock, NULL);
    pthread_condattr_init(&attr);
    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -110,6 +122,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
 fail:
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->lock);
+   free(core->ring_retired);
    free(core->backend_arg);
    free(core);
    return ret;
@@ -128,6 +141,7 @@ msm_core_destroy(struct msm_core *core)
    hostmem_fini(&core->hostmem);
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->lock);
+   free(core->ring_retired);
    free(core->backend_arg);
    free(core);
 }
@@ -146,6 +160,7 @@ msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st)
    st->retired = core->retired;
    st->faults = core->faults;
    st->purged = core->purged;
+   st->syncobjs = core->nr_syncobjs;
    pthread_mutex_unlock(&core->lock);
 }
 
@@ -240,6 +255,7 @@ msm_ctx_unref_locked(struct msm_ctx *ctx)
    msm_ctx_arenas_release_locked(ctx);
    range_fini(&ctx->aspace);
    free(ctx->handles);
+   free(ctx->syncobjs);
    free(ctx->queues);
    free(ctx->comm);
    free(ctx->cmdline);
@@ -274,6 +290,7 @@ msm_ctx_destroy(struct msm_ctx *ctx)
     * by unretired submits live until those retire. */
    msm_ctx_close_bos_locked(ctx);
    msm_ctx_close_queues_locked(ctx);
+   msm_ctx_close_syncobjs_locked(ctx);
    msm_ctx_unref_locked(ctx);
    pthread_mutex_unlock(&core->lock);
 }

@@ -8,8 +8,9 @@
  * sees nothing but validated objects.
  *
  * Locking: one core-wide mutex protects all objects.  Waits (fences, CPU
- * prep, in-flight throttling) sleep on the core-wide condition variable,
- * broadcast on every retire.
+ * prep, in-flight throttling, syncobjs, a submit's in-fences) sleep on the
+ * core-wide condition variable, broadcast on every retire and whenever a
+ * syncobj gains a fence.
  */
 #ifndef MSMVIRT_CORE_PRIV_H
 #define MSMVIRT_CORE_PRIV_H
@@ -25,6 +26,7 @@
 struct msm_ctx;
 struct msm_queue;
 struct msm_submit;
+struct msm_syncobj;
 
 #define MSM_BO_NAME_LEN 32 /* the kernel's msm_gem_object.name */
 
@@ -74,11 +76,34 @@ struct msm_submit_bo {
    uint32_t flags;        /* MSM_SUBMIT_BO_* */
 };
 
+/* A fence of the sim: done once ring `ring` retired core seqno `seqno`
+ * (a ring runs and retires its submits in seqno order).  seqno 0 is the
+ * already-signalled stub (drm_syncobj's dma_fence_get_stub()). */
+struct msm_fence {
+   uint32_t ring;
+   uint64_t seqno;
+};
+
+/* A binary drm_syncobj: an optional fence (syncobj.c). */
+struct msm_syncobj {
+   uint32_t refcount;     /* the handle + every wait sleeping on it */
+   bool has_fence;
+   struct msm_fence fence;
+   /* Fences ever attached, and the last one: a WAIT_FOR_SUBMIT that slept
+    * through an attach and a reset still sees the attach. */
+   uint64_t attached;
+   struct msm_fence last;
+};
+
 struct msm_submit {
    struct msm_ctx *ctx;
    struct msm_queue *queue;
    uint32_t fence;
    uint64_t seqno;        /* core-wide submission order */
+   /* In-fences (MSM_SUBMIT_SYNCOBJ_IN) on other rings, unsignalled at
+    * submit time: per ring, the seqno that ring must retire before this
+    * submit may run; NULL when there are none. */
+   uint64_t *wait_seqno;
    bool retired;
    bool faulted;
    struct msm_submit *queue_next;  /* queue's in-flight list */
@@ -112,6 +137,12 @@ struct msm_ctx {
 
    struct msm_arena arenas[MSM_MAX_ARENAS];
    uint32_t nr_arenas;
+
+   /* syncobj handle table: index = handle, slot 0 unused */
+   struct msm_syncobj **syncobjs;
+   uint32_t syncobjs_cap;
+   uint32_t next_syncobj;   /* search hint: no free handle below it */
+   uint32_t nr_syncobjs;    /* live handles */
 
    uint32_t inflight;
    uint32_t sysprof;
@@ -170,6 +201,8 @@ struct msm_core {
    uint32_t inflight;
    uint64_t submits, retired, faults, purged, seqno;
    uint32_t global_faults;
+   uint32_t nr_syncobjs;       /* live syncobjs, all contexts */
+   uint64_t *ring_retired;     /* per ring: last retired submit's seqno */
 };
 
 static inline bool
@@ -197,6 +230,20 @@ void msm_ctx_close_queues_locked(struct msm_ctx *ctx);
 void msm_ctx_close_bos_locked(struct msm_ctx *ctx);
 int msm_core_shrink_locked(struct msm_core *core);
 void msm_ctx_arenas_release_locked(struct msm_ctx *ctx);
+
+/* syncobj.c */
+bool msm_fence_signalled_locked(const struct msm_core *core,
+                                const struct msm_fence *f);
+struct msm_syncobj *msm_ctx_lookup_syncobj(struct msm_ctx *ctx,
+                                           uint32_t handle);
+void msm_syncobj_unref_locked(struct msm_core *core, struct msm_syncobj *so);
+void msm_syncobj_replace_fence_locked(struct msm_core *core,
+                                      struct msm_syncobj *so,
+                                      const struct msm_fence *f);
+void msm_ctx_close_syncobjs_locked(struct msm_ctx *ctx);
+/* May the backend run this submit: its in-fences on other rings done? */
+bool msm_submit_ready_locked(const struct msm_core *core,
+                             const struct msm_submit *s);
 
 /* Absolute CLOCK_MONOTONIC deadline from the uapi timespec. */
 struct timespec;

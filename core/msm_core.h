@@ -37,6 +37,10 @@ struct msm_limits {
    uint32_t max_queues;      /* submit queues per context           -> ENOMEM */
    uint32_t max_contexts;    /* contexts per core                   -> ENOMEM */
    uint32_t max_inflight;    /* unretired submits per context       -> EAGAIN */
+   uint32_t max_syncobjs;    /* live syncobjs per context           -> ENOMEM */
+   uint32_t max_submit_syncobjs; /* in/out_syncobjs per GEM_SUBMIT  -> E2BIG  */
+   uint32_t max_syncobj_handles; /* handles[] per SYNCOBJ_WAIT/RESET/
+                                    SIGNAL                         -> E2BIG  */
 };
 
 #define MSM_DEFAULT_MAX_BOS         65536
@@ -47,6 +51,9 @@ struct msm_limits {
 #define MSM_DEFAULT_MAX_QUEUES      64
 #define MSM_DEFAULT_MAX_CONTEXTS    256
 #define MSM_DEFAULT_MAX_INFLIGHT    1024
+#define MSM_DEFAULT_MAX_SYNCOBJS    65536
+#define MSM_DEFAULT_MAX_SUBMIT_SYNCOBJS 256
+#define MSM_DEFAULT_MAX_SYNCOBJ_HANDLES 4096
 
 /* The sim backend's timing model. */
 struct msm_sim_timing {
@@ -80,6 +87,7 @@ struct msm_core_stats {
    uint64_t retired;
    uint64_t faults;       /* total GPU faults */
    uint64_t purged;       /* BOs whose storage the shrinker took */
+   uint32_t syncobjs;     /* live syncobjs */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
 /* The per-context caps in force (defaults filled in), e.g. for a guest that
@@ -102,7 +110,8 @@ int msm_core_shrink(struct msm_core *core);
 int msm_ctx_create(struct msm_core *core, struct msm_ctx **out);
 void msm_ctx_destroy(struct msm_ctx *ctx);
 /* The guest behind the context is gone: every wait on it (WAIT_FENCE,
- * CPU_PREP, a throttled submit) returns -ENODEV now and from now on, so the
+ * CPU_PREP, SYNCOBJ_WAIT, a throttled submit) returns -ENODEV now and from
+ * now on, so the
  * threads serving it can finish before msm_ctx_destroy().  The kernel never
  * needs this (a drm_file closes only when no ioctl runs on it); a host
  * serving a guest that was killed mid-ioctl does. */
@@ -129,6 +138,16 @@ int msm_ctx_gem_close(struct msm_ctx *ctx, uint32_t handle);
 int msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
                        const struct drm_msm_gem_submit_bo *bos,
                        const struct drm_msm_gem_submit_cmd *cmds);
+/* The same with MSM_SUBMIT_SYNCOBJ_IN / _OUT: in/out are args->nr_in_syncobjs
+ * / nr_out_syncobjs copied entries in canonical layout (the caller applied
+ * args->syncobj_stride while copying; NULL where the flag is clear).
+ * msm_ctx_gem_submit() is this with in = out = NULL. */
+int msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
+                                struct drm_msm_gem_submit *args,
+                                const struct drm_msm_gem_submit_bo *bos,
+                                const struct drm_msm_gem_submit_cmd *cmds,
+                                const struct drm_msm_gem_submit_syncobj *in,
+                                const struct drm_msm_gem_submit_syncobj *out);
 int msm_ctx_wait_fence(struct msm_ctx *ctx,
                        const struct drm_msm_wait_fence *args);
 int msm_ctx_submitqueue_new(struct msm_ctx *ctx,
@@ -138,6 +157,26 @@ int msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id);
 int msm_ctx_submitqueue_query(struct msm_ctx *ctx,
                               struct drm_msm_submitqueue_query *args,
                               void *data);
+
+/* DRM syncobjs (drm_syncobj.c, binary only: no DRIVER_SYNCOBJ_TIMELINE).
+ * Per-context handles, each holding an optional fence: one of this core's
+ * submits (MSM_SUBMIT_SYNCOBJ_OUT), or an already signalled one
+ * (CREATE_SIGNALED, SIGNAL).  They die with their context.  handles:
+ * args->count_handles copied u32 handles.  WAIT's timeout_nsec is an
+ * absolute CLOCK_MONOTONIC time (0 or past: poll) and it fails with -ETIME
+ * (not -ETIMEDOUT) when it passes, as the kernel does.  No fd export or
+ * import: a front end answers HANDLE_TO_FD / FD_TO_HANDLE itself. */
+int msm_ctx_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args);
+int msm_ctx_syncobj_destroy(struct msm_ctx *ctx,
+                            const struct drm_syncobj_destroy *args);
+int msm_ctx_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
+                         const uint32_t *handles);
+int msm_ctx_syncobj_reset(struct msm_ctx *ctx,
+                          const struct drm_syncobj_array *args,
+                          const uint32_t *handles);
+int msm_ctx_syncobj_signal(struct msm_ctx *ctx,
+                           const struct drm_syncobj_array *args,
+                           const uint32_t *handles);
 
 /* Front-end helpers (not ioctls). */
 

@@ -1,7 +1,8 @@
 /*
  * sim.c - the embedded software Adreno: one "GPU" thread per ring.
  *
- * Each ring executes its submits in order.  A submit's command streams are
+ * Each ring executes its submits in order, a submit waiting first for its
+ * in-fences on other rings.  A submit's command streams are
  * interpreted (cp.c) against its context's iova map, so CP_MEM_WRITE and
  * friends really land in BO memory; then the thread waits out the modelled
  * duration (submit_ns + dword_ns per executed dword + any CP_NOP delay
@@ -132,6 +133,10 @@ sim_ring_thread(void *arg)
       ring->head = s->ring_next;
       if (!ring->head)
          ring->tail = NULL;
+      /* In-fences on other rings (MSM_SUBMIT_SYNCOBJ_IN) first.  They are
+       * fences of earlier submits, so this always ends. */
+      while (!msm_submit_ready_locked(core, s))
+         pthread_cond_wait(&core->retire_cond, &core->lock);
 
       start = msm_now_ns();
       faulted = sim_execute_locked(core, s, &duration);

@@ -6,7 +6,11 @@
  * looked up, every command range is checked against its BO, and failure
  * unwinds without side effects.  Fences are per queue; with
  * MSM_SUBMIT_FENCE_SN_IN userspace picks the seqno, which must not belong
- * to a submit that is still in flight on that queue.
+ * to a submit that is still in flight on that queue.  Syncobjs
+ * (MSM_SUBMIT_SYNCOBJ_IN/OUT) follow msm_parse_deps() /
+ * msm_parse_post_deps(): in-fences are taken when the submit is made, and
+ * the backend holds the submit until those on other rings have signalled
+ * (a ring runs in order, so the same ring's own fences need no wait).
  */
 #include <errno.h>
 #include <limits.h>
@@ -208,7 +212,9 @@ queue_next_fence(struct msm_queue *q)
 static int
 submit_check_args(struct msm_ctx *ctx, const struct drm_msm_gem_submit *args,
                   const struct drm_msm_gem_submit_bo *bos,
-                  const struct drm_msm_gem_submit_cmd *cmds)
+                  const struct drm_msm_gem_submit_cmd *cmds,
+                  const struct drm_msm_gem_submit_syncobj *in,
+                  const struct drm_msm_gem_submit_syncobj *out)
 {
    const struct msm_limits *lim = &ctx->core->cfg.limits;
 
@@ -221,23 +227,30 @@ submit_check_args(struct msm_ctx *ctx, const struct drm_msm_gem_submit *args,
    /* Running from the ringbuffer needs CAP_SYS_RAWIO: never for a guest. */
    if (args->flags & MSM_SUBMIT_SUDO)
       return -EINVAL;
-   /* The core has no sync_file fds and no syncobjs: an input fence fd or a
-    * syncobj handle can only be invalid (what the kernel says for those). */
+   /* The core has no sync_file fds: an input fence fd can only be invalid
+    * (what the kernel says for one), and none can be handed out. */
    if (args->flags & MSM_SUBMIT_FENCE_FD_IN)
       return -EINVAL;
    if (args->flags & MSM_SUBMIT_FENCE_FD_OUT)
       return -EOPNOTSUPP;
-   /* msm_parse_deps(): an unknown in-syncobj is drm_syncobj_find_fence()'s
-    * ENOENT; an unknown out-syncobj is EINVAL. */
-   if ((args->flags & MSM_SUBMIT_SYNCOBJ_IN) && args->nr_in_syncobjs)
-      return -ENOENT;
-   if ((args->flags & MSM_SUBMIT_SYNCOBJ_OUT) && args->nr_out_syncobjs)
-      return -EINVAL;
    if (args->nr_bos > lim->max_submit_bos ||
        args->nr_cmds > lim->max_submit_cmds)
       return -E2BIG;
    if ((args->nr_bos && !bos) || (args->nr_cmds && !cmds))
       return -EFAULT;
+   /* The syncobj arrays exist only under their flags. */
+   if (args->flags & MSM_SUBMIT_SYNCOBJ_IN) {
+      if (args->nr_in_syncobjs > lim->max_submit_syncobjs)
+         return -E2BIG;
+      if (args->nr_in_syncobjs && !in)
+         return -EFAULT;
+   }
+   if (args->flags & MSM_SUBMIT_SYNCOBJ_OUT) {
+      if (args->nr_out_syncobjs > lim->max_submit_syncobjs)
+         return -E2BIG;
+      if (args->nr_out_syncobjs && !out)
+         return -EFAULT;
+   }
 
    for (uint32_t i = 0; i < args->nr_cmds; i++) {
       const struct drm_msm_gem_submit_cmd *c = &cmds[i];
@@ -272,9 +285,104 @@ submit_free_locked(struct msm_core *core, struct msm_submit *s,
          bo->active_writes--;
       msm_bo_unref_locked(core, bo);
    }
+   free(s->wait_seqno);
    free(s->bos);
    free(s->cmds);
    free(s);
+}
+
+/* The syncobjs a submit resets (in, MSM_SUBMIT_SYNCOBJ_RESET) and signals
+ * (out), referenced from validation until the submit is queued. */
+struct submit_syncobjs {
+   uint32_t nr_in, nr_out;
+   struct msm_syncobj **resets; /* [nr_in], NULL: no reset */
+   struct msm_syncobj **outs;   /* [nr_out] */
+};
+
+static void
+syncobjs_put_locked(struct msm_core *core, struct submit_syncobjs *so)
+{
+   for (uint32_t i = 0; i < so->nr_in; i++)
+      if (so->resets[i])
+         msm_syncobj_unref_locked(core, so->resets[i]);
+   for (uint32_t i = 0; i < so->nr_out; i++)
+      if (so->outs[i])
+         msm_syncobj_unref_locked(core, so->outs[i]);
+   memset(so->resets, 0, so->nr_in * sizeof(*so->resets));
+   memset(so->outs, 0, so->nr_out * sizeof(*so->outs));
+}
+
+/* msm_parse_deps(): each in-syncobj must hold a fence now (no waiting for
+ * a submit here); that fence, not whatever the syncobj holds later, is
+ * what the submit waits for. */
+static int
+parse_deps_locked(struct msm_ctx *ctx, struct msm_submit *s,
+                  const struct msm_queue *q,
+                  const struct drm_msm_gem_submit_syncobj *in,
+                  struct submit_syncobjs *so)
+{
+   const struct msm_core *core = ctx->core;
+
+   for (uint32_t i = 0; i < so->nr_in; i++) {
+      struct msm_syncobj *obj;
+
+      if (in[i].point)
+         return -EOPNOTSUPP; /* no DRIVER_SYNCOBJ_TIMELINE */
+      if (in[i].flags & ~MSM_SUBMIT_SYNCOBJ_FLAGS)
+         return -EINVAL;
+      obj = msm_ctx_lookup_syncobj(ctx, in[i].handle);
+      if (!obj)
+         return -ENOENT; /* drm_syncobj_find_fence() */
+      if (!obj->has_fence)
+         return -EINVAL;
+      if (obj->fence.ring != q->ring &&
+          !msm_fence_signalled_locked(core, &obj->fence) &&
+          obj->fence.seqno > s->wait_seqno[obj->fence.ring])
+         s->wait_seqno[obj->fence.ring] = obj->fence.seqno;
+      if (in[i].flags & MSM_SUBMIT_SYNCOBJ_RESET) {
+         obj->refcount++;
+         so->resets[i] = obj;
+      }
+   }
+   return 0;
+}
+
+/* msm_parse_post_deps(): no flags, an existing handle (else EINVAL). */
+static int
+parse_post_deps_locked(struct msm_ctx *ctx,
+                       const struct drm_msm_gem_submit_syncobj *out,
+                       struct submit_syncobjs *so)
+{
+   for (uint32_t i = 0; i < so->nr_out; i++) {
+      struct msm_syncobj *obj;
+
+      if (out[i].flags)
+         return -EINVAL;
+      if (out[i].point)
+         return -EOPNOTSUPP;
+      obj = msm_ctx_lookup_syncobj(ctx, out[i].handle);
+      if (!obj)
+         return -EINVAL;
+      obj->refcount++;
+      so->outs[i] = obj;
+   }
+   return 0;
+}
+
+/* After the submit is queued: msm_reset_syncobjs(), then
+ * msm_process_post_deps() with the submit's fence. */
+static void
+syncobjs_commit_locked(struct msm_core *core, struct submit_syncobjs *so,
+                       const struct msm_submit *s)
+{
+   const struct msm_fence f = { s->queue->ring, s->seqno };
+
+   for (uint32_t i = 0; i < so->nr_in; i++)
+      if (so->resets[i])
+         msm_syncobj_replace_fence_locked(core, so->resets[i], NULL);
+   for (uint32_t i = 0; i < so->nr_out; i++)
+      msm_syncobj_replace_fence_locked(core, so->outs[i], &f);
+   syncobjs_put_locked(core, so);
 }
 
 int
@@ -282,7 +390,19 @@ msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
                    const struct drm_msm_gem_submit_bo *bos,
                    const struct drm_msm_gem_submit_cmd *cmds)
 {
+   return msm_ctx_gem_submit_syncobjs(ctx, args, bos, cmds, NULL, NULL);
+}
+
+int
+msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
+                            struct drm_msm_gem_submit *args,
+                            const struct drm_msm_gem_submit_bo *bos,
+                            const struct drm_msm_gem_submit_cmd *cmds,
+                            const struct drm_msm_gem_submit_syncobj *in,
+                            const struct drm_msm_gem_submit_syncobj *out)
+{
    struct msm_core *core = ctx->core;
+   struct submit_syncobjs so = { 0 };
    struct msm_submit *s;
    struct msm_queue *q;
    uint32_t nr_ref = 0;
@@ -292,24 +412,35 @@ msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
       struct drm_msm_gem_submit a = *args;
       a.bos = (uintptr_t)bos;
       a.cmds = (uintptr_t)cmds;
+      /* Our arrays are canonical: the caller already applied the stride. */
+      a.in_syncobjs = (uintptr_t)in;
+      a.out_syncobjs = (uintptr_t)out;
+      a.syncobj_stride = sizeof(struct drm_msm_gem_submit_syncobj);
       ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_SUBMIT, &a);
       args->fence = a.fence;
       return ret;
    }
-   ret = submit_check_args(ctx, args, bos, cmds);
+   ret = submit_check_args(ctx, args, bos, cmds, in, out);
    if (ret)
       return ret;
+   if (args->flags & MSM_SUBMIT_SYNCOBJ_IN)
+      so.nr_in = args->nr_in_syncobjs;
+   if (args->flags & MSM_SUBMIT_SYNCOBJ_OUT)
+      so.nr_out = args->nr_out_syncobjs;
 
    s = calloc(1, sizeof(*s));
    if (!s)
       return -ENOMEM;
    s->bos = calloc(args->nr_bos ? args->nr_bos : 1, sizeof(*s->bos));
    s->cmds = calloc(args->nr_cmds ? args->nr_cmds : 1, sizeof(*s->cmds));
-   if (!s->bos || !s->cmds) {
-      free(s->bos);
-      free(s->cmds);
-      free(s);
-      return -ENOMEM;
+   so.resets = calloc(so.nr_in ? so.nr_in : 1, sizeof(*so.resets));
+   so.outs = calloc(so.nr_out ? so.nr_out : 1, sizeof(*so.outs));
+   if (so.nr_in)
+      s->wait_seqno = calloc(core->chip->nr_rings, sizeof(*s->wait_seqno));
+   if (!s->bos || !s->cmds || !so.resets || !so.outs ||
+       (so.nr_in && !s->wait_seqno)) {
+      ret = -ENOMEM;
+      goto out_free;
    }
    s->nr_bos = args->nr_bos;
    s->nr_cmds = args->nr_cmds;
@@ -320,6 +451,14 @@ msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
       ret = -ENOENT;
       goto fail;
    }
+
+   /* The kernel parses syncobjs before it looks at any object. */
+   ret = parse_deps_locked(ctx, s, q, in, &so);
+   if (ret)
+      goto fail;
+   ret = parse_post_deps_locked(ctx, out, &so);
+   if (ret)
+      goto fail;
 
    /* submit_lookup_objects() */
    for (uint32_t i = 0; i < args->nr_bos; i++) {
@@ -424,12 +563,24 @@ msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
    core->inflight++;
    core->submits++;
    s->seqno = ++core->seqno;
+   if (s->wait_seqno && msm_submit_ready_locked(core, s)) {
+      free(s->wait_seqno); /* nothing to wait for after all */
+      s->wait_seqno = NULL;
+   }
    core->backend->submit(core, s);
+   syncobjs_commit_locked(core, &so, s);
    pthread_mutex_unlock(&core->lock);
+   free(so.resets);
+   free(so.outs);
    return 0;
 
 fail:
+   syncobjs_put_locked(core, &so);
    pthread_mutex_unlock(&core->lock);
+out_free:
+   free(so.resets);
+   free(so.outs);
+   free(s->wait_seqno);
    free(s->bos);
    free(s->cmds);
    free(s);
@@ -459,6 +610,8 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
    for (struct msm_submit *t = q->inflight_head; t; t = t->queue_next)
       q->inflight_tail = t;
    q->last_retired = s->fence;
+   /* A ring retires in submission order: this is its new horizon. */
+   core->ring_retired[q->ring] = s->seqno;
    ctx->inflight--;
    core->inflight--;
    core->retired++;

@@ -55,7 +55,8 @@ host_version(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
 
 /* drm_getcap() for a render-only driver (no DRIVER_MODESET): the four
  * render caps, EOPNOTSUPP for the rest.  We claim only what we serve: no
- * PRIME callbacks, no DRIVER_SYNCOBJ (fwd_spec.c says why). */
+ * PRIME callbacks, DRIVER_SYNCOBJ but not DRIVER_SYNCOBJ_TIMELINE (msm in
+ * 6.1; fwd_spec.c says why). */
 static int
 host_get_cap(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
 {
@@ -66,10 +67,10 @@ host_get_cap(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
    cap->value = 0;
    switch (cap->capability) {
    case DRM_CAP_TIMESTAMP_MONOTONIC:
+   case DRM_CAP_SYNCOBJ:
       cap->value = 1;
       return 0;
    case DRM_CAP_PRIME:
-   case DRM_CAP_SYNCOBJ:
    case DRM_CAP_SYNCOBJ_TIMELINE:
       return 0;
    default:
@@ -129,9 +130,45 @@ host_gem_cpu_fini(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
 static int
 host_gem_submit(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
 {
-   /* bufs[2..3], the syncobj arrays, were copied and checked against
-    * their limits; the core decides what their handles mean. */
-   return msm_ctx_gem_submit(ctx, args, bufs[0], bufs[1]);
+   /* bufs[2..3]: the syncobj arrays in canonical layout (the guest applied
+    * syncobj_stride), NULL unless their flag is set. */
+   return msm_ctx_gem_submit_syncobjs(ctx, args, bufs[0], bufs[1], bufs[2],
+                                      bufs[3]);
+}
+
+static int
+host_syncobj_create(struct msm_ctx *ctx, void *args,
+                    void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_syncobj_create(ctx, args);
+}
+
+static int
+host_syncobj_destroy(struct msm_ctx *ctx, void *args,
+                     void *bufs[FWD_MAX_REGIONS])
+{
+   (void)bufs;
+   return msm_ctx_syncobj_destroy(ctx, args);
+}
+
+static int
+host_syncobj_wait(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   return msm_ctx_syncobj_wait(ctx, args, bufs[0]);
+}
+
+static int
+host_syncobj_reset(struct msm_ctx *ctx, void *args, void *bufs[FWD_MAX_REGIONS])
+{
+   return msm_ctx_syncobj_reset(ctx, args, bufs[0]);
+}
+
+static int
+host_syncobj_signal(struct msm_ctx *ctx, void *args,
+                    void *bufs[FWD_MAX_REGIONS])
+{
+   return msm_ctx_syncobj_signal(ctx, args, bufs[0]);
 }
 
 static int
@@ -179,6 +216,11 @@ static const fwd_host_fn host_handlers[FWD_ID_COUNT] = {
    [FWD_ID_VERSION] = host_version,
    [FWD_ID_GEM_CLOSE] = host_gem_close,
    [FWD_ID_GET_CAP] = host_get_cap,
+   [FWD_ID_SYNCOBJ_CREATE] = host_syncobj_create,
+   [FWD_ID_SYNCOBJ_DESTROY] = host_syncobj_destroy,
+   [FWD_ID_SYNCOBJ_WAIT] = host_syncobj_wait,
+   [FWD_ID_SYNCOBJ_RESET] = host_syncobj_reset,
+   [FWD_ID_SYNCOBJ_SIGNAL] = host_syncobj_signal,
    [FWD_ID_MSM_GET_PARAM] = host_get_param,
    [FWD_ID_MSM_SET_PARAM] = host_set_param,
    [FWD_ID_MSM_GEM_NEW] = host_gem_new,

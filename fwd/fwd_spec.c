@@ -5,7 +5,9 @@
  * that of a 6.1 msm render node, or of a 6.1 driver without the feature):
  *
  *  - Served: VERSION and GET_CAP (answered by the host: we are the driver),
- *    GEM_CLOSE, and every msm ioctl (the core implements them).
+ *    GEM_CLOSE, every msm ioctl, and the binary syncobj ioctls CREATE,
+ *    DESTROY, WAIT, RESET, SIGNAL (the core implements them).
+ *    GET_CAP(SYNCOBJ) = 1.
  *  - EACCES: GET_UNIQUE, SET_CLIENT_CAP, GEM_FLINK, GEM_OPEN.  They lack
  *    DRM_RENDER_ALLOW, and drm_ioctl_permit() refuses such ioctls on a
  *    render node before they run.
@@ -13,12 +15,15 @@
  *    drm_prime_*_ioctl() returns it for a driver without PRIME callbacks,
  *    which is what we are: CUSE cannot install a dma-buf fd in the caller,
  *    and a guest fd number means nothing on the host.  GET_CAP(PRIME) = 0.
- *  - EOPNOTSUPP: every SYNCOBJ ioctl, as drm_syncobj.c answers for a driver
- *    without DRIVER_SYNCOBJ (TIMELINE_*: without DRIVER_SYNCOBJ_TIMELINE).
- *    The core has no syncobjs, and their fd export has CUSE's fd problem.
- *    GET_CAP(SYNCOBJ) = GET_CAP(SYNCOBJ_TIMELINE) = 0.  GEM_SUBMIT's
- *    in/out_syncobjs arrays are still described below, so the core decides
- *    what a syncobj handle means (today: none is valid).
+ *  - EOPNOTSUPP: SYNCOBJ_TIMELINE_WAIT, QUERY, TRANSFER, TIMELINE_SIGNAL,
+ *    as 6.1's drm_syncobj.c answers for a driver without
+ *    DRIVER_SYNCOBJ_TIMELINE (msm in 6.1; GET_CAP(SYNCOBJ_TIMELINE) = 0, so
+ *    turnip emulates timelines on binary syncobjs).  And SYNCOBJ_HANDLE_TO_FD
+ *    / FD_TO_HANDLE: both make or take an fd (a syncobj file or a
+ *    sync_file), CUSE cannot install an fd in the caller, and a guest fd
+ *    number means nothing on the host.  EOPNOTSUPP is what a driver
+ *    without the feature says, and what mesa's vk_drm_syncobj copes with
+ *    (sync_file export falls back to a zero-time wait).
  *  - ENOTTY: anything not in the table (see fwd_spec_lookup()).  6.1's
  *    drm_ioctl() says EINVAL for an unknown nr in the 'd' space, newer
  *    kernels ENOTTY for a foreign type; ENOTTY is the VFS convention for an
@@ -42,7 +47,8 @@
 #define MSM_PARAM_STR_MAX      4096 /* adreno_set_param(): len > PAGE_SIZE */
 #define FWD_SUBMIT_BOS_MAX     4096 /* MSM_DEFAULT_MAX_SUBMIT_BOS */
 #define FWD_SUBMIT_CMDS_MAX    256  /* MSM_DEFAULT_MAX_SUBMIT_CMDS */
-#define FWD_SUBMIT_SYNCOBJ_MAX 256
+#define FWD_SUBMIT_SYNCOBJ_MAX 256  /* MSM_DEFAULT_MAX_SUBMIT_SYNCOBJS */
+#define FWD_SYNCOBJ_HANDLES_MAX 4096 /* MSM_DEFAULT_MAX_SYNCOBJ_HANDLES */
 #define FWD_VERSION_STR_MAX    64   /* drm_copy_field() never writes more
                                        than our own strings */
 #define FWD_QUERY_DATA_MAX     8    /* sizeof(queue->faults) is 4 */
@@ -62,7 +68,8 @@
 
 #define NOT_RENDER "not DRM_RENDER_ALLOW: drm_ioctl_permit() refuses it on a render node"
 #define NO_PRIME   "no PRIME: CUSE cannot hand the caller a dma-buf fd (6.1 answers ENOSYS without prime callbacks)"
-#define NO_SYNCOBJ "no DRIVER_SYNCOBJ: the core has no syncobjs, and CUSE cannot hand out their fds"
+#define NO_TIMELINE "no DRIVER_SYNCOBJ_TIMELINE: binary syncobjs only (turnip emulates timelines)"
+#define NO_SYNCOBJ_FD "no syncobj/sync_file fds: CUSE cannot install an fd in the caller, and a guest fd means nothing on the host"
 
 /* VERSION's three strings: drm_copy_field() skips a NULL buffer, writes at
  * most the caller's length, and reports the full length back. */
@@ -89,6 +96,14 @@
      .cond = { FWD_FIELD(struct drm_msm_gem_submit, flags), FWD_COND_BITS, \
                flag } }
 
+/* WAIT / RESET / SIGNAL: handles[], count_handles u32 handles.  The kernel
+ * has no bound but kmalloc; the core's (E2BIG) is the protocol's. */
+#define SYNCOBJ_HANDLES(type)                                            \
+   { .name = "handles", .ptr = FWD_FIELD(type, handles),                 \
+     .count = FWD_FIELD(type, count_handles), .elem_size = 4,            \
+     .dir = FWD_IN, .max_count = FWD_SYNCOBJ_HANDLES_MAX,                \
+     .over_max_errno = E2BIG }
+
 static const struct fwd_ioctl_spec fwd_table[] = {
    SERVED(VERSION, DRM_IOCTL_VERSION, .nr_regions = 3, .regions = {
       VERSION_STR(name, name_len),
@@ -103,22 +118,29 @@ static const struct fwd_ioctl_spec fwd_table[] = {
    ANSWER(SET_CLIENT_CAP, DRM_IOCTL_SET_CLIENT_CAP, EACCES, NOT_RENDER),
    ANSWER(PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_HANDLE_TO_FD, ENOSYS, NO_PRIME),
    ANSWER(PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_FD_TO_HANDLE, ENOSYS, NO_PRIME),
-   ANSWER(SYNCOBJ_CREATE, DRM_IOCTL_SYNCOBJ_CREATE, EOPNOTSUPP, NO_SYNCOBJ),
-   ANSWER(SYNCOBJ_DESTROY, DRM_IOCTL_SYNCOBJ_DESTROY, EOPNOTSUPP, NO_SYNCOBJ),
+   SERVED(SYNCOBJ_CREATE, DRM_IOCTL_SYNCOBJ_CREATE),
+   SERVED(SYNCOBJ_DESTROY, DRM_IOCTL_SYNCOBJ_DESTROY),
    ANSWER(SYNCOBJ_HANDLE_TO_FD, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, EOPNOTSUPP,
-          NO_SYNCOBJ),
+          NO_SYNCOBJ_FD),
    ANSWER(SYNCOBJ_FD_TO_HANDLE, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, EOPNOTSUPP,
-          NO_SYNCOBJ),
-   ANSWER(SYNCOBJ_WAIT, DRM_IOCTL_SYNCOBJ_WAIT, EOPNOTSUPP, NO_SYNCOBJ),
-   ANSWER(SYNCOBJ_RESET, DRM_IOCTL_SYNCOBJ_RESET, EOPNOTSUPP, NO_SYNCOBJ),
-   ANSWER(SYNCOBJ_SIGNAL, DRM_IOCTL_SYNCOBJ_SIGNAL, EOPNOTSUPP, NO_SYNCOBJ),
+          NO_SYNCOBJ_FD),
+   SERVED(SYNCOBJ_WAIT, DRM_IOCTL_SYNCOBJ_WAIT, .nr_regions = 1, .regions = {
+      SYNCOBJ_HANDLES(struct drm_syncobj_wait),
+   }),
+   SERVED(SYNCOBJ_RESET, DRM_IOCTL_SYNCOBJ_RESET, .nr_regions = 1, .regions = {
+      SYNCOBJ_HANDLES(struct drm_syncobj_array),
+   }),
+   SERVED(SYNCOBJ_SIGNAL, DRM_IOCTL_SYNCOBJ_SIGNAL, .nr_regions = 1,
+          .regions = {
+      SYNCOBJ_HANDLES(struct drm_syncobj_array),
+   }),
    ANSWER(SYNCOBJ_TIMELINE_WAIT, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, EOPNOTSUPP,
-          NO_SYNCOBJ),
-   ANSWER(SYNCOBJ_QUERY, DRM_IOCTL_SYNCOBJ_QUERY, EOPNOTSUPP, NO_SYNCOBJ),
+          NO_TIMELINE),
+   ANSWER(SYNCOBJ_QUERY, DRM_IOCTL_SYNCOBJ_QUERY, EOPNOTSUPP, NO_TIMELINE),
    ANSWER(SYNCOBJ_TRANSFER, DRM_IOCTL_SYNCOBJ_TRANSFER, EOPNOTSUPP,
-          NO_SYNCOBJ),
+          NO_TIMELINE),
    ANSWER(SYNCOBJ_TIMELINE_SIGNAL, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL,
-          EOPNOTSUPP, NO_SYNCOBJ),
+          EOPNOTSUPP, NO_TIMELINE),
 
    SERVED(MSM_GET_PARAM, DRM_IOCTL_MSM_GET_PARAM),
    /* value is a pointer only for COMM/CMDLINE (len bytes, no NUL needed). */

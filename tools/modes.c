@@ -1,6 +1,5 @@
 /*
- * modes.c - the mode table: direct now; forward and nativectx slot in here
- * as their libraries land.
+ * modes.c - the mode table: direct, forward, nativectx.
  *
  * To add a mode (a few lines): write its setup/open/teardown next to the
  * library that implements it (e.g. tools/mode_forward.c), declare them
@@ -34,6 +33,13 @@ direct_open(struct mode_ctx *m, struct ws_dev **out)
    return ws_direct_open(m->core, out);
 }
 
+int mode_forward_setup(struct mode_ctx *m);
+int mode_forward_open(struct mode_ctx *m, struct ws_dev **out);
+void mode_forward_teardown(struct mode_ctx *m);
+int mode_nativectx_setup(struct mode_ctx *m);
+int mode_nativectx_open(struct mode_ctx *m, struct ws_dev **out);
+void mode_nativectx_teardown(struct mode_ctx *m);
+
 static const struct mode modes[] = {
    {
       .name = "direct",
@@ -47,16 +53,18 @@ static const struct mode modes[] = {
       .what = "render-node forwarding: unmodified msm ioctls, each one a "
               "synchronous call to the host",
       .uses_transport = true,
-      .missing = "not built into this msmvirt (no forward mode in "
-                 "tools/modes.c yet)",
+      .setup = mode_forward_setup,
+      .open = mode_forward_open,
+      .teardown = mode_forward_teardown,
    },
    {
       .name = "nativectx",
       .what = "DRM native context: batched async requests, guest-chosen "
               "iova and fence seqnos, fences published in shared memory",
       .uses_transport = true,
-      .missing = "not built into this msmvirt (no nativectx mode in "
-                 "tools/modes.c yet)",
+      .setup = mode_nativectx_setup,
+      .open = mode_nativectx_open,
+      .teardown = mode_nativectx_teardown,
    },
 };
 

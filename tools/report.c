@@ -541,6 +541,33 @@ write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
    fprintf(f, "\n");
 }
 
+/* The ws calls one iteration makes, i.e. what each mode has to carry to
+ * the host.  Only timing makes the modes' lists differ. */
+static void
+write_calls(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
+{
+   const struct cmp_cell *c = NULL;
+   bool first = true;
+
+   for (unsigned k = 0; k < r->nr_rtts && !c; k++)
+      if (cell_ok(cmp_cell(r, t, w, 0, k)))
+         c = cmp_cell(r, t, w, 0, k);
+   if (!c)
+      return;
+   fprintf(f, "ws calls per %s, as direct made them (other modes make the "
+           "same calls, except that timing decides whether a fence wait is "
+           "needed and whether a cached BO is idle for reuse):",
+           r->workloads[w].wl->unit);
+   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+      if (c->op_calls[i] <= 0)
+         continue;
+      fprintf(f, "%s %s %.2f", first ? "" : ",", wl_op_name(i),
+              c->op_calls[i]);
+      first = false;
+   }
+   fprintf(f, "%s.\n\n", first ? " none" : "");
+}
+
 static void
 write_workload(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
@@ -552,6 +579,7 @@ write_workload(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
               cw->trace->nr_ops, cw->trace->nr_bo_news, cw->trace->nr_submits,
               cw->trace->nr_waits);
    fprintf(f, " One iteration = one %s.\n\n", cw->wl->unit);
+   write_calls(f, r, t, w);
    fprintf(f, "![%s: time per %s vs RTT](figures/time-%s-%s.svg)\n\n",
            cw->label, cw->wl->unit, cw->slug, r->transports[t]);
    write_table(f, r, t, w);

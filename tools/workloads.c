@@ -21,22 +21,22 @@ static const struct workload workloads[] = {
      "uploads, submits with a realistic BO list, throttled on frame N-2",
      0, wl_frame_run },
    { "alloc", "BO",
-     "allocation storm (level load): mixed-size BOs created, filled by "
+     "Allocation storm (level load): mixed-size BOs created, filled by "
      "mapping or upload, read back by the GPU, freed to the cache",
      0, wl_alloc_run },
    { "dispatch", "dispatch",
-     "compute-style: many small submits, each waited before the next",
+     "Compute-style: many small submits, each waited before the next",
      1, wl_dispatch_run },
    { "readback", "readback",
      "GPU writes a buffer, the CPU waits with CPU_PREP and reads it back "
      "through the mapping",
      1, wl_readback_run },
    { "startup", "start",
-     "fresh device: open, params, debuginfo, submitqueue, first BOs, "
+     "Fresh device: open, params, debuginfo, submitqueue, first BOs, "
      "first submit waited (time to first frame)",
      0, wl_startup_run },
    { "trace", "replay",
-     "replay of a recorded ws-level op trace (format: see "
+     "Replay of a recorded ws-level op trace (format: see "
      "'Trace format' in docs/evaluation.md)",
      0, wl_trace_run },
 };

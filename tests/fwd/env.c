@@ -69,6 +69,7 @@ env_teardown(void **state)
    assert_int_equal(st.contexts, 0);
    assert_int_equal(st.bos, 0);
    assert_int_equal(st.queues, 0);
+   assert_int_equal(st.syncobjs, 0);
    msm_core_destroy(e->core);
    free(e);
    return 0;

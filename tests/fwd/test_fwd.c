@@ -148,8 +148,17 @@ test_answered(void **state)
                     -EACCES);
    assert_int_equal(fio(e, DRM_IOCTL_PRIME_HANDLE_TO_FD,
                         &(struct drm_prime_handle){ .handle = 1 }), -ENOSYS);
-   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_CREATE,
-                        &(struct drm_syncobj_create){ .flags = 0 }), -EOPNOTSUPP);
+   /* Syncobjs are served, but not their fds and not timelines. */
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD,
+                        &(struct drm_syncobj_handle){ .handle = 1 }),
+                    -EOPNOTSUPP);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE,
+                        &(struct drm_syncobj_handle){ .fd = 3 }), -EOPNOTSUPP);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT,
+                        &(struct drm_syncobj_timeline_wait){ 0 }), -EOPNOTSUPP);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_QUERY,
+                        &(struct drm_syncobj_timeline_array){ 0 }), -EOPNOTSUPP);
+   assert_int_equal(e->calls, 0);
 }
 
 /* ------------------------------------------------------- served ioctls */
@@ -210,6 +219,10 @@ test_get_cap(void **state)
    assert_int_equal(fio(e, DRM_IOCTL_GET_CAP, &cap), 0);
    assert_int_equal(cap.value, 0);
    cap = (struct drm_get_cap){ .capability = DRM_CAP_SYNCOBJ, .value = 7 };
+   assert_int_equal(fio(e, DRM_IOCTL_GET_CAP, &cap), 0);
+   assert_int_equal(cap.value, 1);
+   cap = (struct drm_get_cap){ .capability = DRM_CAP_SYNCOBJ_TIMELINE,
+                               .value = 7 };
    assert_int_equal(fio(e, DRM_IOCTL_GET_CAP, &cap), 0);
    assert_int_equal(cap.value, 0);
    cap = (struct drm_get_cap){ .capability = DRM_CAP_DUMB_BUFFER };
@@ -395,7 +408,7 @@ test_submit_errors(void **state)
    assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), -E2BIG);
    assert_int_equal(e->calls, calls);
 
-   /* Copied and sent: the core has no syncobj a handle could name. */
+   /* Copied and sent: handle 0 names no syncobj (drm_syncobj_find_fence()). */
    s.req.nr_in_syncobjs = 2;
    s.req.syncobj_stride = 16;
    assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), -ENOENT);
@@ -452,6 +465,153 @@ test_syncobj_stride(void **state)
    }
    assert_int_equal(fwd_marshal_request(DRM_IOCTL_MSM_GEM_SUBMIT, &req,
                                         buf, 16, &len), -ENOSPC);
+}
+
+/* ------------------------------------------------------------- syncobjs */
+
+static int64_t
+abs_ns(int64_t rel)
+{
+   struct timespec ts;
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return ts.tv_sec * 1000000000ll + ts.tv_nsec + rel;
+}
+
+static uint32_t
+syncobj_create(struct env *e, uint32_t flags)
+{
+   struct drm_syncobj_create c = { .flags = flags };
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_CREATE, &c), 0);
+   return c.handle;
+}
+
+/* libdrm's drmSyncobj* calls, round trip through marshaller and host. */
+static void
+test_syncobj_ioctls(void **state)
+{
+   struct env *e = *state;
+   uint32_t a = syncobj_create(e, DRM_SYNCOBJ_CREATE_SIGNALED);
+   uint32_t b = syncobj_create(e, 0);
+   uint32_t h[2] = { b, a }, big[4097] = { 0 };
+   struct drm_syncobj_wait w = {
+      .handles = (uintptr_t)h, .count_handles = 2, .first_signaled = 9,
+      .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+   };
+   struct drm_syncobj_array arr = { .handles = (uintptr_t)&b, .count_handles = 1 };
+   struct drm_syncobj_destroy d = { .handle = a };
+   struct msm_core_stats st;
+   unsigned calls;
+
+   assert_int_equal(a, 1);
+   assert_int_equal(b, 2);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_CREATE,
+                        &(struct drm_syncobj_create){ .flags = 4 }), -EINVAL);
+
+   /* first_signaled comes back through the struct. */
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0);
+   assert_int_equal(w.first_signaled, 1);
+   w.flags = 0;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EINVAL); /* b: no fence */
+   w.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EINVAL); /* b: no fence */
+   w.flags |= DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
+   w.timeout_nsec = abs_ns(10000000);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -ETIME);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_SIGNAL, &arr), 0);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0);
+   arr.handles = (uintptr_t)h;
+   arr.count_handles = 2;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_RESET, &arr), 0);
+   w.flags = 0;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EINVAL);
+
+   /* The guest refuses what the table refuses, without a round trip. */
+   calls = e->calls;
+   w.count_handles = 4097;
+   w.handles = (uintptr_t)big;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -E2BIG);
+   w.count_handles = 1;
+   w.handles = 0;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EFAULT);
+   arr.handles = 0;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_SIGNAL, &arr), -EFAULT);
+   assert_int_equal(e->calls, calls);
+   /* A bad handle is the core's ENOENT. */
+   h[1] = 77;
+   w.handles = (uintptr_t)h;
+   w.count_handles = 2;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -ENOENT);
+   arr.handles = (uintptr_t)h;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_RESET, &arr), -ENOENT);
+
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_DESTROY, &d), 0);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_DESTROY, &d), -EINVAL);
+   msm_core_get_stats(e->core, &st);
+   assert_int_equal(st.syncobjs, 1);
+}
+
+/* turnip's vkQueueSubmit + vkWaitForFences: an out-syncobj, then a
+ * WAIT_FOR_SUBMIT wait; then a submit waiting on it with RESET, with a
+ * padded stride so the guest's canonicalisation is on the path. */
+static void
+test_syncobj_submit(void **state)
+{
+   struct env *e = *state;
+   uint32_t fence = syncobj_create(e, 0), sem = syncobj_create(e, 0);
+   struct submit_setup s;
+   struct {
+      struct drm_msm_gem_submit_syncobj so;
+      uint64_t junk;
+   } in[1] = { { { .handle = 0, .flags = MSM_SUBMIT_SYNCOBJ_RESET }, ~0ull } };
+   struct drm_msm_gem_submit_syncobj out[2] = { { .handle = fence },
+                                               { .handle = sem } };
+   struct drm_syncobj_wait w = {
+      .handles = (uintptr_t)&fence, .count_handles = 1,
+      .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL |
+               DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+   };
+   uint32_t got;
+
+   submit_prepare(e, &s, 0xfe11ce);
+   s.req.flags |= MSM_SUBMIT_SYNCOBJ_OUT;
+   s.req.out_syncobjs = (uintptr_t)out;
+   s.req.nr_out_syncobjs = 2;
+   s.req.syncobj_stride = sizeof(out[0]);
+   assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), 0);
+   w.timeout_nsec = abs_ns(5000000000);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0);
+   memcpy(&got, e->hostmem + s.data_off, 4);
+   assert_int_equal(got, 0xfe11ce);
+
+   /* Wait on sem (and reset it), signal fence again. */
+   submit_prepare(e, &s, 0xabc);
+   in[0].so.handle = sem;
+   s.req.flags |= MSM_SUBMIT_SYNCOBJ_IN | MSM_SUBMIT_SYNCOBJ_OUT;
+   s.req.in_syncobjs = (uintptr_t)in;
+   s.req.nr_in_syncobjs = 1;
+   s.req.out_syncobjs = (uintptr_t)out;
+   s.req.nr_out_syncobjs = 1;
+   /* 24: both arrays are read at that stride, 16 bytes of each element;
+    * out[0] is the only out element, so out[1] is never read. */
+   s.req.syncobj_stride = sizeof(in[0]);
+   assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), 0);
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0);
+   memcpy(&got, e->hostmem + s.data_off, 4);
+   assert_int_equal(got, 0xabc);
+   w.handles = (uintptr_t)&sem;
+   w.flags = 0;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EINVAL); /* reset */
+   /* A short stride: 8 bytes of each element (handle, flags), point 0. */
+   submit_prepare(e, &s, 0xdef);
+   s.req.flags |= MSM_SUBMIT_SYNCOBJ_OUT;
+   s.req.out_syncobjs = (uintptr_t)&sem;
+   s.req.nr_out_syncobjs = 1;
+   s.req.syncobj_stride = 4; /* the handle only */
+   assert_int_equal(fio(e, DRM_IOCTL_MSM_GEM_SUBMIT, &s.req), 0);
+   w.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
+   assert_int_equal(fio(e, DRM_IOCTL_SYNCOBJ_WAIT, &w), 0);
+   memcpy(&got, e->hostmem + s.data_off, 4);
+   assert_int_equal(got, 0xdef);
 }
 
 static void
@@ -536,6 +696,8 @@ main(void)
       T(test_cpu_prep_madvise),
       T(test_submit),
       T(test_submit_errors),
+      T(test_syncobj_ioctls),
+      T(test_syncobj_submit),
       T(test_submitqueue),
       T(test_size_mismatch),
    };

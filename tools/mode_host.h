@@ -1,0 +1,21 @@
+/*
+ * mode_host.h - compare's host process for the socket transport.
+ */
+#ifndef MSMVIRT_MODE_HOST_H
+#define MSMVIRT_MODE_HOST_H
+
+#include <sys/types.h>
+
+#include "msm_core.h"
+
+struct mode_host {
+   pid_t pid;
+   char path[108];
+};
+
+/* Start `msmvirt host --listen` with cfg's chip, hostmem and sim timing;
+ * returns once it accepts guests. */
+int mode_host_start(const struct msm_core_config *cfg, struct mode_host *h);
+void mode_host_stop(struct mode_host *h);
+
+#endif
