@@ -43,6 +43,7 @@ struct msm_bo {
    uint32_t handle;       /* 0 once GEM_CLOSEd */
    uint32_t flags;        /* MSM_BO_* */
    uint32_t madv;         /* MSM_MADV_WILLNEED, _DONTNEED, __MSM_MADV_PURGED */
+   uint32_t *madv_word;   /* guest-shared madvise state (msm_ctx_bo_share_madv) */
    uint64_t size;         /* page aligned */
    uint64_t hm_offset;    /* storage in hostmem (invalid once purged) */
    uint64_t iova;         /* 0: none assigned yet (assigned lazily) */

@@ -61,9 +61,23 @@ msm_core_shrink_locked(struct msm_core *core)
    for (struct msm_ctx *ctx = core->contexts; ctx; ctx = ctx->next) {
       for (uint32_t h = 1; h < ctx->handles_cap; h++) {
          struct msm_bo *bo = ctx->handles[h];
-         if (!bo || bo->madv != MSM_MADV_DONTNEED ||
-             bo->active_reads || bo->active_writes)
+         if (!bo || bo->active_reads || bo->active_writes)
             continue;
+         if (bo->madv_word && bo->madv == MSM_MADV_WILLNEED) {
+            /* The guest's own word says: purge only what it let go of, in
+             * one atomic step it will see. */
+            uint32_t expect = MSM_MADV_DONTNEED;
+            if (!__atomic_compare_exchange_n(bo->madv_word, &expect,
+                                             __MSM_MADV_PURGED, false,
+                                             __ATOMIC_SEQ_CST,
+                                             __ATOMIC_SEQ_CST))
+               continue;
+         } else if (bo->madv != MSM_MADV_DONTNEED) {
+            continue;
+         } else if (bo->madv_word) {
+            __atomic_store_n(bo->madv_word, __MSM_MADV_PURGED,
+                             __ATOMIC_SEQ_CST);
+         }
          if (bo->arena) {
             /* The range stays the object's until it is closed. */
             hostmem_discard(&core->hostmem, bo->hm_offset, bo->size);
@@ -573,8 +587,11 @@ msm_ctx_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args)
       return -ENOENT;
    }
    /* Purged is final: the pages are gone for good. */
-   if (bo->madv != __MSM_MADV_PURGED)
+   if (bo->madv != __MSM_MADV_PURGED) {
       bo->madv = args->madv;
+      if (bo->madv_word)
+         __atomic_store_n(bo->madv_word, args->madv, __ATOMIC_SEQ_CST);
+   }
    args->retained = bo->madv != __MSM_MADV_PURGED;
    pthread_mutex_unlock(&core->lock);
    return 0;
@@ -583,6 +600,8 @@ msm_ctx_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args)
 static void
 handle_close_locked(struct msm_ctx *ctx, struct msm_bo *bo)
 {
+   /* The word is the guest's to reuse from now on. */
+   bo->madv_word = NULL;
    ctx->handles[bo->handle] = NULL;
    if (bo->handle < ctx->next_handle)
       ctx->next_handle = bo->handle;
@@ -679,6 +698,37 @@ msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
       ret = -EBUSY;
    else
       *ptr = hostmem_ptr(&ctx->core->hostmem, bo->hm_offset);
+   pthread_mutex_unlock(&ctx->core->lock);
+   return ret;
+}
+
+int
+msm_ctx_bo_share_madv(struct msm_ctx *ctx, uint32_t handle, uint64_t hm_offset)
+{
+   struct msm_bo *bo;
+   bool inside = false;
+   int ret = 0;
+
+   if (msm_ctx_passthrough(ctx))
+      return -EOPNOTSUPP;
+   if (hm_offset & 3)
+      return -EINVAL;
+   pthread_mutex_lock(&ctx->core->lock);
+   for (uint32_t i = 0; i < ctx->nr_arenas; i++) {
+      const struct msm_arena *a = &ctx->arenas[i];
+      if (hm_offset >= a->offset && hm_offset - a->offset <= a->size - 4)
+         inside = true;
+   }
+   bo = msm_ctx_lookup_bo(ctx, handle);
+   if (!bo) {
+      ret = -ENOENT;
+   } else if (!inside) {
+      ret = -EINVAL;
+   } else {
+      /* Not initialised here: the guest set it before asking, and may
+       * have flipped it since (this request can arrive late). */
+      bo->madv_word = hostmem_ptr(&ctx->core->hostmem, hm_offset);
+   }
    pthread_mutex_unlock(&ctx->core->lock);
    return ret;
 }

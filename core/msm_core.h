@@ -200,6 +200,15 @@ int msm_ctx_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
 /* Where a BO's storage lives in hostmem.  -ENOENT bad handle, -EBUSY purged. */
 int msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
                        uint64_t *size);
+/* Keep a BO's madvise state in a 32-bit word of shared memory (hostmem
+ * offset, 4-aligned, inside one of the context's arenas) that the guest
+ * flips itself: WILLNEED <-> DONTNEED with compare-and-swap, no message.
+ * The shrinker purges such a BO only by swapping DONTNEED -> PURGED in the
+ * word, so the two sides can never disagree about whether the pages
+ * survived.  The word is detached when the handle closes.  -EINVAL bad
+ * offset, -ENOENT bad handle, -EOPNOTSUPP on pass-through backends. */
+int msm_ctx_bo_share_madv(struct msm_ctx *ctx, uint32_t handle,
+                          uint64_t hm_offset);
 /* A CPU pointer to a BO's storage, valid until it is closed: in hostmem for
  * the sim backend, the drm node's mmap for the drm backend.  -ENOENT bad
  * handle, -EBUSY purged. */

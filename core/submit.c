@@ -511,7 +511,13 @@ msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
       struct msm_bo *bo = s->bos[i].bo;
       uint64_t iova;
 
-      if (bo->madv != MSM_MADV_WILLNEED) {
+      /* A BO whose madvise word the guest keeps: this request may have
+       * been sent long before the guest let go of the BO (nativectx is
+       * asynchronous), so only storage that is really gone is refused;
+       * the guest enforces WILLNEED at submit itself. */
+      bool usable = bo->madv_word ? bo->madv != __MSM_MADV_PURGED
+                                  : bo->madv == MSM_MADV_WILLNEED;
+      if (!usable) {
          ret = -EBUSY;
          goto fail;
       }

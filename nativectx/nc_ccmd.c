@@ -113,6 +113,9 @@ gem_new(struct nc_ctx *ctx, const struct nc_ccmd_gem_new_req *req)
         caps->shmem_offset < req->hm_offset + req->size))
       return -EINVAL;
 
+   if (req->madv_slot != NC_MADV_SLOT_NONE && req->madv_slot >= NC_MADV_SLOTS)
+      return -EINVAL;
+
    ret = msm_ctx_gem_new_at(ctx->mctx, &args, req->hm_offset);
    if (ret)
       return ret;
@@ -120,6 +123,13 @@ gem_new(struct nc_ctx *ctx, const struct nc_ccmd_gem_new_req *req)
    ret = msm_ctx_gem_info(ctx->mctx, &info, NULL);
    if (ret)
       goto fail;
+   if (req->madv_slot != NC_MADV_SLOT_NONE) {
+      ret = msm_ctx_bo_share_madv(ctx->mctx, args.handle,
+                                  caps->shmem_offset + NC_SHMEM_MADV_OFFSET +
+                                  (uint64_t)req->madv_slot * 4);
+      if (ret)
+         goto fail;
+   }
    obj = calloc(1, sizeof(*obj));
    if (!obj) {
       ret = -ENOMEM;

@@ -483,6 +483,7 @@ nc_submit(struct ws_dev *dev, struct ws_submit *s)
          .presumed = bo->base.iova,
       };
       nc_bo_track(bo, q, fence, s->bos[i].flags);
+      bo->submit_seqno = req->hdr.seqno;
    }
    for (uint32_t i = 0; i < s->nr_cmds; i++) {
       cmds[i] = (struct drm_msm_gem_submit_cmd){
@@ -599,6 +600,9 @@ nc_free(struct nc_dev *d)
    }
    nc_bos_fini(d);
    nc_arenas_fini(d);
+   free(d->madv_free);
+   free(d->madv_pending);
+   free(d->madv_gated);
    free(d->batch);
    pthread_cond_destroy(&d->ev_cond);
    pthread_mutex_destroy(&d->ev_lock);
@@ -697,7 +701,8 @@ ws_nativectx_open(struct vg_dev *vg, const struct nc_options *opts,
    d->shmem = (struct nc_shmem *)(vg->hostmem + d->caps.msm.shmem_offset);
    /* The layout is the protocol's, not whatever the page says. */
    d->rsp_area = (uint8_t *)d->shmem + NC_SHMEM_RSP_OFFSET;
-   d->rsp_size = NC_SHMEM_SIZE - NC_SHMEM_RSP_OFFSET;
+   d->rsp_size = NC_SHMEM_RSP_SIZE;
+   d->madv_words = (uint32_t *)((uint8_t *)d->shmem + NC_SHMEM_MADV_OFFSET);
    pthread_mutex_init(&d->lock, NULL);
    pthread_mutex_init(&d->ev_lock, NULL);
    pthread_condattr_init(&attr);

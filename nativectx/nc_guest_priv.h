@@ -53,6 +53,9 @@ struct nc_bo {
    uint32_t arena;
    uint64_t hm_offset;
    uint32_t madv;        /* MSM_MADV_WILLNEED, _DONTNEED, NC_MADV_PURGED */
+   uint32_t madv_slot;   /* its shared madvise word, or NC_MADV_SLOT_NONE */
+   uint32_t submit_seqno; /* request seqno of the last submit naming it */
+   int32_t madv_pending; /* index in nc_dev.madv_pending, or -1 */
    uint32_t submit_mark; /* duplicate detection within one submit */
    bool has_upload;      /* a GEM_UPLOAD the host may not have run yet */
    bool mapped_once;
@@ -107,6 +110,18 @@ struct nc_dev {
    struct nc_bo *bos;    /* live BOs: close frees what the caller did not */
 
    struct nc_queue *queues;
+
+   /* Shared madvise words (NC_SHMEM_MADV_OFFSET): free slots, and slots
+    * freed with their BO that wait for the host to detach them. */
+   uint32_t *madv_words;
+   uint32_t *madv_free, nr_madv_free;
+   uint32_t madv_next;   /* never handed out yet: [madv_next, NC_MADV_SLOTS) */
+   struct nc_madv_gate { uint32_t slot, seqno; } *madv_gated;
+   uint32_t nr_madv_gated, cap_madv_gated;
+   /* DONTNEED BOs whose word still says WILLNEED: a submit naming them has
+    * not reached the host yet, and the host must not purge them before. */
+   struct nc_bo **madv_pending;
+   uint32_t nr_madv_pending, cap_madv_pending;
 
    pthread_mutex_t ev_lock;
    pthread_cond_t ev_cond; /* any event */

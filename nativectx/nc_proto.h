@@ -75,8 +75,16 @@ struct nc_capset {
 
 /* -------------------------------------------------------------- shmem */
 
-#define NC_SHMEM_SIZE       (64u * 1024)
-#define NC_SHMEM_RSP_OFFSET 4096u      /* the response area: the rest */
+#define NC_SHMEM_SIZE       (128u * 1024)
+#define NC_SHMEM_RSP_OFFSET 4096u      /* the response area */
+#define NC_SHMEM_RSP_SIZE   (60u * 1024)
+/* Beyond the anchors: one 32-bit madvise word per BO (slot), which the
+ * guest flips WILLNEED <-> DONTNEED with compare-and-swap and the host's
+ * shrinker flips DONTNEED -> PURGED: madvise costs no message either way
+ * (see msm_ctx_bo_share_madv()). */
+#define NC_SHMEM_MADV_OFFSET (64u * 1024)
+#define NC_MADV_SLOTS       ((NC_SHMEM_SIZE - NC_SHMEM_MADV_OFFSET) / 4)
+#define NC_MADV_SLOT_NONE   0xffffffffu
 #define NC_MAX_QUEUES       64         /* shmem queue slots */
 #define NC_QUEUE_NONE       0xffffffffu
 
@@ -110,6 +118,8 @@ struct nc_shmem {
 
 _Static_assert(sizeof(struct nc_shmem) <= NC_SHMEM_RSP_OFFSET,
                "shmem header overlaps the response area");
+_Static_assert(NC_SHMEM_RSP_OFFSET + NC_SHMEM_RSP_SIZE <= NC_SHMEM_MADV_OFFSET,
+               "the response area overlaps the madvise words");
 
 /* --------------------------------------------------------------- ccmds */
 
@@ -173,6 +183,8 @@ struct nc_ccmd_gem_new_req {
    uint64_t hm_offset; /* the guest's pick, inside one of its arenas */
    uint32_t flags;     /* MSM_BO_* */
    uint32_t blob_id;   /* > every earlier blob_id of the context */
+   uint32_t madv_slot; /* its shared madvise word, or NC_MADV_SLOT_NONE */
+   uint32_t pad;
 };
 
 struct nc_ccmd_gem_set_iova_req {

@@ -11,6 +11,7 @@
  * core lock -> ctx->lock.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,6 +411,10 @@ run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
          nc_ctx_lose(ctx, ret);
       else if (rsp.u.hdr.ret && !want_rsp)
          nc_ctx_lose(ctx, rsp.u.hdr.ret); /* an async request failed */
+      if (ctx->lost && getenv("MSMVIRT_NC_DEBUG"))
+         fprintf(stderr, "nativectx: context lost at ccmd %u (%s) seqno %u: %s\n",
+                 hdr->cmd, d && d->name ? d->name : "?", hdr->seqno,
+                 strerror(-ctx->lost));
    }
    if (ctx->lost) {
       rsp.u.hdr.ret = -EIO;
@@ -559,7 +564,7 @@ nc_ctx_create(struct msm_core *core, uint64_t arena_size, nc_emit_fn emit_fn,
    ctx->shmem = (struct nc_shmem *)(ctx->hostmem + arena_offset);
    memset(ctx->shmem, 0, NC_SHMEM_SIZE);
    ctx->rsp_area = ctx->hostmem + arena_offset + NC_SHMEM_RSP_OFFSET;
-   ctx->rsp_size = NC_SHMEM_SIZE - NC_SHMEM_RSP_OFFSET;
+   ctx->rsp_size = NC_SHMEM_RSP_SIZE;
    ctx->shmem->rsp_offset = NC_SHMEM_RSP_OFFSET;
    ctx->shmem->rsp_size = ctx->rsp_size;
    ctx->shmem->nr_queues = NC_MAX_QUEUES;
