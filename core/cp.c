@@ -109,6 +109,8 @@ cp_nop(struct cp_state *cp, const struct cp_pkt *pkt)
    /* Saturate: a guest asking for 2^64 ns gets "forever", not zero. */
    cp->res->delay_ns = ns > UINT64_MAX - cp->res->delay_ns ?
                        UINT64_MAX : cp->res->delay_ns + ns;
+   if (cp->mem->delay && !cp->mem->delay(cp->mem->data, ns))
+      return cp_fault(cp, CP_FAULT_HANG, 0);
    return 0;
 }
 

@@ -20,6 +20,10 @@ struct cp_mem {
    /* Host pointer for [iova, iova + len) if that whole range lies inside one
     * mapped BO (and, for write, the BO is GPU-writable); NULL otherwise. */
    void *(*translate)(void *data, uint64_t iova, uint64_t len, bool write);
+   /* Optional: called at each modelled-delay marker, in stream order, so
+    * GPU time passes where the stream says (what follows the marker lands
+    * after it).  Returning false stops the stream as a hang. */
+   bool (*delay)(void *data, uint64_t ns);
 };
 
 enum cp_fault {

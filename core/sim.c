@@ -54,11 +54,19 @@ sim_wait_until(uint64_t deadline_ns)
       ;
 }
 
+/* One submit on the GPU: the modelled clock runs from start. */
+struct sim_exec {
+   struct msm_core *core;
+   struct msm_ctx *ctx;
+   uint64_t start;
+   uint64_t t;       /* where the modelled GPU time has got to */
+};
+
 static void *
 sim_translate(void *data, uint64_t iova, uint64_t len, bool write)
 {
-   struct msm_ctx *ctx = data;
-   const struct range_node *n = range_lookup(&ctx->aspace, iova);
+   struct sim_exec *x = data;
+   const struct range_node *n = range_lookup(&x->ctx->aspace, iova);
    struct msm_bo *bo;
    uint64_t off;
 
@@ -72,7 +80,7 @@ sim_translate(void *data, uint64_t iova, uint64_t len, bool write)
       return NULL;
    if (write && (bo->flags & MSM_BO_GPU_READONLY))
       return NULL;
-   return hostmem_ptr(&ctx->core->hostmem, bo->hm_offset + off);
+   return hostmem_ptr(&x->core->hostmem, bo->hm_offset + off);
 }
 
 static uint64_t
@@ -87,15 +95,44 @@ sat_mul(uint64_t a, uint64_t b)
    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
 
-/* Runs with the core lock held: the iova map must not change underneath.
- * The whole submit shares one work budget (CP_MAX_DWORDS): past it the GPU
- * is considered hung, whatever loop the guest built out of IBs. */
+/* Let modelled time pass up to t, unless that trips hangcheck. */
 static bool
-sim_execute_locked(struct msm_core *core, struct msm_submit *s,
-                   uint64_t *duration_ns)
+sim_advance(struct sim_exec *x, uint64_t ns)
 {
-   struct cp_mem mem = { .data = s->ctx, .translate = sim_translate };
-   uint64_t dwords = 0, delay = 0;
+   x->t = sat_add(x->t, ns);
+   if (x->t - x->start > SIM_HANGCHECK_NS) {
+      x->t = x->start + SIM_HANGCHECK_NS;
+      return false;
+   }
+   return true;
+}
+
+/* A delay marker in the stream: the GPU is busy here for ns, and what the
+ * stream does next happens after.  Others may use the core meanwhile; the
+ * submit's own BOs stay referenced. */
+static bool
+sim_delay(void *data, uint64_t ns)
+{
+   struct sim_exec *x = data;
+   bool ok = sim_advance(x, ns);
+
+   pthread_mutex_unlock(&x->core->lock);
+   sim_wait_until(x->t);
+   pthread_mutex_lock(&x->core->lock);
+   return ok;
+}
+
+/* Runs with the core lock held (dropped only inside delay markers).  The
+ * whole submit shares one work budget (CP_MAX_DWORDS): past it the GPU is
+ * considered hung, whatever loop the guest built out of IBs.  The fixed
+ * cost per submit and per dword is modelled at the end. */
+static bool
+sim_execute_locked(struct sim_exec *x, struct msm_submit *s)
+{
+   struct cp_mem mem = { .data = x, .translate = sim_translate,
+                         .delay = sim_delay };
+   const struct msm_sim_timing *tm = &x->core->cfg.sim;
+   uint64_t dwords = 0;
    bool faulted = false;
 
    for (uint32_t i = 0; i < s->nr_cmds && !faulted; i++) {
@@ -103,12 +140,11 @@ sim_execute_locked(struct msm_core *core, struct msm_submit *s,
       if (cp_exec(&mem, s->cmds[i].iova, s->cmds[i].ndwords, &res))
          faulted = true;
       dwords = sat_add(dwords, res.dwords);
-      delay = sat_add(delay, res.delay_ns);
       if (dwords > CP_MAX_DWORDS)
          faulted = true;
    }
-   *duration_ns = sat_add(sat_add(core->cfg.sim.submit_ns, delay),
-                          sat_mul(dwords, core->cfg.sim.dword_ns));
+   if (!sim_advance(x, sat_add(tm->submit_ns, sat_mul(dwords, tm->dword_ns))))
+      faulted = true;
    return faulted;
 }
 
@@ -122,7 +158,7 @@ sim_ring_thread(void *arg)
    pthread_mutex_lock(&core->lock);
    for (;;) {
       struct msm_submit *s;
-      uint64_t start, duration;
+      struct sim_exec x;
       bool faulted;
 
       while (!ring->head && !ring->stop)
@@ -138,16 +174,12 @@ sim_ring_thread(void *arg)
       while (!msm_submit_ready_locked(core, s))
          pthread_cond_wait(&core->retire_cond, &core->lock);
 
-      start = msm_now_ns();
-      faulted = sim_execute_locked(core, s, &duration);
+      x = (struct sim_exec){ .core = core, .ctx = s->ctx };
+      x.start = x.t = msm_now_ns();
+      faulted = sim_execute_locked(&x, s);
       pthread_mutex_unlock(&core->lock);
 
-      if (duration > SIM_HANGCHECK_NS) {
-         duration = SIM_HANGCHECK_NS;
-         faulted = true;
-      }
-      if (duration)
-         sim_wait_until(start + duration);
+      sim_wait_until(x.t);
       msm_submit_retire(core, s, faulted);
       pthread_mutex_lock(&core->lock);
    }
