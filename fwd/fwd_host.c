@@ -276,9 +276,56 @@ check_elems(const struct fwd_ioctl_spec *spec, const struct fwd_region *regs,
    return 0;
 }
 
+/* A guest deadline in our clock: saturating, and never before 0. */
+static int64_t
+shift_ns(int64_t ns, int64_t offset)
+{
+   if (offset > 0 && ns > INT64_MAX - offset)
+      return INT64_MAX;
+   if (offset < 0 && ns < INT64_MIN - offset)
+      return 0;
+   ns += offset;
+   return ns < 0 ? 0 : ns;
+}
+
+static void
+shift_deadline(const struct fwd_ioctl_spec *spec, uint8_t *args,
+               int64_t offset)
+{
+   uint8_t *p = args + spec->deadline.offset;
+
+   if (!offset)
+      return;
+   if (spec->deadline.kind == FWD_DEADLINE_NSEC) {
+      int64_t ns;
+      memcpy(&ns, p, sizeof(ns));
+      ns = shift_ns(ns, offset);
+      memcpy(p, &ns, sizeof(ns));
+   } else if (spec->deadline.kind == FWD_DEADLINE_TIMESPEC) {
+      struct drm_msm_timespec ts;
+      memcpy(&ts, p, sizeof(ts));
+      /* Out-of-range values stay as they are: the ioctl rejects them. */
+      if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 ||
+          ts.tv_sec > INT64_MAX / 1000000000 - 1)
+         return;
+      int64_t ns = shift_ns(ts.tv_sec * 1000000000 + ts.tv_nsec, offset);
+      ts.tv_sec = ns / 1000000000;
+      ts.tv_nsec = ns % 1000000000;
+      memcpy(p, &ts, sizeof(ts));
+   }
+}
+
 int
 fwd_host_handle(struct msm_ctx *ctx, const void *req, size_t len, void *rsp,
                 size_t cap, size_t *rsp_len)
+{
+   return fwd_host_handle_clock(ctx, 0, req, len, rsp, cap, rsp_len);
+}
+
+int
+fwd_host_handle_clock(struct msm_ctx *ctx, int64_t clock_offset_ns,
+                      const void *req, size_t len, void *rsp, size_t cap,
+                      size_t *rsp_len)
 {
    const uint8_t *msg = req;
    const struct fwd_ioctl_spec *spec;
@@ -317,6 +364,7 @@ fwd_host_handle(struct msm_ctx *ctx, const void *req, size_t len, void *rsp,
 
    if (spec->answer)
       return reply_error(-spec->answer, rsp, cap, rsp_len);
+   shift_deadline(spec, args, clock_offset_ns);
 
    /* Our copy of the struct decides which regions exist and how big they
     * are; the message must match it exactly. */

@@ -34,6 +34,12 @@ struct msm_ctx;
  * running the ioctl.  Depends on nothing but (ctx, bytes): a fuzz target. */
 int fwd_host_handle(struct msm_ctx *ctx, const void *req, size_t len,
                     void *rsp, size_t cap, size_t *rsp_len);
+/* The same for a guest whose CLOCK_MONOTONIC differs from ours: absolute
+ * deadlines in the request (the table's .deadline) are shifted by
+ * clock_offset_ns = host clock - guest clock. */
+int fwd_host_handle_clock(struct msm_ctx *ctx, int64_t clock_offset_ns,
+                          const void *req, size_t len, void *rsp, size_t cap,
+                          size_t *rsp_len);
 
 #ifdef __cplusplus
 }

@@ -92,7 +92,9 @@ serve(struct fwd_conn_state *st, struct fwd_sess *s, uint64_t tag,
       const void *payload, uint32_t len, void *rsp, size_t rsp_cap)
 {
    size_t rsp_len = 0;
-   int ret = fwd_host_handle(s->ctx, payload, len, rsp, rsp_cap, &rsp_len);
+   /* In a VM the guest's CLOCK_MONOTONIC is not ours: deadlines move. */
+   int ret = fwd_host_handle_clock(s->ctx, mt_conn_clock_offset(st->conn),
+                                   payload, len, rsp, rsp_cap, &rsp_len);
 
    if (ret)
       reply_result(st->conn, s->id, tag, ret);

@@ -126,7 +126,8 @@ static const struct fwd_ioctl_spec fwd_table[] = {
           NO_SYNCOBJ_FD),
    SERVED(SYNCOBJ_WAIT, DRM_IOCTL_SYNCOBJ_WAIT, .nr_regions = 1, .regions = {
       SYNCOBJ_HANDLES(struct drm_syncobj_wait),
-   }),
+   }, .deadline = { offsetof(struct drm_syncobj_wait, timeout_nsec),
+                    FWD_DEADLINE_NSEC }),
    SERVED(SYNCOBJ_RESET, DRM_IOCTL_SYNCOBJ_RESET, .nr_regions = 1, .regions = {
       SYNCOBJ_HANDLES(struct drm_syncobj_array),
    }),
@@ -165,7 +166,9 @@ static const struct fwd_ioctl_spec fwd_table[] = {
         .cond = { FWD_FIELD(struct drm_msm_gem_info, info), FWD_COND_EQ,
                   MSM_INFO_GET_NAME } },
    }),
-   SERVED(MSM_GEM_CPU_PREP, DRM_IOCTL_MSM_GEM_CPU_PREP),
+   SERVED(MSM_GEM_CPU_PREP, DRM_IOCTL_MSM_GEM_CPU_PREP,
+          .deadline = { offsetof(struct drm_msm_gem_cpu_prep, timeout),
+                        FWD_DEADLINE_TIMESPEC }),
    SERVED(MSM_GEM_CPU_FINI, DRM_IOCTL_MSM_GEM_CPU_FINI),
    /* bos[].presumed is "in/out" in the uapi, but the 6.1 kernel never
     * copies it back (and a6xx has no relocs to patch), and the core takes
@@ -187,7 +190,9 @@ static const struct fwd_ioctl_spec fwd_table[] = {
       SUBMIT_SYNCOBJS(in_syncobjs, nr_in_syncobjs, MSM_SUBMIT_SYNCOBJ_IN),
       SUBMIT_SYNCOBJS(out_syncobjs, nr_out_syncobjs, MSM_SUBMIT_SYNCOBJ_OUT),
    }),
-   SERVED(MSM_WAIT_FENCE, DRM_IOCTL_MSM_WAIT_FENCE),
+   SERVED(MSM_WAIT_FENCE, DRM_IOCTL_MSM_WAIT_FENCE,
+          .deadline = { offsetof(struct drm_msm_wait_fence, timeout),
+                        FWD_DEADLINE_TIMESPEC }),
    SERVED(MSM_GEM_MADVISE, DRM_IOCTL_MSM_GEM_MADVISE),
    SERVED(MSM_SUBMITQUEUE_NEW, DRM_IOCTL_MSM_SUBMITQUEUE_NEW),
    SERVED(MSM_SUBMITQUEUE_CLOSE, DRM_IOCTL_MSM_SUBMITQUEUE_CLOSE),

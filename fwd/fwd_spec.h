@@ -129,6 +129,15 @@ enum fwd_id {
    FWD_ID_COUNT
 };
 
+/* An absolute CLOCK_MONOTONIC deadline inside the struct.  It is the
+ * guest's clock; the host shifts it by the connection's clock offset before
+ * the ioctl runs (in a VM the two clocks are unrelated). */
+enum fwd_deadline_kind {
+   FWD_DEADLINE_NONE = 0,
+   FWD_DEADLINE_TIMESPEC, /* struct drm_msm_timespec {s64 sec, s64 nsec} */
+   FWD_DEADLINE_NSEC,     /* s64 nanoseconds */
+};
+
 struct fwd_ioctl_spec {
    uint32_t id;             /* enum fwd_id */
    uint32_t cmd;            /* DRM_IOCTL_*: type 'd', nr, dir and size */
@@ -139,6 +148,10 @@ struct fwd_ioctl_spec {
    const char *why;         /* for answered entries: the reason, for docs/logs */
    uint32_t nr_regions;
    struct fwd_region_spec regions[FWD_MAX_REGIONS];
+   struct {
+      uint16_t offset;
+      uint8_t kind;      /* enum fwd_deadline_kind */
+   } deadline;
 };
 
 /* A region resolved against concrete struct bytes. */
