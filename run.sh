@@ -39,8 +39,14 @@ build() {
    ninja -C "$BUILD" >/dev/null
 }
 
+# The main job: host-direct, forward and nativectx side by side on the sim
+# backend, swept over injected RTT; writes docs/evaluation.md + docs/figures/.
 main_job() {
-   "$BUILD/tools/msmvirt" smoke
+   log "comparing direct, forward and nativectx (about 2 minutes)"
+   "$BUILD/tools/msmvirt" compare \
+      --workloads frame,alloc,dispatch,readback,startup,trace:tests/tools/sample.trace \
+      --json "$BUILD/compare.json" --report docs "$@"
+   log "report: docs/evaluation.md (figures in docs/figures/, raw data in $BUILD/compare.json)"
 }
 
 run_tests() {

@@ -1,9 +1,10 @@
 /*
  * mode_nativectx.c - compare's nativectx mode: the nativectx guest library
  * (batched async ccmds, guest-chosen iova / storage / seqnos, fences read
- * from shared memory) on its own channel per device: in-process over a
- * loopback transport to the run's core (inproc), or to a real `msmvirt
- * host` process over a unix socket (socket).
+ * from shared memory).  Like a VM's one virtio-gpu device, one channel
+ * serves the whole run and every device is a new context on it: in-process
+ * over a loopback transport to the run's core (inproc), or to a real
+ * `msmvirt host` process over a unix socket (socket).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,55 +19,55 @@ int mode_nativectx_setup(struct mode_ctx *m);
 int mode_nativectx_open(struct mode_ctx *m, struct ws_dev **out);
 void mode_nativectx_teardown(struct mode_ctx *m);
 
+struct nc_mode {
+   struct mode_host process; /* socket */
+   struct nc_channel *ch;
+};
+
 int
 mode_nativectx_setup(struct mode_ctx *m)
 {
-   struct mode_host *h;
+   struct nc_channel_config cfg = { .rtt_us = m->rtt_us };
+   struct nc_mode *nm;
    int ret;
 
-   if (!strcmp(m->transport, "inproc"))
-      return 0;
-   if (strcmp(m->transport, "socket"))
+   if (strcmp(m->transport, "inproc") && strcmp(m->transport, "socket"))
       return -EOPNOTSUPP;
-   h = calloc(1, sizeof(*h));
-   if (!h)
+   nm = calloc(1, sizeof(*nm));
+   if (!nm)
       return -ENOMEM;
-   ret = mode_host_start(&m->cfg, h);
+   if (!strcmp(m->transport, "socket")) {
+      ret = mode_host_start(&m->cfg, &nm->process);
+      if (!ret)
+         ret = nc_channel_connect(nm->process.path, &cfg, &nm->ch);
+   } else {
+      ret = nc_channel_loopback(m->core, &cfg, &nm->ch);
+   }
    if (ret) {
-      free(h);
+      mode_host_stop(&nm->process);
+      free(nm);
       return ret;
    }
-   m->priv = h;
+   m->priv = nm;
    return 0;
 }
 
 int
 mode_nativectx_open(struct mode_ctx *m, struct ws_dev **out)
 {
-   struct nc_channel_config cfg = { .rtt_us = m->rtt_us };
-   struct mode_host *h = m->priv;
-   struct nc_channel *ch;
-   int ret;
-
-   if (!h)
-      return ws_nativectx_open_loopback(m->core, &cfg, NULL, out);
-   ret = nc_channel_connect(h->path, &cfg, &ch);
-   if (ret)
-      return ret;
-   ret = ws_nativectx_open_owning(ch, NULL, out);
-   if (ret)
-      nc_channel_close(ch);
-   return ret;
+   struct nc_mode *nm = m->priv;
+   return ws_nativectx_open_channel(nm->ch, NULL, out);
 }
 
 void
 mode_nativectx_teardown(struct mode_ctx *m)
 {
-   struct mode_host *h = m->priv;
+   struct nc_mode *nm = m->priv;
 
-   if (h) {
-      mode_host_stop(h);
-      free(h);
+   if (nm) {
+      nc_channel_close(nm->ch);
+      mode_host_stop(&nm->process);
+      free(nm);
    }
    m->priv = NULL;
 }
