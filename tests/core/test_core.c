@@ -704,6 +704,22 @@ test_wait_fence_pad(void **state)
 }
 
 static void
+test_delay_in_stream_order(void **state)
+{
+   struct fx *f = *state;
+   uint32_t dst = gem_new(f->ctx, 4096, MSM_BO_WC), fence = 0;
+   volatile uint32_t *p = (uint32_t *)(f->hm + info(f->ctx, dst, MSM_INFO_GET_OFFSET));
+
+   /* [400 ms of GPU work][CP_MEM_WRITE]: the write is what the GPU does
+    * after the work, so it must not be visible while the fence is busy. */
+   assert_int_equal(submit_write(f, 0, dst, 0x600d, 400000000, 0, &fence), 0);
+   assert_int_equal(wait_fence(f, 0, fence, 0), -ETIMEDOUT);
+   assert_int_equal(*p, 0);
+   assert_int_equal(wait_fence(f, 0, fence, 5000000000ll), 0);
+   assert_int_equal(*p, 0x600d);
+}
+
+static void
 test_hang(void **state)
 {
    struct fx *f = *state;
@@ -873,6 +889,7 @@ main(void)
       T(test_queue_completed_and_retire_cb),
       T(test_submitqueue_query),
       T(test_wait_fence_pad),
+      T(test_delay_in_stream_order),
       T(test_hang),
       cmocka_unit_test(test_inflight_throttle),
       cmocka_unit_test(test_destroy_with_inflight),
