@@ -21,6 +21,13 @@ extern char **environ;
 int
 mode_host_start(const struct msm_core_config *cfg, struct mode_host *h)
 {
+   return mode_host_start_exe("/proc/self/exe", cfg, h);
+}
+
+int
+mode_host_start_exe(const char *exe, const struct msm_core_config *cfg,
+                    struct mode_host *h)
+{
    char size[32], sub[32], dw[32];
    const char *chip = cfg->chip ? cfg->chip : "a630";
    char *argv[] = {
@@ -34,7 +41,7 @@ mode_host_start(const struct msm_core_config *cfg, struct mode_host *h)
    snprintf(size, sizeof(size), "%llu", (unsigned long long)cfg->hostmem_size);
    snprintf(sub, sizeof(sub), "%llu", (unsigned long long)cfg->sim.submit_ns);
    snprintf(dw, sizeof(dw), "%llu", (unsigned long long)cfg->sim.dword_ns);
-   ret = posix_spawn(&h->pid, "/proc/self/exe", NULL, NULL, argv, environ);
+   ret = posix_spawn(&h->pid, exe, NULL, NULL, argv, environ);
    if (ret)
       return -ret;
 

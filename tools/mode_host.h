@@ -16,6 +16,9 @@ struct mode_host {
 /* Start `msmvirt host --listen` with cfg's chip, hostmem and sim timing;
  * returns once it accepts guests. */
 int mode_host_start(const struct msm_core_config *cfg, struct mode_host *h);
+/* The same with an explicit msmvirt binary (tests). */
+int mode_host_start_exe(const char *exe, const struct msm_core_config *cfg,
+                        struct mode_host *h);
 void mode_host_stop(struct mode_host *h);
 
 #endif
