@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "compare.h"
+#include "report_targets.h"
 #include "figures.h"
 #include "trace.h"
 
@@ -705,6 +706,7 @@ cmp_write_report(struct cmp_results *r, const char *dir)
    write_method(f, r);
    for (unsigned t = 0; t < r->nr_transports; t++)
       write_glance(f, r, t);
+   report_write_targets(f, r);
    write_op_costs(f, r);
    fprintf(f, "## Workloads\n\n");
    for (unsigned t = 0; t < r->nr_transports; t++)
