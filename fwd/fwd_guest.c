@@ -75,59 +75,14 @@ plan_ioctl(unsigned long req, const void *arg, struct fwd_plan *p)
 }
 
 static void
-put_u32(uint8_t *dst, uint32_t v)
-{
-   memcpy(dst, &v, 4);
-}
-
-static uint32_t
-get_u32(const uint8_t *src)
-{
-   uint32_t v;
-   memcpy(&v, src, 4);
-   return v;
-}
-
-static void
 marshal(const struct fwd_plan *p, uint8_t *buf)
 {
-   const struct fwd_ioctl_spec *spec = p->spec;
-   struct fwd_wire_req hdr = {
-      .cmd = spec->cmd,
-      .struct_size = spec->size,
-      .nr_regions = spec->nr_regions,
-   };
-   uint8_t *dst;
+   const void *src[FWD_MAX_REGIONS];
 
-   memcpy(buf, &hdr, sizeof(hdr));
-   for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region *r = &p->regs[i];
-      uint64_t n = (r->active && (r->dir & FWD_IN)) ? r->wire_bytes : 0;
-      put_u32(buf + sizeof(hdr) + 4 * i, (uint32_t)n);
-   }
-   dst = buf + FWD_WIRE_HDR_SIZE(spec->nr_regions);
-   memcpy(dst, p->args, spec->size);
-   dst += spec->size;
-
-   /* Gather each in-region, element by element when strided: the kernel
-    * reads min(stride, elem_size) bytes of each, the rest is zero. */
-   for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region *r = &p->regs[i];
-      const uint8_t *src = (const uint8_t *)(uintptr_t)r->uaddr;
-
-      if (!r->active || !(r->dir & FWD_IN) || !r->count)
-         continue;
-      if (r->ustride == r->elem_size) {
-         memcpy(dst, src, r->wire_bytes);
-      } else {
-         for (uint64_t e = 0; e < r->count; e++) {
-            memcpy(dst + e * r->elem_size, src + e * r->ustride, r->ucopy);
-            memset(dst + e * r->elem_size + r->ucopy, 0,
-                   r->elem_size - r->ucopy);
-         }
-      }
-      dst += r->wire_bytes;
-   }
+   /* The caller's memory is in this address space. */
+   for (uint32_t i = 0; i < p->spec->nr_regions; i++)
+      src[i] = (const void *)(uintptr_t)p->regs[i].uaddr;
+   fwd_wire_build_request(p->spec, p->args, p->regs, src, buf);
 }
 
 int
@@ -152,65 +107,24 @@ unmarshal(const struct fwd_plan *p, void *arg, const uint8_t *rsp,
           size_t rsp_len)
 {
    const struct fwd_ioctl_spec *spec = p->spec;
-   uint32_t want_struct = (spec->dir & _IOC_READ) ? spec->size : 0;
-   uint32_t lens[FWD_MAX_REGIONS] = { 0 };
-   struct fwd_wire_rsp hdr;
-   const uint8_t *pos;
-   size_t total;
+   struct fwd_wire_reply w;
+   int ret = fwd_wire_parse_reply(spec, p->regs, rsp, rsp_len, &w);
 
-   if (rsp_len < sizeof(hdr))
-      return -EPROTO;
-   memcpy(&hdr, rsp, sizeof(hdr));
-   if (hdr.flags || hdr.result > 0 || hdr.result < -4095)
-      return -EPROTO;
-
-   if (hdr.nr_regions == 0 && hdr.struct_size == 0 && hdr.result < 0) {
-      /* Refused before decoding: nothing to write back. */
-      return rsp_len == sizeof(hdr) ? hdr.result : -EPROTO;
-   }
-   if (hdr.nr_regions != spec->nr_regions || hdr.struct_size != want_struct)
-      return -EPROTO;
-
-   total = FWD_WIRE_HDR_SIZE(hdr.nr_regions) + hdr.struct_size;
-   if (rsp_len < FWD_WIRE_HDR_SIZE(hdr.nr_regions))
-      return -EPROTO;
-   for (uint32_t i = 0; i < hdr.nr_regions; i++) {
-      const struct fwd_region *r = &p->regs[i];
-      uint64_t cap = (r->active && (r->dir & FWD_OUT)) ? r->wire_bytes : 0;
-
-      lens[i] = get_u32(rsp + sizeof(hdr) + 4 * i);
-      if (lens[i] > cap || lens[i] % r->elem_size ||
-          (lens[i] && hdr.result))
-         return -EPROTO;
-      total += lens[i];
-   }
-   if (total != rsp_len)
-      return -EPROTO;
-
+   if (ret)
+      return ret;
+   if (w.refused)
+      return w.result;
    /* The ioctl wrote its out-regions before drm_ioctl() copied the struct
     * back; keep that order. */
-   pos = rsp + FWD_WIRE_HDR_SIZE(hdr.nr_regions) + hdr.struct_size;
-   for (uint32_t i = 0; i < hdr.nr_regions; i++) {
-      const struct fwd_region *r = &p->regs[i];
-      uint8_t *dst = (uint8_t *)(uintptr_t)r->uaddr;
-      uint64_t n = lens[i] / r->elem_size;
+   for (uint32_t i = 0; i < spec->nr_regions; i++)
+      if (w.len[i])
+         fwd_wire_scatter(&p->regs[i], w.region[i], w.len[i],
+                          (void *)(uintptr_t)p->regs[i].uaddr);
 
-      if (!lens[i])
-         continue;
-      if (r->ustride == r->elem_size) {
-         memcpy(dst, pos, lens[i]);
-      } else {
-         for (uint64_t e = 0; e < n; e++)
-            memcpy(dst + e * r->ustride, pos + e * r->elem_size, r->ucopy);
-      }
-      pos += lens[i];
-   }
-
-   if (hdr.struct_size && p->out_size) {
-      const uint8_t *st = rsp + FWD_WIRE_HDR_SIZE(hdr.nr_regions);
+   if (w.st && p->out_size) {
       uint32_t n = p->out_size < spec->size ? p->out_size : spec->size;
 
-      memcpy(arg, st, n);
+      memcpy(arg, w.st, n);
       /* A caller struct longer than ours gets drm_ioctl()'s zero fill
        * beyond what it passed in. */
       if (p->out_size > spec->size && p->out_size > p->in_size) {
@@ -218,7 +132,7 @@ unmarshal(const struct fwd_plan *p, void *arg, const uint8_t *rsp,
          memset((uint8_t *)arg + from, 0, p->out_size - from);
       }
    }
-   return hdr.result;
+   return w.result;
 }
 
 int

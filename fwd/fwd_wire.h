@@ -28,7 +28,11 @@
 #ifndef MSMVIRT_FWD_WIRE_H
 #define MSMVIRT_FWD_WIRE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "fwd_spec.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "the forward wire format is little-endian");
@@ -52,5 +56,29 @@ _Static_assert(sizeof(struct fwd_wire_rsp) == 16, "wire layout");
 
 /* Bytes before the struct, for a message with nr region lengths. */
 #define FWD_WIRE_HDR_SIZE(nr) (16u + 4u * (uint32_t)(nr))
+
+/* The request for spec with the caller's struct (args) and regions
+ * (fwd_spec_regions() on args); src[i]: region i's bytes in the caller's
+ * layout (ustride apart).  out: room for the request's exact length. */
+void fwd_wire_build_request(const struct fwd_ioctl_spec *spec, const void *args,
+                            const struct fwd_region *regs,
+                            const void *const src[FWD_MAX_REGIONS], void *out);
+
+/* A reply checked against the request it answers, its parts located. */
+struct fwd_wire_reply {
+   int32_t result;          /* the ioctl's 0 or -errno */
+   bool refused;            /* refused before decoding: nothing to write */
+   const uint8_t *st;       /* the struct to copy back, or NULL */
+   const uint8_t *region[FWD_MAX_REGIONS];
+   uint32_t len[FWD_MAX_REGIONS]; /* wire bytes of each out region */
+};
+/* 0, or -EPROTO for a reply that does not fit the request. */
+int fwd_wire_parse_reply(const struct fwd_ioctl_spec *spec,
+                         const struct fwd_region *regs, const void *rsp,
+                         size_t rsp_len, struct fwd_wire_reply *out);
+/* Region r's len wire bytes into the caller's layout at dst; returns the
+ * caller bytes written (from dst to the end of the last element). */
+uint64_t fwd_wire_scatter(const struct fwd_region *r, const void *data,
+                          uint32_t len, void *dst);
 
 #endif
