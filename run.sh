@@ -44,7 +44,7 @@ build() {
 main_job() {
    log "comparing direct, forward and nativectx (about 2 minutes)"
    "$BUILD/tools/msmvirt" compare \
-      --workloads frame,alloc,dispatch,readback,startup,trace:tests/tools/sample.trace \
+      --workloads frame,alloc,dispatch,readback,startup,trace:tests/tools/mesa-gles.trace,trace:tests/tools/sample.trace \
       --json "$BUILD/compare.json" --report docs "$@"
    log "report: docs/evaluation.md (figures in docs/figures/, raw data in $BUILD/compare.json)"
 }

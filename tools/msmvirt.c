@@ -5,6 +5,7 @@
  *   msmvirt host     the host daemon (host.c)
  *   msmvirt stats    a running host's counters
  *   msmvirt smoke    a host-direct frame loop on the sim backend
+ *   msmvirt trace-convert  an msmvirt-cuse ioctl trace -> a compare trace
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "compare.h"
 #include "host.h"
+#include "ioctl2trace.h"
 #include "msm_core.h"
 #include "pm4.h"
 #include "ws.h"
@@ -100,12 +102,15 @@ main(int argc, char **argv)
       return cmd_host(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "stats"))
       return cmd_stats(argc - 1, argv + 1);
+   if (argc >= 2 && !strcmp(argv[1], "trace-convert"))
+      return cmd_trace_convert(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "smoke"))
       return cmd_smoke(argc >= 3 ? atoi(argv[2]) : 300);
    fprintf(stderr, "usage: msmvirt compare [--quick] [--report DIR] [...] "
                    "(--help)\n"
                    "       msmvirt smoke [FRAMES]\n"
                    "       msmvirt host --listen PATH | --connect PATH [...]\n"
-                   "       msmvirt stats --connect PATH\n");
+                   "       msmvirt stats --connect PATH\n"
+                   "       msmvirt trace-convert [--regions FILE] [...] IN OUT\n");
    return 2;
 }

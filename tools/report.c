@@ -7,6 +7,7 @@
  * text around them explains the method, the defaults and the trace format.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,155 @@ write_workload(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
    write_why(f, r, t, w);
 }
 
+/* The trace line a native-context driver issues instead of one msm ioctl
+ * (ioctl2trace.h), NULL when it issues none. */
+static const char *
+mesa_ioctl_ws(const char *ioctl)
+{
+   static const struct { const char *ioctl, *ws; } map[] = {
+      { "MSM_GEM_NEW", "bo_new" },
+      { "MSM_GEM_INFO", "GET_IOVA: part of bo_new; GET_OFFSET: map; "
+                        "SET_NAME: name" },
+      { "GEM_CLOSE", "bo_free" },
+      { "MSM_GEM_CPU_PREP", "cpu_prep" },
+      { "MSM_GEM_CPU_FINI", "cpu_fini" },
+      { "MSM_GEM_MADVISE", "madvise" },
+      { "MSM_GEM_SUBMIT", "submit" },
+      { "MSM_WAIT_FENCE", "wait" },
+      { "MSM_SUBMITQUEUE_NEW", "queue_new" },
+      { "MSM_SUBMITQUEUE_CLOSE", "queue_close" },
+      { "MSM_SUBMITQUEUE_QUERY", "faults" },
+      { "MSM_GET_PARAM", "param" },
+      { "MSM_SET_PARAM", "debuginfo (COMM + CMDLINE)" },
+   };
+
+   for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+      if (!strcmp(map[i].ioctl, ioctl))
+         return map[i].ws;
+   return NULL;
+}
+
+/* "mesa GLES": the replay of a trace captured from unmodified mesa, with
+ * the ioctl stream it came from. */
+static void
+write_mesa(FILE *f, struct cmp_results *r)
+{
+   bool any = false;
+
+   for (unsigned w = 0; w < r->nr_workloads; w++)
+      any |= r->workloads[w].trace && trace_from_mesa(r->workloads[w].trace);
+   if (!any)
+      return;
+   fprintf(f, "## mesa GLES\n\n"
+           "Unmodified mesa (freedreno) rendering with the GLES client in the "
+           "QEMU guest, on the forwarded render node: `msmvirt-cuse --trace` "
+           "recorded every ioctl that reached the host, and `msmvirt "
+           "trace-convert` turned the stream into the ws calls a "
+           "native-context driver would make for the same work (GEM handles "
+           "become BO ids, each submit keeps its real BO table and command "
+           "regions; the command streams themselves are not recorded, so "
+           "GPU time is modelled per submit). `tests/mesa/"
+           "capture-gles-trace.sh` makes the trace. One iteration replays "
+           "the whole run: start-up, the frames, teardown.\n\n");
+   for (unsigned t = 0; t < r->nr_transports; t++)
+      for (unsigned w = 0; w < r->nr_workloads; w++) {
+         const struct cmp_workload *cw = &r->workloads[w];
+         const struct trace *tr = cw->trace;
+         uint64_t total = 0, dropped = 0, failed = 0;
+         double frames;
+
+         if (!tr || !trace_from_mesa(tr))
+            continue;
+         frames = tr->frames ? (double)tr->frames : 0;
+         fprintf(f, "### %s (%s)\n\n", cw->label, r->transports[t]);
+         if (tr->source)
+            fprintf(f, "Captured: %s. ", tr->source);
+         fprintf(f, "The replay has %u ws calls: %u bo_new, %u submits, %u "
+                 "waits.\n\n", tr->nr_ops, tr->nr_bo_news, tr->nr_submits,
+                 tr->nr_waits);
+         fprintf(f, "![%s: time per %s vs RTT](figures/time-%s-%s.svg)\n\n",
+                 cw->label, cw->wl->unit, cw->slug, r->transports[t]);
+         write_table(f, r, t, w);
+
+         /* Sync round trips: measured per run, and per frame. */
+         fprintf(f, "| mode | sync RT per run | sync RT per frame (run ÷ "
+                 "frames) | messages per run |\n|---|---|---|---|\n");
+         for (unsigned m = 0; m < r->nr_modes; m++) {
+            double rt = sweep_median(r, t, w, m, RT_OF);
+
+            if (last_point(r, t, w, m) < 0) {
+               fprintf(f, "| %s | %s | – | – |\n", r->modes[m]->name,
+                       cell_gap(cmp_cell(r, t, w, m, 0)));
+               continue;
+            }
+            fprintf(f, "| %s | %.2f |", r->modes[m]->name, rt);
+            if (frames > 0)
+               fprintf(f, " %.2f |", rt / frames);
+            else
+               fprintf(f, " – |");
+            fprintf(f, " %.2f |\n", sweep_median(r, t, w, m, MSGS_OF));
+         }
+         fprintf(f, "\n");
+
+         if (!tr->nr_ioctls)
+            continue;
+         /* The original stream: each ioctl a synchronous round trip under
+          * forward. */
+         for (unsigned i = 0; i < tr->nr_ioctls; i++)
+            total += tr->ioctls[i].n;
+         for (unsigned i = 0; i < tr->nr_dropped; i++)
+            if (!mesa_ioctl_ws(tr->dropped[i].name))
+               dropped += tr->dropped[i].n;
+         for (unsigned i = 0; i < tr->nr_failed; i++)
+            failed += tr->failed[i].n;
+         fprintf(f, "The ioctls mesa issued, as the daemon recorded them. "
+                 "Under forward each one is a synchronous round trip: "
+                 "**%" PRIu64 " per run**", total);
+         if (frames > 0)
+            fprintf(f, " over %u frames (%.1f per frame, start-up and "
+                    "teardown included)", tr->frames, (double)total / frames);
+         fprintf(f, ". %" PRIu64 " of them have no ws call and are not "
+                 "replayed (VERSION and GET_CAP are device queries a "
+                 "native-context driver answers from its capset)", dropped);
+         if (failed) {
+            fprintf(f, ", nor are the %" PRIu64 " that failed (", failed);
+            for (unsigned i = 0; i < tr->nr_failed; i++)
+               fprintf(f, "%s%s ×%" PRIu64, i ? ", " : "",
+                       tr->failed[i].name, tr->failed[i].n);
+            fprintf(f, ")");
+         }
+         fprintf(f, ".\n\n| ioctl | issued | per frame | replayed as |\n"
+                 "|---|---|---|---|\n");
+         for (unsigned i = 0; i < tr->nr_ioctls; i++) {
+            const struct trace_count *c = &tr->ioctls[i];
+            const char *ws = mesa_ioctl_ws(c->name);
+
+            fprintf(f, "| %s | %" PRIu64 " |", c->name, c->n);
+            if (frames > 0)
+               fprintf(f, " %.2f |", (double)c->n / frames);
+            else
+               fprintf(f, " – |");
+            fprintf(f, " %s |\n", ws ? ws : "– (dropped)");
+         }
+         fprintf(f, "| **total** | **%" PRIu64 "** |", total);
+         if (frames > 0)
+            fprintf(f, " **%.2f** |", (double)total / frames);
+         else
+            fprintf(f, " – |");
+         fprintf(f, " |\n\n");
+         for (unsigned m = 1; m < r->nr_modes; m++) {
+            double rt = sweep_median(r, t, w, m, RT_OF);
+
+            if (last_point(r, t, w, m) < 0)
+               continue;
+            fprintf(f, "- **%s** replays them with %.2f sync round trips per "
+                    "run (%.1f%% of the ioctl count).\n", r->modes[m]->name,
+                    rt, total ? 100.0 * rt / (double)total : 0.0);
+         }
+         fprintf(f, "\n");
+      }
+}
+
 static void
 write_formats(FILE *f)
 {
@@ -631,6 +781,23 @@ write_formats(FILE *f)
 "it is used, that queues exist, that every waited fence label comes from an "
 "earlier submit on that queue, and that regions lie inside their BOs. "
 "`tests/tools/sample.trace` is a small example.\n\n"
+"`msmvirt trace-convert [--regions FILE] [--gpu-us N] [--cpu-scale F] "
+"[--frames N] [--source TEXT] IN OUT` translates an `msmvirt-cuse --trace` "
+"ioctl log into this format (tools/ioctl2trace.h has the ioctl-to-line "
+"table). GEM_NEW and its GEM_INFO(IOVA) become one `bo_new`, the first "
+"GEM_INFO(OFFSET) of a BO becomes `map`, and a submit keeps its BO table "
+"and command regions (from the `--regions` log that "
+"`tests/mesa/regions_preload.c` writes in the client, because the daemon "
+"records only each ioctl's struct). Its fence becomes a label that later "
+"WAIT_FENCEs name. GPU time is `--gpu-us` per submit (default 50). The "
+"time between ioctls becomes `cpu_us` only with `--cpu-scale`, because a "
+"TCG guest runs the application far slower than a real CPU. Ioctls with no "
+"ws call (VERSION, GET_CAP, SYNCOBJ_*) and failed ones are dropped. Whole-line "
+"header comments keep the original stream for the report: `# source:`, "
+"`# frames:`, `# ioctl counts: NAME=N ...`, `# dropped: ...`, "
+"`# failed: ...`. A handle that was never created, or a wait on a fence no "
+"submit returned, is an error that names the input line. "
+"`tests/tools/mesa-gles.trace` is such a capture (see \"mesa GLES\").\n\n"
 "## Profile format\n\n"
 "INI (inih). One section per workload, keys as in the parameter table "
 "above, plus `iters`, `quick_iters` and `warmup` in each section. "
@@ -712,6 +879,7 @@ cmp_write_report(struct cmp_results *r, const char *dir)
    for (unsigned t = 0; t < r->nr_transports; t++)
       for (unsigned w = 0; w < r->nr_workloads; w++)
          write_workload(f, r, t, w);
+   write_mesa(f, r);
    write_formats(f);
    if (fclose(f))
       return -EIO;

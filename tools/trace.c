@@ -3,6 +3,11 @@
  *
  *   msmvirt-trace 1                        first line that is not a comment
  *   # comment                              (a '#' starts one anywhere)
+ *   # source: TEXT                         whole-line comments a translated
+ *   # frames: N                            trace carries for the report
+ *   # ioctl counts: NAME=N ...             (msmvirt trace-convert,
+ *   # dropped: NAME=N ...                  ioctl2trace.h)
+ *   # failed: NAME=N ...
  *   param NAME|NUMBER                      GET_PARAM (GPU_ID, CHIP_ID, ...)
  *   debuginfo COMM [CMDLINE...]            SET_PARAM COMM (+ CMDLINE)
  *   queue_new qN [prio=P] [flags=F]        SUBMITQUEUE_NEW (N: 1..63)
@@ -36,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "msm_drm.h"
 #include "pm4.h"
@@ -431,6 +437,77 @@ want_args(struct pstate *ps, int ntok, int min, int max, const char *usage)
    return 0;
 }
 
+/* "NAME=N NAME=N ..." -> appended to *v. */
+static int
+parse_counts(struct pstate *ps, char *s, struct trace_count **v, unsigned *n)
+{
+   char *save = NULL;
+
+   for (char *tok = strtok_r(s, " \t\r\n", &save); tok;
+        tok = strtok_r(NULL, " \t\r\n", &save)) {
+      char *eq = strrchr(tok, '=');
+      struct trace_count *c;
+      uint64_t x;
+
+      if (!eq || eq == tok || (size_t)(eq - tok) >= sizeof(c->name) ||
+          parse_num(eq + 1, &x))
+         return perr(ps, "bad count '%s' (want NAME=N)", tok);
+      c = realloc(*v, (*n + 1) * sizeof(*c));
+      if (!c)
+         return -ENOMEM;
+      *v = c;
+      c += (*n)++;
+      memcpy(c->name, tok, (size_t)(eq - tok));
+      c->name[eq - tok] = '\0';
+      c->n = x;
+   }
+   return 0;
+}
+
+/* A whole-line comment may carry one of the header keys. */
+static int
+parse_meta(struct pstate *ps, char *line)
+{
+   struct trace *t = ps->t;
+   char *p = line;
+   uint64_t x;
+
+   while (*p == ' ' || *p == '\t')
+      p++;
+   if (*p++ != '#')
+      return 0;
+   while (*p == ' ' || *p == '\t')
+      p++;
+   if (!strncmp(p, "source:", 7)) {
+      size_t len;
+
+      p += 7;
+      while (*p == ' ' || *p == '\t')
+         p++;
+      len = strcspn(p, "\r\n");
+      free(t->source);
+      t->source = strndup(p, len);
+      return t->source ? 0 : -ENOMEM;
+   }
+   if (!strncmp(p, "frames:", 7)) {
+      p += 7;
+      while (*p == ' ' || *p == '\t')
+         p++;
+      p[strcspn(p, " \t\r\n")] = '\0';
+      if (parse_num(p, &x) || x > UINT32_MAX)
+         return perr(ps, "bad frames '%s'", p);
+      t->frames = (uint32_t)x;
+      return 0;
+   }
+   if (!strncmp(p, "ioctl counts:", 13))
+      return parse_counts(ps, p + 13, &t->ioctls, &t->nr_ioctls);
+   if (!strncmp(p, "dropped:", 8))
+      return parse_counts(ps, p + 8, &t->dropped, &t->nr_dropped);
+   if (!strncmp(p, "failed:", 7))
+      return parse_counts(ps, p + 7, &t->failed, &t->nr_failed);
+   return 0;
+}
+
 static int
 parse_line(struct pstate *ps, char *line)
 {
@@ -438,7 +515,12 @@ parse_line(struct pstate *ps, char *line)
    struct trace_op *op;
    char *tok[64], *save = NULL;
    int ntok = 0, ret = 0;
-   char *hash = strchr(line, '#');
+   char *hash;
+
+   ret = parse_meta(ps, line);
+   if (ret)
+      return ret;
+   hash = strchr(line, '#');
 
    if (hash)
       *hash = '\0';
@@ -783,5 +865,23 @@ trace_free(struct trace *t)
    free(t->labels);
    free(t->ops);
    free(t->name);
+   free(t->source);
+   free(t->ioctls);
+   free(t->dropped);
+   free(t->failed);
    free(t);
+}
+
+bool
+trace_from_mesa(const struct trace *t)
+{
+   const char *base;
+
+   if (t->source)
+      for (const char *p = t->source; *p; p++)
+         if (!strncasecmp(p, "mesa", 4))
+            return true;
+   base = t->name ? strrchr(t->name, '/') : NULL;
+   base = base ? base + 1 : t->name;
+   return base && !strncasecmp(base, "mesa", 4);
 }

@@ -16,6 +16,7 @@
 #ifndef MSMVIRT_TRACE_H
 #define MSMVIRT_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +80,12 @@ struct trace_op {
    uint32_t label;    /* submit: label it defines (TRACE_LAST: none) */
 };
 
+/* "NAME=N" of a "# ioctl counts:" or "# dropped:" header comment. */
+struct trace_count {
+   char name[64];
+   uint64_t n;
+};
+
 struct trace {
    char *name;
    struct trace_op *ops;
@@ -88,6 +95,18 @@ struct trace {
    char **labels;
    /* for the report */
    unsigned nr_submits, nr_waits, nr_bo_news;
+   /* Header comments a translated trace carries (ioctl2trace.h), from
+    * whole-line comments "# source: TEXT", "# frames: N",
+    * "# ioctl counts: NAME=N ...", "# dropped: NAME=N ..." and
+    * "# failed: NAME=N ...". */
+   char *source;                 /* NULL: none */
+   uint32_t frames;              /* 0: not given */
+   struct trace_count *ioctls;   /* every ioctl of the original stream */
+   unsigned nr_ioctls;
+   struct trace_count *dropped;  /* of those, the ones with no ws call */
+   unsigned nr_dropped;
+   struct trace_count *failed;   /* "# failed:": "NAME(ERRNO)", not replayed */
+   unsigned nr_failed;
 };
 
 int trace_parse_file(const char *path, struct trace **out, char *err,
@@ -96,5 +115,9 @@ int trace_parse_file(const char *path, struct trace **out, char *err,
 int trace_parse_string(const char *text, const char *name,
                        struct trace **out, char *err, size_t errlen);
 void trace_free(struct trace *t);
+
+/* Captured from mesa: "# source:" names mesa, or the file name starts with
+ * "mesa". */
+bool trace_from_mesa(const struct trace *t);
 
 #endif
