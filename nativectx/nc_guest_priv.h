@@ -184,5 +184,10 @@ int nc_bo_cpu_prep(struct ws_bo *bo, uint32_t op, int64_t timeout_ns);
 int nc_bo_cpu_fini(struct ws_bo *bo);
 int nc_bo_set_name(struct ws_bo *bo, const char *name);
 int nc_bo_madvise(struct ws_bo *bo, uint32_t madv, uint32_t *retained);
+/* nc_guest_madv.c: the shared madvise words. */
+uint32_t nc_madv_slot_get(struct nc_dev *d);
+void nc_madv_slot_put(struct nc_dev *d, uint32_t slot, uint32_t gate_seqno);
+void nc_madv_pending_remove(struct nc_dev *d, struct nc_bo *bo);
+void nc_madv_pending_sweep(struct nc_dev *d);
 
 #endif
