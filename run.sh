@@ -42,7 +42,7 @@ build() {
 # The main job: host-direct, forward and nativectx side by side on the sim
 # backend, swept over injected RTT; writes docs/evaluation.md + docs/figures/.
 main_job() {
-   log "comparing direct, forward and nativectx (about 2 minutes)"
+   log "comparing direct, forward and nativectx (about 3 minutes)"
    "$BUILD/tools/msmvirt" compare \
       --workloads frame,alloc,dispatch,readback,startup,trace:tests/tools/mesa-gles.trace,trace:tests/tools/sample.trace \
       --json "$BUILD/compare.json" --report docs "$@"
