@@ -29,10 +29,10 @@
 #include "drm.h"
 #include "msm_drm.h"
 #include "ioctl2trace.h"
+#include "ioctl2trace_priv.h"
 #include "pm4.h"
 #include "trace.h"
 
-#define REG_LOOKAHEAD 64
 #define MAX_STRUCT    256
 
 /* ------------------------------------------------------------ counters */
@@ -89,37 +89,6 @@ counts_write(FILE *f, const char *label, struct counts *cs)
       fprintf(f, " %s=%" PRIu64, cs->c[i].key, cs->c[i].n);
    fprintf(f, "\n");
 }
-
-/* ------------------------------------------------------------ regions */
-
-struct reg_cmd {
-   uint32_t type, idx, offset, size;
-};
-
-struct reg_submit {
-   uint32_t queue, flags, nr_bos, nr_cmds, fence;
-   int result;
-   uint32_t *handles, *bo_flags;
-   struct reg_cmd *cmds;
-   unsigned line;
-   bool used;
-};
-
-struct reg_str {
-   uint32_t key;        /* param or handle */
-   int result;
-   char *str;
-   bool used;
-};
-
-struct regions {
-   const char *name;
-   struct reg_submit *sub;
-   unsigned nr_sub, cap_sub, cur_sub;
-   struct reg_str *par, *nam;
-   unsigned nr_par, cap_par, cur_par;
-   unsigned nr_nam, cap_nam, cur_nam;
-};
 
 /* ------------------------------------------------------------ state */
 
@@ -183,52 +152,6 @@ cerr(struct conv *c, const char *fmt, ...)
    return -EINVAL;
 }
 
-static void *
-grow(void *p, unsigned *cap, unsigned need, size_t elem)
-{
-   unsigned n = *cap ? *cap : 16;
-   void *q;
-
-   if (need <= *cap)
-      return p;
-   while (n < need)
-      n *= 2;
-   q = realloc(p, (size_t)n * elem);
-   if (q)
-      *cap = n;
-   return q;
-}
-
-static int
-hexval(int ch)
-{
-   if (ch >= '0' && ch <= '9')
-      return ch - '0';
-   if (ch >= 'a' && ch <= 'f')
-      return ch - 'a' + 10;
-   if (ch >= 'A' && ch <= 'F')
-      return ch - 'A' + 10;
-   return -1;
-}
-
-/* HEX -> bytes; -1 if malformed or longer than max. */
-static int
-unhex(const char *s, uint8_t *buf, size_t max)
-{
-   size_t len = strlen(s);
-
-   if (len % 2 || len / 2 > max)
-      return -1;
-   for (size_t i = 0; i < len / 2; i++) {
-      int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-      if (hi < 0 || lo < 0)
-         return -1;
-      buf[i] = (uint8_t)(hi << 4 | lo);
-   }
-   return (int)(len / 2);
-}
-
 /* A string for a trace line: no blanks (unless keep_spaces), no '#'. */
 static void
 sanitize(char *s, bool keep_spaces)
@@ -237,208 +160,6 @@ sanitize(char *s, bool keep_spaces)
       if (*p == '#' || *p == ',' || (unsigned char)*p < 0x20 ||
           (unsigned char)*p >= 0x7f || (*p == ' ' && !keep_spaces))
          *p = '_';
-}
-
-/* ------------------------------------------------------------ the regions log */
-
-static int
-parse_regions(FILE *f, struct regions *rg, char *err, size_t errlen)
-{
-   char *line = NULL;
-   size_t cap = 0;
-   unsigned lineno = 0;
-   int ret = 0;
-
-   while (!ret && getline(&line, &cap, f) > 0) {
-      char *tok, *save = NULL;
-
-      lineno++;
-      tok = strtok_r(line, " \t\r\n", &save);
-      if (!tok || *tok == '#')
-         continue;
-      if (!strcmp(tok, "submit")) {
-         struct reg_submit *s;
-
-         rg->sub = grow(rg->sub, &rg->cap_sub, rg->nr_sub + 1, sizeof(*rg->sub));
-         if (!rg->sub) {
-            ret = -ENOMEM;
-            break;
-         }
-         s = &rg->sub[rg->nr_sub++];
-         memset(s, 0, sizeof(*s));
-         s->line = lineno;
-         while (!ret && (tok = strtok_r(NULL, " \t\r\n", &save))) {
-            char *v = strchr(tok, '=');
-
-            if (!v) {
-               ret = -EINVAL;
-               break;
-            }
-            *v++ = '\0';
-            if (!strcmp(tok, "queue"))
-               s->queue = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "flags"))
-               s->flags = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "nr_bos"))
-               s->nr_bos = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "nr_cmds"))
-               s->nr_cmds = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "result"))
-               s->result = (int)strtol(v, NULL, 0);
-            else if (!strcmp(tok, "fence"))
-               s->fence = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "bos")) {
-               uint32_t n = 0;
-               char *s2 = NULL;
-
-               if (s->nr_bos > 65536) {
-                  ret = -EINVAL;
-                  break;
-               }
-               s->handles = calloc(s->nr_bos + 1, sizeof(*s->handles));
-               s->bo_flags = calloc(s->nr_bos + 1, sizeof(*s->bo_flags));
-               if (!s->handles || !s->bo_flags) {
-                  ret = -ENOMEM;
-                  break;
-               }
-               for (char *it = strtok_r(v, ",", &s2); it;
-                    it = strtok_r(NULL, ",", &s2)) {
-                  unsigned h, fl;
-
-                  if (n == s->nr_bos || sscanf(it, "%u:%x", &h, &fl) != 2) {
-                     ret = -EINVAL;
-                     break;
-                  }
-                  s->handles[n] = h;
-                  s->bo_flags[n++] = fl;
-               }
-               if (!ret && n != s->nr_bos)
-                  ret = -EINVAL;
-            } else if (!strcmp(tok, "cmds")) {
-               uint32_t n = 0;
-               char *s2 = NULL;
-
-               if (s->nr_cmds > 65536) {
-                  ret = -EINVAL;
-                  break;
-               }
-               s->cmds = calloc(s->nr_cmds + 1, sizeof(*s->cmds));
-               if (!s->cmds) {
-                  ret = -ENOMEM;
-                  break;
-               }
-               for (char *it = strtok_r(v, ",", &s2); it;
-                    it = strtok_r(NULL, ",", &s2)) {
-                  struct reg_cmd *rc = &s->cmds[n];
-
-                  if (n == s->nr_cmds ||
-                      sscanf(it, "%u:%u:%u:%u", &rc->type, &rc->idx,
-                             &rc->offset, &rc->size) != 4) {
-                     ret = -EINVAL;
-                     break;
-                  }
-                  n++;
-               }
-               if (!ret && n != s->nr_cmds)
-                  ret = -EINVAL;
-            }
-         }
-         if (!ret && ((s->nr_bos && !s->handles) || (s->nr_cmds && !s->cmds)))
-            ret = -EINVAL;
-      } else if (!strcmp(tok, "setparam") || !strcmp(tok, "setname")) {
-         bool par = tok[3] == 'p';
-         struct reg_str *e;
-         uint8_t buf[4097];
-         int len = -1;
-
-         if (par) {
-            rg->par = grow(rg->par, &rg->cap_par, rg->nr_par + 1, sizeof(*rg->par));
-            e = rg->par ? &rg->par[rg->nr_par++] : NULL;
-         } else {
-            rg->nam = grow(rg->nam, &rg->cap_nam, rg->nr_nam + 1, sizeof(*rg->nam));
-            e = rg->nam ? &rg->nam[rg->nr_nam++] : NULL;
-         }
-         if (!e) {
-            ret = -ENOMEM;
-            break;
-         }
-         memset(e, 0, sizeof(*e));
-         while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
-            if (!strncmp(tok, "param=", 6) || !strncmp(tok, "handle=", 7))
-               e->key = (uint32_t)strtoul(strchr(tok, '=') + 1, NULL, 0);
-            else if (!strncmp(tok, "result=", 7))
-               e->result = (int)strtol(tok + 7, NULL, 0);
-            else if (!strncmp(tok, "str=", 4))
-               len = unhex(tok + 4, buf, sizeof(buf) - 1);
-         }
-         if (len < 0) {
-            ret = -EINVAL;
-            break;
-         }
-         buf[len] = '\0';
-         e->str = strdup((char *)buf);
-         if (!e->str)
-            ret = -ENOMEM;
-      } else {
-         ret = -EINVAL;
-      }
-   }
-   free(line);
-   if (ret)
-      snprintf(err, errlen, "%s:%u: %s", rg->name, lineno,
-               ret == -ENOMEM ? "out of memory" : "bad regions record");
-   return ret;
-}
-
-static void
-regions_free(struct regions *rg)
-{
-   for (unsigned i = 0; i < rg->nr_sub; i++) {
-      free(rg->sub[i].handles);
-      free(rg->sub[i].bo_flags);
-      free(rg->sub[i].cmds);
-   }
-   for (unsigned i = 0; i < rg->nr_par; i++)
-      free(rg->par[i].str);
-   for (unsigned i = 0; i < rg->nr_nam; i++)
-      free(rg->nam[i].str);
-   free(rg->sub);
-   free(rg->par);
-   free(rg->nam);
-}
-
-static struct reg_submit *
-match_submit(struct regions *rg, const struct drm_msm_gem_submit *in,
-             const struct drm_msm_gem_submit *out, int result)
-{
-   while (rg->cur_sub < rg->nr_sub && rg->sub[rg->cur_sub].used)
-      rg->cur_sub++;
-   for (unsigned i = rg->cur_sub;
-        i < rg->nr_sub && i < rg->cur_sub + REG_LOOKAHEAD; i++) {
-      struct reg_submit *s = &rg->sub[i];
-
-      if (!s->used && s->queue == in->queueid && s->nr_bos == in->nr_bos &&
-          s->nr_cmds == in->nr_cmds && s->result == result &&
-          (result || s->fence == out->fence)) {
-         s->used = true;
-         return s;
-      }
-   }
-   return NULL;
-}
-
-static struct reg_str *
-match_str(struct reg_str *v, unsigned n, unsigned *cur, uint32_t key,
-          int result)
-{
-   while (*cur < n && v[*cur].used)
-      (*cur)++;
-   for (unsigned i = *cur; i < n && i < *cur + REG_LOOKAHEAD; i++)
-      if (!v[i].used && v[i].key == key && v[i].result == result) {
-         v[i].used = true;
-         return &v[i];
-      }
-   return NULL;
 }
 
 /* ------------------------------------------------------------ BOs, queues, fences */
@@ -594,7 +315,7 @@ do_gem_new(struct conv *c, const struct rec *r)
       ;
    if (id > TRACE_MAX_BO_ID)
       return cerr(c, "MSM_GEM_NEW: more than %d live BOs", TRACE_MAX_BO_ID);
-   c->bos = grow(c->bos, &c->cap_bos, c->nr_bos + 1, sizeof(*c->bos));
+   c->bos = i2t_grow(c->bos, &c->cap_bos, c->nr_bos + 1, sizeof(*c->bos));
    if (!c->bos)
       return -ENOMEM;
    b = &c->bos[c->nr_bos++];
@@ -638,7 +359,7 @@ do_gem_info(struct conv *c, const struct rec *r)
    case MSM_INFO_SET_NAME:
       if ((ret = bo_get(c, r->session, in.handle, "MSM_GEM_INFO(SET_NAME)", &b)))
          return ret;
-      s = c->reg ? match_str(c->reg->nam, c->reg->nr_nam, &c->reg->cur_nam,
+      s = c->reg ? i2t_match_str(c->reg->nam, c->reg->nr_nam, &c->reg->cur_nam,
                              in.handle, 0) : NULL;
       if (s && s->str[0])
          snprintf(name, sizeof(name), "%s", s->str);
@@ -666,7 +387,7 @@ do_set_param(struct conv *c, const struct rec *r)
       return 0;
    }
    if (c->reg)
-      s = match_str(c->reg->par, c->reg->nr_par, &c->reg->cur_par, in.param, 0);
+      s = i2t_match_str(c->reg->par, c->reg->nr_par, &c->reg->cur_par, in.param, 0);
    if (s && s->str[0])
       snprintf(str, sizeof(str), "%s", s->str);
    else
@@ -716,7 +437,7 @@ do_submit(struct conv *c, const struct rec *r)
       return cerr(c, "MSM_GEM_SUBMIT: MSM_SUBMIT_FENCE_SN_IN (fences chosen "
                   "by the caller) is not translated");
    if (c->reg) {
-      rs = match_submit(c->reg, &in, &out, 0);
+      rs = i2t_match_submit(c->reg, &in, &out, 0);
       if (!rs)
          return cerr(c, "MSM_GEM_SUBMIT (queue %u, %u bos, %u cmds, fence "
                      "%u): no matching record in %s", in.queueid, in.nr_bos,
@@ -790,7 +511,7 @@ do_submit(struct conv *c, const struct rec *r)
       if (c->fences[i].session == r->session && c->fences[i].sym == sym &&
           c->fences[i].fence == out.fence)
          c->fences[i] = c->fences[--c->nr_fences];
-   c->fences = grow(c->fences, &c->cap_fences, c->nr_fences + 1,
+   c->fences = i2t_grow(c->fences, &c->cap_fences, c->nr_fences + 1,
                     sizeof(*c->fences));
    if (!c->fences) {
       ret = -ENOMEM;
@@ -847,7 +568,7 @@ do_queue_new(struct conv *c, const struct rec *r)
    if (sym == TRACE_MAX_QUEUES)
       return cerr(c, "MSM_SUBMITQUEUE_NEW: more than %d live queues",
                   TRACE_MAX_QUEUES - 1);
-   c->qs = grow(c->qs, &c->cap_qs, c->nr_qs + 1, sizeof(*c->qs));
+   c->qs = i2t_grow(c->qs, &c->cap_qs, c->nr_qs + 1, sizeof(*c->qs));
    if (!c->qs)
       return -ENOMEM;
    c->qs[c->nr_qs++] = (struct q_ent){ r->session, out.id, sym };
@@ -987,15 +708,15 @@ skip_failed_regions(struct conv *c, const struct rec *r)
       return;
    if (!strcmp(r->name, "MSM_GEM_SUBMIT")) {
       IN(struct drm_msm_gem_submit, in);
-      match_submit(c->reg, &in, &in, r->result);
+      i2t_match_submit(c->reg, &in, &in, r->result);
    } else if (!strcmp(r->name, "MSM_SET_PARAM")) {
       IN(struct drm_msm_param, in);
-      match_str(c->reg->par, c->reg->nr_par, &c->reg->cur_par, in.param,
+      i2t_match_str(c->reg->par, c->reg->nr_par, &c->reg->cur_par, in.param,
                 r->result);
    } else if (!strcmp(r->name, "MSM_GEM_INFO")) {
       IN(struct drm_msm_gem_info, in);
       if (in.info == MSM_INFO_SET_NAME)
-         match_str(c->reg->nam, c->reg->nr_nam, &c->reg->cur_nam, in.handle,
+         i2t_match_str(c->reg->nam, c->reg->nr_nam, &c->reg->cur_nam, in.handle,
                    r->result);
    }
 }
@@ -1030,10 +751,10 @@ parse_record(struct conv *c, char *line, struct rec *r)
       else if (!strcmp(tok[i], "result"))
          r->result = (int)strtol(v, NULL, 10);
       else if (!strcmp(tok[i], "in")) {
-         if ((r->in_len = unhex(v, r->in, sizeof(r->in))) < 0)
+         if ((r->in_len = i2t_unhex(v, r->in, sizeof(r->in))) < 0)
             return cerr(c, "bad in= bytes");
       } else if (!strcmp(tok[i], "out")) {
-         if ((r->out_len = unhex(v, r->out, sizeof(r->out))) < 0)
+         if ((r->out_len = i2t_unhex(v, r->out, sizeof(r->out))) < 0)
             return cerr(c, "bad out= bytes");
       }
    }
@@ -1131,7 +852,7 @@ i2t_convert(FILE *in, const char *in_name, FILE *regions,
    c->err = err;
    c->errlen = errlen;
    if (regions) {
-      ret = parse_regions(regions, &rg, err, errlen);
+      ret = i2t_parse_regions(regions, &rg, err, errlen);
       c->reg = &rg;
    }
    if (!ret) {
@@ -1189,7 +910,7 @@ i2t_convert(FILE *in, const char *in_name, FILE *regions,
       }
    }
    free(body);
-   regions_free(&rg);
+   i2t_regions_free(&rg);
    free(c->pending_comm);
    free(c->bos);
    free(c->qs);
@@ -1200,152 +921,4 @@ i2t_convert(FILE *in, const char *in_name, FILE *regions,
    free(c->folded.c);
    free(c);
    return ret;
-}
-
-/* ------------------------------------------------------------ the command */
-
-static void
-usage(FILE *f)
-{
-   fprintf(f,
-      "usage: msmvirt trace-convert [options] IN OUT\n"
-      "  IN                  msmvirt-cuse --trace output\n"
-      "  OUT                 a trace for `msmvirt compare --workloads trace:OUT`\n"
-      "                      (\"-\": stdout)\n"
-      "  --regions FILE      the submit tables and strings logged by\n"
-      "                      libmsmvirt-regions.so (tests/mesa/regions_preload.c)\n"
-      "  --gpu-us N          modelled GPU time per submit (default 50)\n"
-      "  --cpu-scale F       turn the time between ioctls into cpu_us lines,\n"
-      "                      scaled by F (default 0: none; a TCG guest runs\n"
-      "                      the application 10-100x slower than a real CPU)\n"
-      "  --cpu-min-us N      leave out cpu_us below N after scaling (default 5)\n"
-      "  --frames N          frames the capture rendered (\"# frames:\")\n"
-      "  --source TEXT       what was captured (\"# source:\"; name mesa to\n"
-      "                      get the report's mesa section)\n");
-}
-
-static int
-parse_uint(const char *s, uint32_t max, uint32_t *v)
-{
-   char *end;
-   unsigned long x = strtoul(s, &end, 10);
-
-   if (end == s || *end || *s == '-' || x > max)
-      return -EINVAL;
-   *v = (uint32_t)x;
-   return 0;
-}
-
-int
-cmd_trace_convert(int argc, char **argv)
-{
-   enum { O_REGIONS = 256, O_GPU, O_CPU, O_CPUMIN, O_FRAMES, O_SOURCE };
-   static const struct option opts[] = {
-      { "regions", required_argument, NULL, O_REGIONS },
-      { "gpu-us", required_argument, NULL, O_GPU },
-      { "cpu-scale", required_argument, NULL, O_CPU },
-      { "cpu-min-us", required_argument, NULL, O_CPUMIN },
-      { "frames", required_argument, NULL, O_FRAMES },
-      { "source", required_argument, NULL, O_SOURCE },
-      { "help", no_argument, NULL, 'h' },
-      { NULL, 0, NULL, 0 },
-   };
-   struct i2t_opts o;
-   const char *regions = NULL, *in_path, *out_path;
-   FILE *in = NULL, *rg = NULL, *out = NULL;
-   char err[1024], tmp[4096] = "";
-   struct trace *t = NULL;
-   int ch, ret;
-
-   i2t_opts_defaults(&o);
-   optind = 1;
-   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-      char *end = NULL;
-
-      switch (ch) {
-      case O_REGIONS: regions = optarg; break;
-      case O_GPU:
-         if (parse_uint(optarg, 1000000, &o.gpu_us))
-            goto usage_err;
-         break;
-      case O_CPU:
-         o.cpu_scale = strtod(optarg, &end);
-         if (*end || !(o.cpu_scale >= 0) || o.cpu_scale > 1000)
-            goto usage_err;
-         break;
-      case O_CPUMIN:
-         if (parse_uint(optarg, 10000000, &o.cpu_min_us))
-            goto usage_err;
-         break;
-      case O_FRAMES:
-         if (parse_uint(optarg, 100000000, &o.frames))
-            goto usage_err;
-         break;
-      case O_SOURCE:
-         if (strchr(optarg, '\n'))
-            goto usage_err;
-         o.source = optarg;
-         break;
-      case 'h': usage(stdout); return 0;
-      default: goto usage_err;
-      }
-   }
-   if (argc - optind != 2)
-      goto usage_err;
-   in_path = argv[optind];
-   out_path = argv[optind + 1];
-
-   in = fopen(in_path, "r");
-   if (!in) {
-      fprintf(stderr, "msmvirt trace-convert: %s: %s\n", in_path,
-              strerror(errno));
-      return 1;
-   }
-   if (regions && !(rg = fopen(regions, "r"))) {
-      fprintf(stderr, "msmvirt trace-convert: %s: %s\n", regions,
-              strerror(errno));
-      fclose(in);
-      return 1;
-   }
-   /* Into a temporary first: a failed conversion leaves OUT alone. */
-   if (strcmp(out_path, "-"))
-      snprintf(tmp, sizeof(tmp), "%s.tmp", out_path);
-   out = strcmp(out_path, "-") ? fopen(tmp, "w") : stdout;
-   if (!out) {
-      fprintf(stderr, "msmvirt trace-convert: %s: %s\n", tmp, strerror(errno));
-      ret = -errno;
-      goto done;
-   }
-   ret = i2t_convert(in, in_path, rg, regions, out, &o, err, sizeof(err));
-   if (ret)
-      fprintf(stderr, "msmvirt trace-convert: %s\n", err);
-   if (out != stdout) {
-      if (fclose(out) && !ret)
-         ret = -EIO;
-      /* The result must be a trace compare accepts. */
-      if (!ret && (ret = trace_parse_file(tmp, &t, err, sizeof(err))))
-         fprintf(stderr, "msmvirt trace-convert: the output does not parse "
-                 "(a translator bug): %s\n", err);
-      if (!ret && rename(tmp, out_path)) {
-         ret = -errno;
-         fprintf(stderr, "msmvirt trace-convert: %s: %s\n", out_path,
-                 strerror(errno));
-      }
-      if (ret)
-         remove(tmp);
-      else
-         printf("msmvirt trace-convert: %s: %u ops (%u bo_new, %u submits, "
-                "%u waits)\n", out_path, t->nr_ops, t->nr_bo_news,
-                t->nr_submits, t->nr_waits);
-      trace_free(t);
-   }
-done:
-   fclose(in);
-   if (rg)
-      fclose(rg);
-   return ret ? 1 : 0;
-
-usage_err:
-   usage(stderr);
-   return 2;
 }
