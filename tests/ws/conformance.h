@@ -38,4 +38,10 @@ struct ws_factory {
 
 int ws_conformance_run(const struct ws_factory *factory);
 
+/* A fixture that is just an in-process core with the default config, for
+ * factories whose devices open straight onto it (fixture = the core). */
+int ws_conformance_core_setup(void **fixture);
+void ws_conformance_core_teardown(void *fixture);
+struct msm_core *ws_conformance_core(void *fixture);
+
 #endif
