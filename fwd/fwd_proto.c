@@ -51,23 +51,15 @@ struct fwd_conn_state {
    size_t rsp_cap;
 };
 
-/* Requests that may sleep until the GPU is done. */
+/* Requests that may sleep until the GPU is done: exactly those whose
+ * struct carries a deadline (the spec table marks it). */
 static bool
 may_block(const struct fwd_wire_req *hdr)
 {
    const struct fwd_ioctl_spec *spec = fwd_spec_lookup(hdr->cmd);
 
-   if (!spec)
-      return false;
-   switch (spec->id) {
-   case FWD_ID_MSM_WAIT_FENCE:
-   case FWD_ID_MSM_GEM_CPU_PREP:
-   case FWD_ID_SYNCOBJ_WAIT:
-   case FWD_ID_SYNCOBJ_TIMELINE_WAIT:
-      return true;
-   default:
-      return false;
-   }
+   return spec && !spec->answer &&
+          spec->deadline.kind != FWD_DEADLINE_NONE;
 }
 
 static void
