@@ -90,14 +90,6 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
       return -ENODEV;
    }
 
-   core->ring_retired = calloc(core->chip->nr_rings ? core->chip->nr_rings : 1,
-                               sizeof(*core->ring_retired));
-   if (!core->ring_retired) {
-      free(core->backend_arg);
-      free(core);
-      return -ENOMEM;
-   }
-
    pthread_mutex_init(&core->lock, NULL);
    pthread_condattr_init(&attr);
    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -122,7 +114,6 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
 fail:
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->lock);
-   free(core->ring_retired);
    free(core->backend_arg);
    free(core);
    return ret;
@@ -141,7 +132,6 @@ msm_core_destroy(struct msm_core *core)
    hostmem_fini(&core->hostmem);
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->lock);
-   free(core->ring_retired);
    free(core->backend_arg);
    free(core);
 }
@@ -161,6 +151,7 @@ msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st)
    st->faults = core->faults;
    st->purged = core->purged;
    st->syncobjs = core->nr_syncobjs;
+   st->cancelled = core->cancelled;
    pthread_mutex_unlock(&core->lock);
 }
 
@@ -193,6 +184,12 @@ msm_core_shrink(struct msm_core *core)
    return n;
 }
 
+static uint32_t
+ring_count(const struct msm_core *core)
+{
+   return core->chip->nr_rings ? core->chip->nr_rings : 1;
+}
+
 int
 msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
 {
@@ -213,12 +210,22 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    ctx->core = core;
    ctx->refcount = 1;
    ctx->next_handle = 1;
+   ctx->entities = calloc(ring_count(core), sizeof(*ctx->entities));
+   ctx->ring_retired = calloc(ring_count(core), sizeof(*ctx->ring_retired));
+   if (!ctx->entities || !ctx->ring_retired) {
+      free(ctx->entities);
+      free(ctx->ring_retired);
+      free(ctx);
+      return -ENOMEM;
+   }
    range_init(&ctx->aspace, core->chip->va_start, core->chip->va_size);
    if (msm_ctx_passthrough(ctx)) {
       /* The kernel behind it makes queue 0 itself. */
       ret = core->backend->ctx_ops->ctx_init(ctx);
       if (ret) {
          range_fini(&ctx->aspace);
+         free(ctx->entities);
+         free(ctx->ring_retired);
          free(ctx);
          return ret;
       }
@@ -259,6 +266,8 @@ msm_ctx_unref_locked(struct msm_ctx *ctx)
    free(ctx->queues);
    free(ctx->comm);
    free(ctx->cmdline);
+   free(ctx->entities);
+   free(ctx->ring_retired);
    free(ctx);
 }
 
@@ -284,6 +293,9 @@ msm_ctx_destroy(struct msm_ctx *ctx)
    }
    core->nr_contexts--;
    ctx->retire_cb = NULL;
+   /* Work that has not started dies with the drm_file. */
+   if (core->backend->cancel)
+      core->backend->cancel(core, ctx);
    if (msm_ctx_passthrough(ctx))
       core->backend->ctx_ops->ctx_fini(ctx);
    /* Like closing a drm_file: handles and queues go now; objects still used
@@ -302,6 +314,9 @@ msm_ctx_abort(struct msm_ctx *ctx)
 
    pthread_mutex_lock(&core->lock);
    ctx->aborted = true;
+   /* Nobody will wait for its queued work: drop it now. */
+   if (core->backend->cancel)
+      core->backend->cancel(core, ctx);
    pthread_cond_broadcast(&core->retire_cond);
    pthread_mutex_unlock(&core->lock);
 }

@@ -88,6 +88,7 @@ struct msm_core_stats {
    uint64_t faults;       /* total GPU faults */
    uint64_t purged;       /* BOs whose storage the shrinker took */
    uint32_t syncobjs;     /* live syncobjs */
+   uint64_t cancelled;    /* submits retired unrun: their context closed */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
 /* The per-context caps in force (defaults filled in), e.g. for a guest that

@@ -321,8 +321,6 @@ parse_deps_locked(struct msm_ctx *ctx, struct msm_submit *s,
                   const struct drm_msm_gem_submit_syncobj *in,
                   struct submit_syncobjs *so)
 {
-   const struct msm_core *core = ctx->core;
-
    for (uint32_t i = 0; i < so->nr_in; i++) {
       struct msm_syncobj *obj;
 
@@ -336,7 +334,7 @@ parse_deps_locked(struct msm_ctx *ctx, struct msm_submit *s,
       if (!obj->has_fence)
          return -EINVAL;
       if (obj->fence.ring != q->ring &&
-          !msm_fence_signalled_locked(core, &obj->fence) &&
+          !msm_fence_signalled_locked(ctx, &obj->fence) &&
           obj->fence.seqno > s->wait_seqno[obj->fence.ring])
          s->wait_seqno[obj->fence.ring] = obj->fence.seqno;
       if (in[i].flags & MSM_SUBMIT_SYNCOBJ_RESET) {
@@ -569,7 +567,7 @@ msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
    core->inflight++;
    core->submits++;
    s->seqno = ++core->seqno;
-   if (s->wait_seqno && msm_submit_ready_locked(core, s)) {
+   if (s->wait_seqno && msm_submit_ready_locked(s)) {
       free(s->wait_seqno); /* nothing to wait for after all */
       s->wait_seqno = NULL;
    }
@@ -596,10 +594,20 @@ out_free:
 void
 msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
 {
+   pthread_mutex_lock(&core->lock);
+   msm_submit_retire_locked(core, s, faulted, false);
+   pthread_mutex_unlock(&core->lock);
+}
+
+void
+msm_submit_retire_locked(struct msm_core *core, struct msm_submit *s,
+                         bool faulted, bool cancelled)
+{
    struct msm_queue *q = s->queue;
    struct msm_ctx *ctx = s->ctx;
 
-   pthread_mutex_lock(&core->lock);
+   if (cancelled)
+      core->cancelled++;
    if (faulted) {
       ctx->faults++;
       q->faults++;
@@ -616,8 +624,9 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
    for (struct msm_submit *t = q->inflight_head; t; t = t->queue_next)
       q->inflight_tail = t;
    q->last_retired = s->fence;
-   /* A ring retires in submission order: this is its new horizon. */
-   core->ring_retired[q->ring] = s->seqno;
+   /* A context's work on a ring retires in submission order: this is its
+    * new horizon there. */
+   ctx->ring_retired[q->ring] = s->seqno;
    ctx->inflight--;
    core->inflight--;
    core->retired++;
@@ -628,7 +637,6 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
    msm_queue_unref_locked(q);
    msm_ctx_unref_locked(ctx);
    pthread_cond_broadcast(&core->retire_cond);
-   pthread_mutex_unlock(&core->lock);
 }
 
 int
