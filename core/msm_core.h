@@ -216,6 +216,11 @@ int msm_ctx_bo_share_madv(struct msm_ctx *ctx, uint32_t handle,
 int msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr);
 /* The msm_drm.h flags a BO was created with. */
 int msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags);
+/* How many more submits the context may make before GEM_SUBMIT would wait
+ * for one to retire (max_inflight): a front end serving several contexts
+ * on one thread defers a request that would wait rather than block the
+ * others.  Only the context's own submits lower it. */
+uint32_t msm_ctx_submit_room(struct msm_ctx *ctx);
 /* The last fence the GPU retired on a queue (for publishing to a guest). */
 int msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t queue_id,
                             uint32_t *fence);

@@ -188,6 +188,22 @@ msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
    return q ? 0 : -ENOENT;
 }
 
+uint32_t
+msm_ctx_submit_room(struct msm_ctx *ctx)
+{
+   struct msm_core *core = ctx->core;
+   uint32_t room;
+
+   /* A kernel behind us throttles by itself. */
+   if (msm_ctx_passthrough(ctx))
+      return UINT32_MAX;
+   pthread_mutex_lock(&core->lock);
+   room = ctx->inflight >= core->cfg.limits.max_inflight
+             ? 0 : core->cfg.limits.max_inflight - ctx->inflight;
+   pthread_mutex_unlock(&core->lock);
+   return room;
+}
+
 static struct msm_submit *
 queue_find_inflight(struct msm_queue *q, uint32_t fence)
 {
