@@ -403,3 +403,9 @@ const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT] = {
    CCMD(ARENA_NEW, arena_new),
 #undef CCMD
 };
+
+uint32_t
+nc_max_submits(size_t len)
+{
+   return (uint32_t)(len / nc_ccmd_table[NC_CCMD_GEM_SUBMIT].min_size);
+}

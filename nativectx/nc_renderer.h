@@ -42,6 +42,9 @@ int nc_ctx_create(struct msm_core *core, uint64_t arena_size,
 void nc_ctx_destroy(struct nc_ctx *ctx);
 void nc_ctx_capset(const struct nc_ctx *ctx, struct nc_capset *caps);
 
+/* The most GEM_SUBMITs len bytes of ccmds can hold: what a caller that
+ * must not wait checks against msm_ctx_submit_room() before executing. */
+uint32_t nc_max_submits(size_t len);
 /* A batch of ccmds.  0, or -EIO once the context is lost. */
 int nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len);
 /* RESOURCE_CREATE_BLOB after its cmd ran: bind res_id to the object the
