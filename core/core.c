@@ -31,6 +31,21 @@ msm_core_config_defaults(struct msm_core_config *cfg)
 }
 
 static void
+vm_quota_defaults(struct msm_vm_quota *q, uint64_t hostmem_size)
+{
+   if (!q->max_contexts)
+      q->max_contexts = MSM_DEFAULT_VM_CONTEXTS;
+   if (!q->max_bo_bytes)
+      q->max_bo_bytes = hostmem_size / (MSM_VM_SERVICEABLE + 1);
+   if (!q->max_bos)
+      q->max_bos = MSM_DEFAULT_VM_BOS;
+   if (!q->max_inflight)
+      q->max_inflight = MSM_DEFAULT_VM_INFLIGHT;
+   if (!q->max_waits)
+      q->max_waits = MSM_DEFAULT_VM_WAITS;
+}
+
+static void
 limits_defaults(struct msm_limits *l)
 {
 #define DEF(f, v) if (!l->f) l->f = v
@@ -65,6 +80,10 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    if (!cfg.hostmem_size)
       cfg.hostmem_size = 256ull << 20;
    limits_defaults(&cfg.limits);
+   /* One drm_file can never be promised more than there is. */
+   if (cfg.limits.max_bo_bytes > cfg.hostmem_size)
+      cfg.limits.max_bo_bytes = cfg.hostmem_size;
+   vm_quota_defaults(&cfg.vm_quota, cfg.hostmem_size);
 
    core = calloc(1, sizeof(*core));
    if (!core)
@@ -193,12 +212,26 @@ ring_count(const struct msm_core *core)
 int
 msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
 {
+   return msm_ctx_create_vm(core, NULL, out);
+}
+
+static bool
+ctx_quota_full_locked(const struct msm_core *core, const struct msm_vm *vm)
+{
+   return core->nr_contexts >= core->cfg.limits.max_contexts ||
+          (vm && vm->contexts >= core->cfg.vm_quota.max_contexts);
+}
+
+int
+msm_ctx_create_vm(struct msm_core *core, struct msm_vm *vm,
+                  struct msm_ctx **out)
+{
    struct msm_ctx *ctx;
    struct drm_msm_submitqueue q;
    int ret;
 
    pthread_mutex_lock(&core->lock);
-   if (core->nr_contexts >= core->cfg.limits.max_contexts) {
+   if (ctx_quota_full_locked(core, vm)) {
       pthread_mutex_unlock(&core->lock);
       return -ENOMEM;
    }
@@ -232,9 +265,25 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    }
 
    pthread_mutex_lock(&core->lock);
+   /* Checked again: others may have made contexts meanwhile. */
+   if (ctx_quota_full_locked(core, vm)) {
+      pthread_mutex_unlock(&core->lock);
+      if (msm_ctx_passthrough(ctx))
+         core->backend->ctx_ops->ctx_fini(ctx);
+      range_fini(&ctx->aspace);
+      free(ctx->entities);
+      free(ctx->ring_retired);
+      free(ctx);
+      return -ENOMEM;
+   }
    ctx->next = core->contexts;
    core->contexts = ctx;
    core->nr_contexts++;
+   if (vm) {
+      ctx->vm = vm;
+      vm->refcount++;
+      vm->contexts++;
+   }
    pthread_mutex_unlock(&core->lock);
 
    if (msm_ctx_passthrough(ctx)) {
@@ -259,6 +308,9 @@ msm_ctx_unref_locked(struct msm_ctx *ctx)
 {
    if (--ctx->refcount)
       return;
+   /* What is left charged is its arenas, freed now. */
+   msm_ctx_charge_locked(ctx, -(int64_t)ctx->bo_bytes, 0);
+   msm_vm_unref_locked(ctx->vm);
    msm_ctx_arenas_release_locked(ctx);
    range_fini(&ctx->aspace);
    free(ctx->handles);
@@ -292,6 +344,8 @@ msm_ctx_destroy(struct msm_ctx *ctx)
       }
    }
    core->nr_contexts--;
+   if (ctx->vm)
+      ctx->vm->contexts--;
    ctx->retire_cb = NULL;
    /* Work that has not started dies with the drm_file. */
    if (core->backend->cancel)

@@ -129,8 +129,18 @@ struct msm_submit {
    struct msm_submit_cmd *cmds;
 };
 
+/* A quota domain (msm_core.h).  refcount: the owner + each context that
+ * is not yet freed.  Counters mirror the contexts' own. */
+struct msm_vm {
+   struct msm_core *core;
+   uint32_t refcount;
+   uint32_t contexts, bos, inflight, waits;
+   uint64_t bo_bytes;
+};
+
 struct msm_ctx {
    struct msm_core *core;
+   struct msm_vm *vm;     /* NULL: no VM quota */
    uint32_t refcount;     /* the owner + every unretired submit */
    bool closed;
    bool aborted;          /* msm_ctx_abort(): waits return -ENODEV */
@@ -260,6 +270,12 @@ void msm_ctx_close_queues_locked(struct msm_ctx *ctx);
 void msm_ctx_close_bos_locked(struct msm_ctx *ctx);
 int msm_core_shrink_locked(struct msm_core *core);
 void msm_ctx_arenas_release_locked(struct msm_ctx *ctx);
+
+/* vm.c: quota checks (0 or the errno) and accounting; vm may be NULL. */
+int msm_vm_check_bo_locked(const struct msm_ctx *ctx, uint64_t bytes);
+int msm_vm_check_bytes_locked(const struct msm_ctx *ctx, uint64_t bytes);
+void msm_ctx_charge_locked(struct msm_ctx *ctx, int64_t bytes, int bos);
+void msm_vm_unref_locked(struct msm_vm *vm);
 
 /* syncobj.c */
 bool msm_fence_signalled_locked(const struct msm_ctx *ctx,

@@ -556,6 +556,12 @@ msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
       ret = -ENOENT;
       goto fail;
    }
+   /* The VM's quota is not a ring: it fails rather than waits, so no
+    * context waits on another's work. */
+   if (ctx->vm && ctx->vm->inflight >= core->cfg.vm_quota.max_inflight) {
+      ret = -EAGAIN;
+      goto fail;
+   }
 
    for (nr_ref = 0; nr_ref < s->nr_bos; nr_ref++) {
       struct msm_bo *bo = s->bos[nr_ref].bo;
@@ -580,6 +586,8 @@ msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
       q->inflight_head = s;
    q->inflight_tail = s;
    ctx->inflight++;
+   if (ctx->vm)
+      ctx->vm->inflight++;
    core->inflight++;
    core->submits++;
    s->seqno = ++core->seqno;
@@ -644,6 +652,8 @@ msm_submit_retire_locked(struct msm_core *core, struct msm_submit *s,
     * new horizon there. */
    ctx->ring_retired[q->ring] = s->seqno;
    ctx->inflight--;
+   if (ctx->vm)
+      ctx->vm->inflight--;
    core->inflight--;
    core->retired++;
    if (ctx->retire_cb && !ctx->closed)

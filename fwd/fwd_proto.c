@@ -15,8 +15,8 @@
  *           until the lane drains; one at a time, in order.
  * Worker threads serve the lanes of all sessions round-robin; a lane never
  * has more workers than its budget, so a session whose waits never end
- * ties up its own budget and nothing else.  Queued work counts against the
- * connection's pending quota (-EAGAIN past it).  Closing a session answers
+ * ties up its own budget and nothing else.  Deferred work, queued or
+ * running, counts against the VM's max_waits quota (-EAGAIN past it).  Closing a session answers
  * its queued work -EBADF and wakes what runs (-ENODEV).
  */
 #include <errno.h>
@@ -63,6 +63,7 @@ struct fwd_sess {
 
 struct fwd_conn_state {
    struct msm_core *core;
+   struct msm_vm *vm;  /* this connection's quota */
    struct mt_conn *conn;
    pthread_mutex_t lock;
    pthread_cond_t work;
@@ -70,8 +71,6 @@ struct fwd_conn_state {
    uint32_t nr, cap;
    uint32_t rr;        /* where the next worker starts looking */
    uint32_t queued;    /* jobs on lanes, not yet running */
-   uint32_t pending;   /* jobs queued or running */
-   uint32_t max_pending;
    pthread_t workers[FWD_MAX_WORKERS];
    uint32_t nr_workers, idle;
    bool stopping;
@@ -182,7 +181,7 @@ worker_main(void *arg)
       pthread_mutex_lock(&st->lock);
       st->idle++;
       lane->running--;
-      st->pending--;
+      msm_vm_wait_put(st->vm);
       sess_unref_locked(s);
       /* The lane's budget has room again. */
       pthread_cond_broadcast(&st->work);
@@ -217,11 +216,14 @@ queue_job_locked(struct fwd_conn_state *st, struct fwd_sess *s,
    struct fwd_lane *lane = &s->lanes[l];
    struct fwd_job *job;
 
-   if (st->pending >= st->max_pending)
-      return -EAGAIN;
+   int ret = msm_vm_wait_get(st->vm);
+   if (ret)
+      return ret;
    job = malloc(sizeof(*job) + len);
-   if (!job)
+   if (!job) {
+      msm_vm_wait_put(st->vm);
       return -ENOMEM;
+   }
    job->next = NULL;
    job->tag = tag;
    job->len = len;
@@ -232,7 +234,6 @@ queue_job_locked(struct fwd_conn_state *st, struct fwd_sess *s,
       lane->head = job;
    lane->tail = job;
    st->queued++;
-   st->pending++;
    if (lane->running < lane_budget[l])
       spawn_worker_locked(st);
    pthread_cond_broadcast(&st->work);
@@ -269,9 +270,9 @@ host_hello(void *data, struct mt_conn *conn, const void *hello, uint32_t len,
    st->core = data;
    st->conn = conn;
    st->rsp_cap = fwd_spec_max_reply();
-   st->max_pending = FWD_MAX_PENDING;
    st->rsp = malloc(st->rsp_cap);
-   if (!st->rsp) {
+   if (!st->rsp || msm_vm_create(st->core, &st->vm)) {
+      free(st->rsp);
       free(st);
       return -ENOMEM;
    }
@@ -311,7 +312,7 @@ session_open_locked(struct fwd_conn_state *st, uint32_t id)
    s = calloc(1, sizeof(*s));
    if (!s)
       return -ENOMEM;
-   ret = msm_ctx_create(st->core, &s->ctx);
+   ret = msm_ctx_create_vm(st->core, st->vm, &s->ctx);
    if (ret) {
       free(s);
       return ret;
@@ -339,7 +340,7 @@ session_close_locked(struct fwd_conn_state *st, uint32_t i)
          reply_result(st->conn, s->id, job->tag, -EBADF);
          free(job);
          st->queued--;
-         st->pending--;
+         msm_vm_wait_put(st->vm);
       }
       lane->tail = NULL;
    }
@@ -416,6 +417,7 @@ host_close(void *state)
    for (uint32_t i = 0; i < st->nr_workers; i++)
       pthread_join(st->workers[i], NULL);
 
+   msm_vm_destroy(st->vm);
    pthread_cond_destroy(&st->work);
    pthread_mutex_destroy(&st->lock);
    free(st->sessions);

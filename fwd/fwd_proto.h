@@ -22,9 +22,6 @@
 #define FWD_CTL_OPEN  1u
 #define FWD_CTL_CLOSE 2u
 #define FWD_MAX_SESSIONS 1024 /* per connection */
-/* Requests of one connection deferred to its sessions' lanes (queued or
- * running, see fwd_proto.c); more are answered -EAGAIN. */
-#define FWD_MAX_PENDING 256
 
 struct msm_core;
 

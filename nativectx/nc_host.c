@@ -60,6 +60,7 @@ struct nc_session {
 
 struct nc_host_conn {
    struct msm_core *core;
+   struct msm_vm *vm;       /* this connection's quota */
    struct mt_conn *mt;      /* NULL when driven without a transport */
    struct nc_session *sessions; /* the connection thread's only */
    pthread_mutex_t lock;    /* the sessions' backlogs */
@@ -165,7 +166,8 @@ rec_ctx_create(struct rec_args *a)
    s->conn = a->conn;
    s->id = a->session;
    pthread_cond_init(&s->cond, NULL);
-   ret = nc_ctx_create(a->conn->core, r.arena_size, session_emit, s, &s->ctx);
+   ret = nc_ctx_create_vm(a->conn->core, a->conn->vm, r.arena_size,
+                          session_emit, s, &s->ctx);
    if (ret) {
       pthread_cond_destroy(&s->cond);
       free(s);
@@ -341,6 +343,10 @@ nc_host_conn_create(struct msm_core *core, struct mt_conn *conn,
       return -ENOMEM;
    c->core = core;
    c->mt = conn;
+   if (msm_vm_create(core, &c->vm)) {
+      free(c);
+      return -ENOMEM;
+   }
    pthread_mutex_init(&c->lock, NULL);
    *out = c;
    return 0;
@@ -353,6 +359,7 @@ nc_host_conn_destroy(struct nc_host_conn *c)
       return;
    while (c->sessions)
       session_destroy(c, c->sessions);
+   msm_vm_destroy(c->vm);
    pthread_mutex_destroy(&c->lock);
    free(c);
 }
