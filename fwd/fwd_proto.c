@@ -425,6 +425,17 @@ host_close(void *state)
    free(st);
 }
 
+static bool
+host_holds(void *state)
+{
+   struct fwd_conn_state *st = state;
+
+   pthread_mutex_lock(&st->lock);
+   bool held = st->nr > 0;
+   pthread_mutex_unlock(&st->lock);
+   return held;
+}
+
 int
 fwd_host_proto(struct msm_core *core, struct mt_host_proto *out)
 {
@@ -434,6 +445,7 @@ fwd_host_proto(struct msm_core *core, struct mt_host_proto *out)
       .on_hello = host_hello,
       .on_frame = host_frame,
       .on_close = host_close,
+      .holds = host_holds,
    };
    return 0;
 }

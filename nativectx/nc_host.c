@@ -519,6 +519,12 @@ proto_close(void *state)
    nc_host_conn_destroy(state);
 }
 
+static bool
+proto_holds(void *state)
+{
+   return ((struct nc_host_conn *)state)->sessions != NULL;
+}
+
 int
 nc_host_proto(struct msm_core *core, struct mt_host_proto *out)
 {
@@ -530,6 +536,7 @@ nc_host_proto(struct msm_core *core, struct mt_host_proto *out)
       .on_hello = proto_hello,
       .on_frame = proto_frame,
       .on_close = proto_close,
+      .holds = proto_holds,
    };
    return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +103,16 @@ reader_wait(struct mt_reader *r)
    int n = r->wake_fd >= 0 ? 2 : 1;
 
    for (;;) {
-      int ret = poll(pfd, n, r->timeout_ms);
+      int timeout = r->timeout_ms;
+      if (r->deadline_ns) {
+         uint64_t now = mt_now_ns();
+         if (now >= r->deadline_ns)
+            return -ETIMEDOUT;
+         uint64_t left = (r->deadline_ns - now + 999999) / 1000000;
+         if (timeout < 0 || left < (uint64_t)timeout)
+            timeout = left > INT32_MAX ? INT32_MAX : (int)left;
+      }
+      int ret = poll(pfd, n, timeout);
       if (ret < 0 && errno == EINTR)
          continue;
       if (ret < 0)
@@ -155,7 +165,7 @@ reader_fill(struct mt_reader *r)
       r->head = r->tail = 0;
 
    for (;;) {
-      if (r->timeout_ms >= 0 || r->wake_fd >= 0) {
+      if (r->timeout_ms >= 0 || r->wake_fd >= 0 || r->deadline_ns) {
          int ret = reader_wait(r);
          if (ret)
             return ret;
@@ -174,6 +184,12 @@ reader_fill(struct mt_reader *r)
       /* A pty reports a hung-up peer as EIO. */
       return errno == EIO ? -ECONNRESET : -errno;
    }
+}
+
+int
+mt_reader_wait_data(struct mt_reader *r)
+{
+   return r->head == r->tail ? reader_fill(r) : 0;
 }
 
 int
