@@ -16,7 +16,8 @@
  * Worker threads serve the lanes of all sessions round-robin; a lane never
  * has more workers than its budget, so a session whose waits never end
  * ties up its own budget and nothing else.  Deferred work, queued or
- * running, counts against the VM's max_waits quota (-EAGAIN past it).  Closing a session answers
+ * running, counts against its session's FWD_SESSION_MAX_PENDING and the
+ * VM's max_waits quota (-EAGAIN past either).  Closing a session answers
  * its queued work -EBADF and wakes what runs (-ENODEV).
  */
 #include <errno.h>
@@ -58,6 +59,7 @@ struct fwd_sess {
    struct msm_ctx *ctx;
    uint32_t refs;  /* the table's + one per request running */
    bool closed;    /* CLOSEd or the guest is gone: no new requests */
+   uint32_t pending; /* jobs on its lanes, queued or running */
    struct fwd_lane lanes[FWD_LANE_COUNT];
 };
 
@@ -181,6 +183,7 @@ worker_main(void *arg)
       pthread_mutex_lock(&st->lock);
       st->idle++;
       lane->running--;
+      s->pending--;
       msm_vm_wait_put(st->vm);
       sess_unref_locked(s);
       /* The lane's budget has room again. */
@@ -216,6 +219,8 @@ queue_job_locked(struct fwd_conn_state *st, struct fwd_sess *s,
    struct fwd_lane *lane = &s->lanes[l];
    struct fwd_job *job;
 
+   if (s->pending >= FWD_SESSION_MAX_PENDING)
+      return -EAGAIN;
    int ret = msm_vm_wait_get(st->vm);
    if (ret)
       return ret;
@@ -234,6 +239,7 @@ queue_job_locked(struct fwd_conn_state *st, struct fwd_sess *s,
       lane->head = job;
    lane->tail = job;
    st->queued++;
+   s->pending++;
    if (lane->running < lane_budget[l])
       spawn_worker_locked(st);
    pthread_cond_broadcast(&st->work);
@@ -340,6 +346,7 @@ session_close_locked(struct fwd_conn_state *st, uint32_t i)
          reply_result(st->conn, s->id, job->tag, -EBADF);
          free(job);
          st->queued--;
+         s->pending--;
          msm_vm_wait_put(st->vm);
       }
       lane->tail = NULL;

@@ -19,6 +19,9 @@ int mode_host_start(const struct msm_core_config *cfg, struct mode_host *h);
 /* The same with an explicit msmvirt binary (tests). */
 int mode_host_start_exe(const char *exe, const struct msm_core_config *cfg,
                         struct mode_host *h);
+/* The same with a host config file (msmvirt host --config; NULL: none). */
+int mode_host_start_config(const char *exe, const struct msm_core_config *cfg,
+                           const char *config, struct mode_host *h);
 void mode_host_stop(struct mode_host *h);
 
 #endif
