@@ -23,6 +23,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,6 +58,8 @@ struct mt_conn {
    uint8_t *buf;
    uint32_t bufcap;
    struct mt_conn_limits limits;
+   FILE *record;          /* MSMVIRT_RECORD_DIR: what the guest sent */
+   uint64_t recorded;
 
    pthread_mutex_t tx_lock;
    pthread_cond_t tx_cond;
@@ -323,6 +327,35 @@ conn_hello(struct mt_conn *c, const struct mt_frame_hdr *hdr, uint64_t now)
    return conn_tx(c, MT_REPLY, 0, hdr->tag, &wel, sizeof(wel), pass, true);
 }
 
+/* MSMVIRT_RECORD_DIR=DIR: every connection's guest->host bytes (frames as
+ * received, up to MT_RECORD_MAX each) go to DIR/conn-PID-N.bin: the fuzz
+ * targets' seed corpora come from real runs this way (tests/fuzz). */
+#define MT_RECORD_MAX (4u << 20)
+
+static void
+record_open(struct mt_conn *c)
+{
+   static atomic_uint n;
+   const char *dir = getenv("MSMVIRT_RECORD_DIR");
+   char path[512];
+
+   if (!dir || !dir[0])
+      return;
+   snprintf(path, sizeof(path), "%s/conn-%d-%u.bin", dir, (int)getpid(),
+            atomic_fetch_add(&n, 1));
+   c->record = fopen(path, "wb");
+}
+
+static void
+record_frame(struct mt_conn *c, const struct mt_frame_hdr *hdr)
+{
+   if (!c->record || c->recorded + sizeof(*hdr) + hdr->len > MT_RECORD_MAX)
+      return;
+   fwrite(hdr, sizeof(*hdr), 1, c->record);
+   fwrite(c->buf, 1, hdr->len, c->record);
+   c->recorded += sizeof(*hdr) + hdr->len;
+}
+
 static uint64_t
 after_ms(uint32_t ms)
 {
@@ -389,6 +422,7 @@ conn_loop(struct mt_conn *c)
       if (ret)
          return ret == -ECONNRESET ? 0 : ret;
       c->rd.deadline_ns = 0;
+      record_frame(c, &hdr);
       mt_host_count(c->host, 1, sizeof(hdr) + hdr.len, 0);
 
       if (hdr.type == MT_HELLO) {
@@ -451,6 +485,7 @@ mt_conn_create(struct mt_host *h, int fd, unsigned flags)
    c->flags = flags;
    c->plugged = true;
    mt_host_conn_limits(h, &c->limits);
+   record_open(c);
    pthread_mutex_init(&c->tx_lock, NULL);
    pthread_cond_init(&c->tx_cond, NULL);
    if (mt_reader_init(&c->rd, fd, -1)) {
@@ -464,6 +499,8 @@ mt_conn_create(struct mt_host *h, int fd, unsigned flags)
 void
 mt_conn_destroy_unstarted(struct mt_conn *c)
 {
+   if (c->record)
+      fclose(c->record);
    txq_free(c);
    mt_reader_fini(&c->rd);
    free(c->buf);

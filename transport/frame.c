@@ -53,17 +53,20 @@ mt_hello_parse(const void *payload, uint32_t len, const char **proto,
                uint32_t *delay_ns, const void **extra, uint32_t *extra_len)
 {
    const struct mt_hello *h = payload;
+   struct mt_hello copy;
 
    if (len < sizeof(*h) || len > sizeof(*h) + MT_MAX_HELLO)
       return -EPROTO;
-   if (h->magic != MT_MAGIC || h->version != MT_VERSION || h->flags)
+   /* The payload may sit anywhere in a stream buffer: no alignment. */
+   memcpy(&copy, payload, sizeof(copy));
+   if (copy.magic != MT_MAGIC || copy.version != MT_VERSION || copy.flags)
       return -EPROTO;
-   if (!memchr(h->proto, 0, sizeof(h->proto)) || !h->proto[0])
+   if (!memchr(copy.proto, 0, sizeof(copy.proto)) || !copy.proto[0])
       return -EPROTO;
 
-   *proto = h->proto;
+   *proto = h->proto; /* chars: any alignment */
    /* A hostile guest must not park its host thread for long. */
-   *delay_ns = h->delay_ns;
+   *delay_ns = copy.delay_ns;
    if (*delay_ns > MT_MAX_RTT_US * 1000ull / 2)
       *delay_ns = MT_MAX_RTT_US * 1000ull / 2;
    *extra = (const uint8_t *)payload + sizeof(*h);
