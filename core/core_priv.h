@@ -100,11 +100,13 @@ struct msm_syncobj {
 
 /* A context's queued (not started) submits on one ring, in submission
  * order: the kernel's per-drm_file drm_sched_entity.  A ring serves the
- * entities with work round-robin (sim.c), so a deep backlog in one context
- * delays another by at most one submit.  Protected by the core lock. */
+ * entity with work that has had the least GPU time (sim.c), so a deep
+ * backlog in one context delays another by at most the one submit that is
+ * running, whatever the sizes of their submits.  Core lock. */
 struct msm_entity {
    struct msm_submit *head, *tail;
-   struct msm_entity *rr_next;  /* the ring's round-robin list */
+   struct msm_entity *rr_next;  /* the ring's list of entities with work */
+   uint64_t vruntime;           /* GPU ns used, never behind the ring's */
    bool queued;                 /* on that list */
    bool running;                /* its submit is on the GPU: it goes back
                                  * on the list (at the end) when that

@@ -1,10 +1,14 @@
 /*
  * sim.c - the embedded software Adreno: one "GPU" thread per ring.
  *
- * Each ring serves its contexts' entities (core_priv.h) round-robin, one
- * submit at a time, so a context with a deep backlog delays a newcomer by
- * at most the submit that is running; within a context a ring runs
- * submits in order, each waiting first for its in-fences on other rings.
+ * Each ring serves its contexts' entities (core_priv.h) by GPU time used,
+ * one submit at a time: the entity with work that has run least goes
+ * next (ties: the longest waiting), and an entity that was idle starts
+ * level with the others instead of with credit.  So a context with a deep
+ * backlog of long submits delays a newcomer by at most the submit that is
+ * running, and a chain of short submits is not interleaved one for one
+ * with long ones.  Within a context a ring runs submits in order, each
+ * waiting first for its in-fences on other rings.
  * A submit's command streams are interpreted (cp.c) against the BOs the
  * submit names, so CP_MEM_WRITE and friends really land in BO memory; then
  * the thread waits out the modelled duration (submit_ns + dword_ns per
@@ -42,8 +46,9 @@ struct sim_ring {
    uint32_t idx;
    pthread_t thread;
    pthread_cond_t cond;
-   /* Entities with queued work, served round-robin (core lock). */
+   /* Entities with queued work, oldest first (core lock). */
    struct msm_entity *rr_head, *rr_tail;
+   uint64_t min_vruntime; /* of the last one picked: where idle ones join */
    bool stop;
    /* The running submit's BO table (this thread only). */
    struct sim_map *map;
@@ -82,6 +87,8 @@ struct sim_exec {
    uint32_t nr_map;
    uint64_t start;
    uint64_t t;       /* where the modelled GPU time has got to */
+   uint32_t lookups; /* translations so far: hangcheck on real time */
+   bool hung;
 };
 
 static void *
@@ -92,6 +99,13 @@ sim_translate(void *data, uint64_t iova, uint64_t len, bool write)
    const struct sim_map *m;
    uint64_t off;
 
+   /* Hangcheck also bounds the interpreter's own time: a stream that
+    * keeps the ring thread busy past the period faults like a hang. */
+   if (x->hung || (++x->lookups % 4096 == 0 &&
+                   msm_now_ns() - x->start > SIM_HANGCHECK_NS)) {
+      x->hung = true;
+      return NULL;
+   }
    /* The last BO starting at or below iova. */
    while (lo < hi) {
       uint32_t mid = lo + (hi - lo) / 2;
@@ -213,6 +227,8 @@ sim_execute(struct sim_exec *x, const struct msm_submit *s)
 static void
 rr_append(struct sim_ring *ring, struct msm_entity *e)
 {
+   if (e->vruntime < ring->min_vruntime)
+      e->vruntime = ring->min_vruntime; /* no credit for having been idle */
    e->rr_next = NULL;
    e->queued = true;
    if (ring->rr_tail)
@@ -262,29 +278,37 @@ sim_kick_all_locked(struct sim *sim)
       pthread_cond_signal(&sim->rings[i].cond);
 }
 
-/* The next submit to run: the first entity, in round-robin order, whose
- * oldest submit has its in-fences.  The entity leaves the list while that
- * runs (sim_done_locked puts it back at the end). */
+/* The next submit to run: of the entities whose oldest submit has its
+ * in-fences, the one with the least GPU time (the first such in the list
+ * on a tie).  The entity leaves the list while that runs
+ * (sim_done_locked puts it back at the end). */
 static struct msm_submit *
 sim_pick_locked(struct sim_ring *ring, struct msm_entity **picked)
 {
-   for (struct msm_entity *e = ring->rr_head; e; e = e->rr_next) {
-      if (!msm_submit_ready_locked(e->head))
-         continue;
-      rr_remove(ring, e);
-      e->running = true;
-      *picked = e;
-      return entity_pop(e);
-   }
-   return NULL;
+   struct msm_entity *best = NULL;
+
+   for (struct msm_entity *e = ring->rr_head; e; e = e->rr_next)
+      if (msm_submit_ready_locked(e->head) &&
+          (!best || e->vruntime < best->vruntime))
+         best = e;
+   if (!best)
+      return NULL;
+   rr_remove(ring, best);
+   best->running = true;
+   ring->min_vruntime = best->vruntime;
+   *picked = best;
+   return entity_pop(best);
 }
 
-/* Retire what ran (or was dropped) and requeue its entity behind others. */
+/* Retire what ran (or was dropped) for gpu_ns and requeue its entity
+ * behind others. */
 static void
 sim_done_locked(struct sim_ring *ring, struct msm_entity *e,
-                struct msm_submit *s, bool faulted, bool cancelled)
+                struct msm_submit *s, bool faulted, bool cancelled,
+                uint64_t gpu_ns)
 {
    e->running = false;
+   e->vruntime += gpu_ns;
    if (e->head && !e->queued)
       rr_append(ring, e);
    /* May free the context (and e with it): e is not used after this. */
@@ -312,12 +336,12 @@ sim_ring_thread(void *arg)
       if (!s)
          break; /* stopping, and everything queued has retired */
       if (s->ctx->closed || s->ctx->aborted) {
-         sim_done_locked(ring, e, s, false, true); /* its drm_file is gone */
+         sim_done_locked(ring, e, s, false, true, 0); /* its drm_file is gone */
          continue;
       }
       x = (struct sim_exec){ .core = core };
       if (!sim_build_map_locked(ring, s, &x.nr_map)) {
-         sim_done_locked(ring, e, s, true, false);
+         sim_done_locked(ring, e, s, true, false, 0);
          continue;
       }
       x.map = ring->map;
@@ -327,8 +351,12 @@ sim_ring_thread(void *arg)
       faulted = sim_execute(&x, s);
       sim_wait_until(x.t);
 
+      /* What it cost: the modelled time, or the interpreter's own if that
+       * was longer (a long stream costs the ring real time either way). */
+      uint64_t end = msm_now_ns();
       pthread_mutex_lock(&core->lock);
-      sim_done_locked(ring, e, s, faulted, false);
+      sim_done_locked(ring, e, s, faulted, false,
+                      (x.t > end ? x.t : end) - x.start);
    }
    pthread_mutex_unlock(&core->lock);
    return NULL;
