@@ -32,14 +32,14 @@ ccmd_nop(struct nc_ctx *ctx, void *req, struct nc_rsp *rsp)
 static int
 ioctl_submitqueue_new(struct nc_ctx *ctx, struct drm_msm_submitqueue *args)
 {
-   uint32_t slot = NC_QUEUE_NONE, core_id;
+   uint32_t slot = NC_QUEUE_NONE;
    int ret = nc_queue_reserve(ctx, &slot);
 
    if (ret)
       return ret;
    ret = msm_ctx_submitqueue_new(ctx->mctx, args);
    /* An extended guest's own ids may already use this number. */
-   if (!ret && !nc_queue_core_id(ctx, args->id, &core_id)) {
+   if (!ret && nc_queue_id_used(ctx, args->id)) {
       msm_ctx_submitqueue_close(ctx->mctx, args->id);
       ret = -EBUSY;
    }
@@ -368,12 +368,14 @@ ccmd_submitqueue_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
    struct nc_ccmd_submitqueue_new_req *req = r;
    struct drm_msm_submitqueue args = { .flags = req->flags,
                                        .prio = req->prio };
-   uint32_t slot = req->slot, core_id;
+   uint32_t slot = req->slot;
    int ret;
 
    (void)rsp;
+   /* Ids are never reused while their queue drains: "the slot no longer
+    * names my queue" must mean it retired. */
    if (!req->queue_id || req->queue_id == NC_QUEUE_NONE ||
-       slot >= NC_MAX_QUEUES || !nc_queue_core_id(ctx, req->queue_id, &core_id))
+       slot >= NC_MAX_QUEUES || nc_queue_id_used(ctx, req->queue_id))
       return -EINVAL;
    ret = nc_queue_reserve(ctx, &slot);
    if (ret)

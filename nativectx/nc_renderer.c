@@ -162,7 +162,8 @@ static int
 queue_slot_locked(struct nc_ctx *ctx, uint32_t id)
 {
    for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
-      if (ctx->queues[i].used && ctx->queues[i].id == id)
+      if (ctx->queues[i].used && !ctx->queues[i].closed &&
+          ctx->queues[i].id == id)
          return (int)i;
    return -1;
 }
@@ -186,12 +187,24 @@ nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id)
       return ret;
    pthread_mutex_lock(&ctx->lock);
    int i = queue_slot_locked(ctx, id);
-   if (i >= 0 && !ctx->queues[i].closed) {
+   if (i >= 0) {
       *core_id = ctx->queues[i].core_id;
       ret = 0;
    }
    pthread_mutex_unlock(&ctx->lock);
    return ret;
+}
+
+bool
+nc_queue_id_used(struct nc_ctx *ctx, uint32_t id)
+{
+   bool used = false;
+
+   pthread_mutex_lock(&ctx->lock);
+   for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
+      used |= ctx->queues[i].used && ctx->queues[i].id == id;
+   pthread_mutex_unlock(&ctx->lock);
+   return used;
 }
 
 int

@@ -158,6 +158,8 @@ void nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
 void nc_queue_unreserve(struct nc_ctx *ctx, uint32_t slot);
 /* The core's id of the queue the wire calls id (-ENOENT: none). */
 int nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id);
+/* Does a queue (open, or closed and still draining) have this wire id? */
+bool nc_queue_id_used(struct nc_ctx *ctx, uint32_t id);
 void nc_queue_close(struct nc_ctx *ctx, uint32_t id);
 /* Around msm_ctx_gem_submit: count the submit before it can retire. */
 int nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot);

@@ -438,6 +438,19 @@ act_submit_unknown_queue(struct hctx *h)
    return exec1(h, &b);
 }
 
+static int
+act_queue_id_twice(struct hctx *h)
+{
+   struct nc_batch b = { .len = 0 };
+   for (uint32_t slot = 5; slot <= 6; slot++) {
+      struct nc_ccmd_submitqueue_new_req *r =
+         nc_batch_add(&b, NC_CCMD_SUBMITQUEUE_NEW, sizeof(*r), 0);
+      r->queue_id = 9;
+      r->slot = slot;
+   }
+   return exec1(h, &b);
+}
+
 /* Rows name their leading fields by position; the rest are zero. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -572,6 +585,7 @@ static const struct hostile cases[] = {
    { "submitqueue_new: slot taken", NC_EXT_ALL, NC_CCMD_SUBMITQUEUE_NEW,
      sizeof(struct nc_ccmd_submitqueue_new_req), 0, 0, 0,
      { { OFF(nc_ccmd_submitqueue_new_req, queue_id), 5 } } }, /* slot 0 */
+   { "submitqueue_new: id in use", NC_EXT_ALL, .act = act_queue_id_twice },
    { "submitqueue_new: bad prio", NC_EXT_ALL, NC_CCMD_SUBMITQUEUE_NEW,
      sizeof(struct nc_ccmd_submitqueue_new_req), 0, 0, 0,
      { { OFF(nc_ccmd_submitqueue_new_req, queue_id), 5 },
