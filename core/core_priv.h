@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cp.h"
 #include "hostmem.h"
 #include "msm_core.h"
 #include "range.h"
@@ -204,7 +205,12 @@ struct msm_core {
    uint32_t global_faults;
    uint32_t nr_syncobjs;       /* live syncobjs, all contexts */
    uint64_t *ring_retired;     /* per ring: last retired submit's seqno */
+   /* What the sim's CP executed, all submits (msm_core_pm4_coverage); its
+    * own lock, so the GPU threads need not hold the core lock to add. */
+   pthread_mutex_t cov_lock;
+   struct cp_coverage pm4_cov;
 };
+void msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c);
 
 static inline bool
 msm_ctx_passthrough(const struct msm_ctx *ctx)
