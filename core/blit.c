@@ -108,9 +108,20 @@ struct surf {
    uint8_t *host;      /* pixel (x0, y0), once mapped */
 };
 
+/* Charge bytes of pixel traffic; past the budget the GPU hangs. */
+static int
+charge(struct cp_state *cp, uint64_t bytes)
+{
+   if (bytes > CP_MAX_BLIT_BYTES - cp->blit_bytes)
+      return cp_fault(cp, CP_FAULT_HANG, 0);
+   cp->blit_bytes += bytes;
+   return 0;
+}
+
 /* Check the rectangle and map it: one range inside one BO.  Overlapping
  * rows (a pitch below the row) describe no surface: a fault, as is a range
- * that wraps the address space or leaves the BO. */
+ * that wraps the address space or leaves the BO.  The pixels are charged
+ * to the work budget once the range is known to be real memory. */
 static int
 surf_map(struct cp_state *cp, struct surf *s, bool write)
 {
@@ -126,7 +137,7 @@ surf_map(struct cp_state *cp, struct surf *s, bool write)
    if (!s->host)
       return cp_fault(cp, write ? CP_FAULT_WRITE : CP_FAULT_READ,
                       s->iova + start);
-   return 0;
+   return charge(cp, row * (s->y1 - s->y0 + 1));
 }
 
 static inline uint8_t *
@@ -134,16 +145,6 @@ surf_px(const struct surf *s, uint32_t x, uint32_t y)
 {
    return s->host + (uint64_t)(y - s->y0) * s->pitch +
           (uint64_t)(x - s->x0) * s->fmt->cpp;
-}
-
-/* Charge bytes of pixel traffic; past the budget the GPU hangs. */
-static int
-charge(struct cp_state *cp, uint64_t bytes)
-{
-   if (bytes > CP_MAX_BLIT_BYTES - cp->blit_bytes)
-      return cp_fault(cp, CP_FAULT_HANG, 0);
-   cp->blit_bytes += bytes;
-   return 0;
 }
 
 static int
@@ -240,6 +241,10 @@ gmem_clear(struct cp_state *cp, const struct bin_rect *b, uint32_t info)
       uint32_t dw = cp_reg(cp, SIM6_RB_BLIT_CLEAR_COLOR_DW0 + i);
       memcpy(&color[4 * i], &dw, 4); /* little-endian, as the GPU */
    }
+   int ret = charge(cp, (uint64_t)(b->x1 - b->x0 + 1) * (b->y1 - b->y0 + 1) *
+                        b->fmt->cpp);
+   if (ret)
+      return ret;
    clear_bytes(b->fmt, info, keep);
    for (uint32_t y = b->y0; y <= b->y1; y++)
       for (uint32_t x = b->x0; x <= b->x1; x++) {
@@ -285,7 +290,6 @@ cp_blit_event(struct cp_state *cp)
    uint32_t info = cp_reg(cp, SIM6_RB_BLIT_INFO);
    uint32_t dst_info = cp_reg(cp, SIM6_RB_BLIT_DST_INFO);
    struct bin_rect b = { .fmt = fmt_lookup(SIM6_BLIT_DST_FORMAT(dst_info)) };
-   uint64_t npx;
    int ret;
 
    if (!b.fmt || SIM6_BLIT_DST_SAMPLES(dst_info))
@@ -293,10 +297,6 @@ cp_blit_event(struct cp_state *cp)
    ret = bin_setup(cp, &b);
    if (ret)
       return ret < 0 ? ret : 0; /* an empty rect is done, not skipped */
-   npx = (uint64_t)(b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1);
-   ret = charge(cp, npx * b.fmt->cpp * 2);
-   if (ret)
-      return ret;
    if (!(info & SIM6_BLIT_INFO_GMEM))
       return gmem_copy(cp, &b, dst_info, false);
    if (SIM6_BLIT_INFO_CLEAR_MASK(info))
@@ -453,7 +453,6 @@ cp_blit_2d(struct cp_state *cp, uint32_t op)
       .fmt = fmt_lookup(SIM6_SURF_FORMAT(dinfo)),
    };
    uint32_t full[4];
-   int ret;
 
    /* mesa 22.3 only issues BLIT_OP_SCALE on a6xx; rotation is unused. */
    if (SIM6_BLIT_OP(op) != SIM6_BLIT_OP_SCALE || !d.fmt ||
@@ -461,10 +460,6 @@ cp_blit_2d(struct cp_state *cp, uint32_t op)
       return unsupported(cp);
    if (dst_rect(cp, cntl, &d, full))
       return 0;
-   ret = charge(cp, (uint64_t)(d.x1 - d.x0 + 1) * (d.y1 - d.y0 + 1) *
-                    d.fmt->cpp * 2);
-   if (ret)
-      return ret;
    if (cntl & SIM6_2D_SOLID_COLOR)
       return blit_fill(cp, cntl, &d, SIM6_SURF_SWAP(dinfo));
    return blit_copy(cp, &d, SIM6_SURF_SWAP(dinfo), full);
