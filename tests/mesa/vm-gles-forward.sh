@@ -17,7 +17,8 @@
 # blits (core/blit.c); the host's PM4 coverage report (msmvirt pm4-coverage) after each
 # run proves which path ran (its blit counters must grow by one per frame).
 # The Vulkan client (turnip) runs in the same boot; its outcome is reported, not asserted
-# (MESA_VK_REQUIRED=1 asserts it too).
+# (MESA_VK_REQUIRED=1 asserts it too): vkCmdFillBuffer, and vkCmdClearColorImage + a copy
+# to a buffer, both through the same 2D engine, must read back right (vk_client -c).
 #
 #   bash tests/mesa/vm-gles-forward.sh [BUILD_DIR]     exit 0 = pass
 # BUILD_DIR: the meson build with tools/msmvirt and cuse/msmvirt-cuse +
@@ -104,7 +105,7 @@ for mode in gmem sysmem; do
 done
 echo "== vulkan"
 t=\$(up)
-name=vk; LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap vk_client
+name=vk; LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap vk_client -c
 echo "vk_rc=\$?"
 echo "vk_s=\$(awk -v a=\$t -v b=\$(up) 'BEGIN{printf "%.2f", b-a}')"
 summary
@@ -194,7 +195,10 @@ for cp in after-gles after-gles-gmem after-gles-sysmem after-vk; do
         '[ "$(stat_of $cp contexts)/$(stat_of $cp bos)/$(stat_of $cp queues)/$(stat_of $cp inflight)" = 0/0/0/0 ]'
 done
 if [ "${MESA_VK_REQUIRED:-0}" = 1 ]; then
-    check "vk_client exits 0" 'grep -qx "vk_rc=0" <<<"$vk"'
+    check "vk_client -c exits 0" 'grep -qx "vk_rc=0" <<<"$vk"'
+    check "turnip: vkCmdFillBuffer reads back ($(grep -m1 '^value=' <<<"$vk"))" 'grep -qx "fill=match" <<<"$vk"'
+    check "turnip: vkCmdClearColorImage + vkCmdCopyImageToBuffer read back ($(grep -m1 '^clear_pixel=' <<<"$vk"))" \
+        'grep -q "^clear=match" <<<"$vk"'
 else
     if grep -qx "vk_rc=0" <<<"$vk"; then
         echo "info - turnip: vk_client passed ($(grep -m1 '^deviceName=' <<<"$vk"))"
