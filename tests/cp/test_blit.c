@@ -422,8 +422,13 @@ test_draw_state_groups(void **state)
    memset(e->dst, 0, 64);
    const uint32_t imm[3] = { ds[0] | SIM6_DS_LOAD_IMMED, ds[1], ds[2] };
    const uint32_t off[3] = { SIM6_DS_DISABLE_ALL, 0, 0 };
-   emit_solid(e, 1, 1, 1, 1);
+   emit_solid(e, 1, 1, 1, 0);
+   /* CP_REG_WRITE {tracker, reg, value} is a register write too */
+   const uint32_t rw[3] = { 0x1, SIM6_RB_2D_SRC_SOLID_C0 + 3, 1 };
+   e->cs += pm4_emit_pkt7(e->cs, PM4_CP_REG_WRITE, rw, 3);
    emit_2d_cntl(e, true, false);
+   emit_2d_dst(e, DST_IOVA, 64, SIM6_WZYX, 2, 0, 2, 0);
+   emit_cp_blit(e);
    emit_2d_dst(e, DST_IOVA, 64, SIM6_WZYX, 0, 0, 0, 0);
    e->cs += pm4_emit_pkt7(e->cs, PM4_CP_SET_DRAW_STATE, imm, 3);
    emit_cp_blit(e);
@@ -436,6 +441,7 @@ test_draw_state_groups(void **state)
    assert_int_equal(run(e, &res), 0);
    assert_int_equal(px32(e->dst, 64, 0, 0), rgba(7, 8, 9, 10));
    assert_int_equal(px32(e->dst, 64, 1, 0), rgba(2, 2, 2, 2));
+   assert_int_equal(px32(e->dst, 64, 2, 0), rgba(1, 1, 1, 1));
 }
 
 /* ---- bad register values: GPU faults, nothing written ------------------- */
