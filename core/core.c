@@ -19,6 +19,42 @@ msm_now_ns(void)
    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int64_t
+msm_timespec_to_ktime(const struct drm_msm_timespec *t)
+{
+   if (t->tv_sec >= MSM_KTIME_SEC_MAX)
+      return MSM_KTIME_MAX;
+   /* The kernel builds with -fno-strict-overflow: s64 arithmetic wraps. */
+   return (int64_t)((uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec);
+}
+
+struct drm_msm_timespec
+msm_ktime_to_timespec(int64_t kt)
+{
+   int64_t sec = kt / 1000000000ll, nsec = kt % 1000000000ll;
+
+   if (nsec < 0) {
+      sec--;
+      nsec += 1000000000ll;
+   }
+   return (struct drm_msm_timespec){ .tv_sec = sec, .tv_nsec = nsec };
+}
+
+struct timespec
+msm_ktime_to_abstime(int64_t kt)
+{
+   if (kt <= 0)
+      return (struct timespec){ 0, 0 };
+   return (struct timespec){ (time_t)(kt / 1000000000ll),
+                             (long)(kt % 1000000000ll) };
+}
+
+bool
+msm_ktime_passed(int64_t kt)
+{
+   return kt <= 0 || (uint64_t)kt <= msm_now_ns();
+}
+
 void
 msm_core_config_defaults(struct msm_core_config *cfg)
 {

@@ -246,8 +246,12 @@ void msm_ctx_close_syncobjs_locked(struct msm_ctx *ctx);
 bool msm_submit_ready_locked(const struct msm_core *core,
                              const struct msm_submit *s);
 
-/* Absolute CLOCK_MONOTONIC deadline from the uapi timespec. */
-struct timespec;
 uint64_t msm_now_ns(void);
+/* A ktime deadline as pthread_cond_timedwait() takes it (CLOCK_MONOTONIC);
+ * one before the clock's start is its start, which has passed. */
+struct timespec;
+struct timespec msm_ktime_to_abstime(int64_t kt);
+/* No time left before the deadline: timeout_to_jiffies() would give 0. */
+bool msm_ktime_passed(int64_t kt);
 
 #endif

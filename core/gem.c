@@ -474,31 +474,13 @@ out:
    return ret;
 }
 
-static int
-timespec_to_deadline(const struct drm_msm_timespec *t, struct timespec *ts)
-{
-   if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000)
-      return -EINVAL;
-   ts->tv_sec = (time_t)t->tv_sec;
-   ts->tv_nsec = (long)t->tv_nsec;
-   return 0;
-}
-
-static bool
-deadline_passed(const struct timespec *ts)
-{
-   struct timespec now;
-   clock_gettime(CLOCK_MONOTONIC, &now);
-   return now.tv_sec > ts->tv_sec ||
-          (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
-}
-
 int
 msm_ctx_gem_cpu_prep(struct msm_ctx *ctx,
                      const struct drm_msm_gem_cpu_prep *args)
 {
    struct msm_core *core = ctx->core;
-   struct timespec deadline;
+   int64_t timeout = msm_timespec_to_ktime(&args->timeout);
+   struct timespec deadline = msm_ktime_to_abstime(timeout);
    struct msm_bo *bo;
    bool nosync = args->op & MSM_PREP_NOSYNC;
    bool write = args->op & MSM_PREP_WRITE;
@@ -511,9 +493,9 @@ msm_ctx_gem_cpu_prep(struct msm_ctx *ctx,
    }
    if (args->op & ~MSM_PREP_FLAGS)
       return -EINVAL;
-   if (!nosync && timespec_to_deadline(&args->timeout, &deadline))
-      return -EINVAL;
-   expired = nosync || deadline_passed(&deadline);
+   /* msm_gem_cpu_prep(): NOSYNC or a deadline already past both mean
+    * "no time to wait" (remain == 0); no deadline is invalid. */
+   expired = nosync || msm_ktime_passed(timeout);
 
    pthread_mutex_lock(&core->lock);
    bo = msm_ctx_lookup_bo(ctx, args->handle);

@@ -636,7 +636,8 @@ msm_ctx_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_queue *q;
-   struct timespec deadline;
+   struct timespec deadline = msm_ktime_to_abstime(
+      msm_timespec_to_ktime(&args->timeout));
    int ret = 0;
 
    if (msm_ctx_passthrough(ctx)) {
@@ -645,11 +646,8 @@ msm_ctx_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
    }
    if (args->pad)
       return -EINVAL;
-   if (args->timeout.tv_sec < 0 || args->timeout.tv_nsec < 0 ||
-       args->timeout.tv_nsec >= 1000000000)
-      return -EINVAL;
-   deadline.tv_sec = (time_t)args->timeout.tv_sec;
-   deadline.tv_nsec = (long)args->timeout.tv_nsec;
+   /* Any deadline is valid (to_ktime()); a past one polls: an unsignalled
+    * fence is ETIMEDOUT at once, a signalled one 0. */
 
    pthread_mutex_lock(&core->lock);
    q = msm_ctx_lookup_queue(ctx, args->queueid);

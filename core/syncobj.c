@@ -214,13 +214,6 @@ struct wait_entry {
    uint64_t attached;     /* so->attached when the wait began */
 };
 
-static struct timespec
-ns_to_timespec(int64_t ns)
-{
-   return (struct timespec){ (time_t)(ns / 1000000000ll),
-                             (long)(ns % 1000000000ll) };
-}
-
 /* drm_syncobj_array_wait_timeout() for binary syncobjs. */
 static int
 wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
@@ -229,7 +222,7 @@ wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
    struct msm_core *core = ctx->core;
    bool all = flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
    bool for_submit = flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
-   struct timespec deadline = ns_to_timespec(timeout_nsec);
+   struct timespec deadline = msm_ktime_to_abstime(timeout_nsec);
    uint32_t signalled = 0;
 
    /* Take the fences up front, so a missing one fails with EINVAL before

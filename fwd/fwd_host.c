@@ -304,13 +304,12 @@ shift_deadline(const struct fwd_ioctl_spec *spec, uint8_t *args,
    } else if (spec->deadline.kind == FWD_DEADLINE_TIMESPEC) {
       struct drm_msm_timespec ts;
       memcpy(&ts, p, sizeof(ts));
-      /* Out-of-range values stay as they are: the ioctl rejects them. */
-      if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 ||
-          ts.tv_sec > INT64_MAX / 1000000000 - 1)
+      /* Shift the deadline the kernel would read (any value is valid);
+       * "never" stays never, and a past one stays past. */
+      int64_t kt = msm_timespec_to_ktime(&ts);
+      if (kt == MSM_KTIME_MAX)
          return;
-      int64_t ns = shift_ns(ts.tv_sec * 1000000000 + ts.tv_nsec, offset);
-      ts.tv_sec = ns / 1000000000;
-      ts.tv_nsec = ns % 1000000000;
+      ts = msm_ktime_to_timespec(shift_ns(kt, offset));
       memcpy(p, &ts, sizeof(ts));
    }
 }
