@@ -111,14 +111,12 @@ handle_alloc_locked(struct msm_ctx *ctx, struct msm_syncobj *so, uint32_t *out)
 }
 
 int
-msm_ctx_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
+model_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_syncobj *so;
    int ret;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_CREATE, args);
    if (args->flags & ~DRM_SYNCOBJ_CREATE_SIGNALED)
       return -EINVAL;
    so = calloc(1, sizeof(*so));
@@ -144,16 +142,12 @@ msm_ctx_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
 }
 
 int
-msm_ctx_syncobj_destroy(struct msm_ctx *ctx,
-                        const struct drm_syncobj_destroy *args)
+model_syncobj_destroy(struct msm_ctx *ctx,
+                      const struct drm_syncobj_destroy *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_syncobj *so;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_destroy a = *args;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_DESTROY, &a);
-   }
    if (args->pad)
       return -EINVAL;
    pthread_mutex_lock(&core->lock);
@@ -276,8 +270,8 @@ wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
 }
 
 int
-msm_ctx_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
-                     const uint32_t *handles)
+model_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
+                   const uint32_t *handles)
 {
    struct msm_core *core = ctx->core;
    struct msm_syncobj **objs;
@@ -285,13 +279,6 @@ msm_ctx_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
    uint32_t first = ~0u;
    int ret;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_wait a = *args;
-      a.handles = (uintptr_t)handles;
-      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_WAIT, &a);
-      args->first_signaled = a.first_signaled;
-      return ret;
-   }
    if (args->flags & ~(DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL |
                        DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))
       return -EINVAL;
@@ -356,27 +343,17 @@ array_apply(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
 }
 
 int
-msm_ctx_syncobj_reset(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
-                      const uint32_t *handles)
+model_syncobj_reset(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
+                    const uint32_t *handles)
 {
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_array a = *args;
-      a.handles = (uintptr_t)handles;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_RESET, &a);
-   }
    return array_apply(ctx, args, handles, NULL);
 }
 
 int
-msm_ctx_syncobj_signal(struct msm_ctx *ctx,
-                       const struct drm_syncobj_array *args,
-                       const uint32_t *handles)
+model_syncobj_signal(struct msm_ctx *ctx,
+                     const struct drm_syncobj_array *args,
+                     const uint32_t *handles)
 {
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_array a = *args;
-      a.handles = (uintptr_t)handles;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_SIGNAL, &a);
-   }
    /* drm_syncobj_assign_null_handle(): an already signalled fence. */
    return array_apply(ctx, args, handles, &stub_fence);
 }
