@@ -279,11 +279,130 @@ submit_prologue_dwords(const struct trace_op *op)
           (uint64_t)op->nr_writes * PM4_MEM_WRITE_DWORDS(1);
 }
 
+/* "ID:r|w|rw[d]" */
+static int
+submit_bo(struct pstate *ps, struct trace_op *op, char *item, uint32_t k)
+{
+   char *colon = strchr(item, ':');
+   uint32_t fl = 0;
+
+   if (!colon)
+      return perr(ps, "submit: BO '%s' needs :r, :w or :rw", item);
+   *colon = '\0';
+   if (live_bo(ps, item, &op->bos[k].bo))
+      return -EINVAL;
+   for (const char *c = colon + 1; *c; c++) {
+      if (*c == 'r')
+         fl |= MSM_SUBMIT_BO_READ;
+      else if (*c == 'w')
+         fl |= MSM_SUBMIT_BO_WRITE;
+      else if (*c == 'd')
+         fl |= MSM_SUBMIT_BO_DUMP;
+      else
+         fl = 0x80000000u;
+   }
+   if (!(fl & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE)) || (fl & 0x80000000u))
+      return perr(ps, "submit: bad BO flags '%s' (want r, w, rw)", colon + 1);
+   op->bos[k].flags = fl;
+   op->nr_bos = k + 1;
+   if (in_list(op, op->bos[k].bo) != (int)k)
+      return perr(ps, "submit: BO %u listed twice", op->bos[k].bo);
+   return 0;
+}
+
+/* "ID:OFF:SIZE" */
+static int
+submit_cmd(struct pstate *ps, struct trace_op *op, char *item, uint32_t k)
+{
+   uint64_t off = 0, size = 0;
+   int ret = parse_triple(ps, item, 3, &op->cmds[k].bo, &off, &size);
+
+   if (!ret && (off % 4 || size % 4 || !size || off > UINT32_MAX ||
+                size > UINT32_MAX))
+      ret = perr(ps, "submit: cmds region must be dword aligned and non-empty");
+   if (!ret)
+      ret = check_range(ps, op->cmds[k].bo, off, size);
+   op->cmds[k].offset = (uint32_t)off;
+   op->cmds[k].size = (uint32_t)size;
+   return ret;
+}
+
+/* "ID:OFF:VALUE" */
+static int
+submit_write(struct pstate *ps, struct trace_op *op, char *item, uint32_t k)
+{
+   uint64_t off = 0, v = 0;
+   int ret = parse_triple(ps, item, 3, &op->writes[k].bo, &off, &v);
+
+   if (!ret && (off % 4 || v > UINT32_MAX))
+      ret = perr(ps, "submit: write needs an aligned offset and a 32-bit value");
+   if (!ret)
+      ret = check_range(ps, op->writes[k].bo, off, 4);
+   op->writes[k].offset = (uint32_t)off;
+   op->writes[k].value = (uint32_t)v;
+   return ret;
+}
+
+/* The list-valued keys of a submit: where the array lives in the op. */
+static const struct submit_list {
+   const char *key;
+   uint32_t max;
+   bool may_be_empty;
+   size_t elem_size;
+   size_t array, count;   /* offsetof in struct trace_op */
+   int (*item)(struct pstate *ps, struct trace_op *op, char *item, uint32_t k);
+} submit_lists[] = {
+   { "bos", 4096, true, sizeof(struct trace_bo_ref),
+     offsetof(struct trace_op, bos), 0, submit_bo },
+   { "cmds", 256, false, sizeof(struct trace_cmd),
+     offsetof(struct trace_op, cmds), offsetof(struct trace_op, nr_cmds),
+     submit_cmd },
+   { "write", 64, false, sizeof(struct trace_write),
+     offsetof(struct trace_op, writes), offsetof(struct trace_op, nr_writes),
+     submit_write },
+};
+
+static int
+parse_submit_list(struct pstate *ps, struct trace_op *op,
+                  const struct submit_list *l, char *val)
+{
+   void **array = (void **)((char *)op + l->array);
+   char **items = NULL;
+   uint32_t n = 0;
+   int ret = 0;
+
+   if (*array || split_list(val, &items, &n, l->max) || (!n && !l->may_be_empty))
+      return perr(ps, "submit: bad or repeated %s=", l->key);
+   *array = calloc(n ? n : 1, l->elem_size);
+   if (!*array) {
+      free(items);
+      return -ENOMEM;
+   }
+   /* bos= counts as it goes (duplicates are checked against what is in). */
+   if (l->count)
+      *(uint32_t *)((char *)op + l->count) = n;
+   for (uint32_t k = 0; k < n && !ret; k++)
+      ret = l->item(ps, op, items[k], k);
+   free(items);
+   return ret;
+}
+
+static int
+parse_submit_key(struct pstate *ps, struct trace_op *op, char *key, char *val)
+{
+   for (unsigned i = 0; i < sizeof(submit_lists) / sizeof(submit_lists[0]); i++)
+      if (!strcmp(key, submit_lists[i].key))
+         return parse_submit_list(ps, op, &submit_lists[i], val);
+   if (!strcmp(key, "gpu_us"))
+      return parse_u32(ps, "gpu_us", val, &op->gpu_us) ? -EINVAL : 0;
+   if (!strcmp(key, "fence"))
+      return define_label(ps, val, op->queue, &op->label);
+   return perr(ps, "submit: unknown key '%s'", key);
+}
+
 static int
 parse_submit(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
 {
-   char **items = NULL;
-   uint32_t n = 0;
    int ret;
 
    op->label = TRACE_LAST;
@@ -291,125 +410,12 @@ parse_submit(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
       return -EINVAL;
    for (int i = 2; i < ntok; i++) {
       char *eq = strchr(tok[i], '=');
-      char *key = tok[i], *val;
 
       if (!eq)
          return perr(ps, "submit: expected key=value, got '%s'", tok[i]);
       *eq = '\0';
-      val = eq + 1;
-      if (!strcmp(key, "bos")) {
-         if (op->bos || split_list(val, &items, &n, 4096))
-            return perr(ps, "submit: bad or repeated bos=");
-         op->bos = calloc(n ? n : 1, sizeof(*op->bos));
-         if (!op->bos) {
-            free(items);
-            return -ENOMEM;
-         }
-         for (uint32_t k = 0; k < n; k++) {
-            char *colon = strchr(items[k], ':');
-            uint32_t fl = 0;
-
-            if (!colon) {
-               ret = perr(ps, "submit: BO '%s' needs :r, :w or :rw",
-                          items[k]);
-               free(items);
-               return ret;
-            }
-            *colon = '\0';
-            if (live_bo(ps, items[k], &op->bos[k].bo)) {
-               free(items);
-               return -EINVAL;
-            }
-            for (const char *c = colon + 1; *c; c++) {
-               if (*c == 'r')
-                  fl |= MSM_SUBMIT_BO_READ;
-               else if (*c == 'w')
-                  fl |= MSM_SUBMIT_BO_WRITE;
-               else if (*c == 'd')
-                  fl |= MSM_SUBMIT_BO_DUMP;
-               else
-                  fl = 0x80000000u;
-            }
-            if (!(fl & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE)) ||
-                (fl & 0x80000000u)) {
-               free(items);
-               return perr(ps, "submit: bad BO flags '%s' (want r, w, rw)",
-                           colon + 1);
-            }
-            op->bos[k].flags = fl;
-            op->nr_bos = k + 1;
-            if (in_list(op, op->bos[k].bo) != (int)k) {
-               free(items);
-               return perr(ps, "submit: BO %u listed twice", op->bos[k].bo);
-            }
-         }
-         free(items);
-         items = NULL;
-      } else if (!strcmp(key, "cmds")) {
-         if (op->cmds || split_list(val, &items, &n, 256) || !n)
-            return perr(ps, "submit: bad or repeated cmds=");
-         op->cmds = calloc(n, sizeof(*op->cmds));
-         if (!op->cmds) {
-            free(items);
-            return -ENOMEM;
-         }
-         op->nr_cmds = n;
-         for (uint32_t k = 0; k < n; k++) {
-            uint64_t off = 0, size = 0;
-
-            ret = parse_triple(ps, items[k], 3, &op->cmds[k].bo, &off, &size);
-            if (!ret && (off % 4 || size % 4 || !size || off > UINT32_MAX ||
-                         size > UINT32_MAX))
-               ret = perr(ps, "submit: cmds region must be dword aligned "
-                          "and non-empty");
-            if (!ret)
-               ret = check_range(ps, op->cmds[k].bo, off, size);
-            if (ret) {
-               free(items);
-               return ret;
-            }
-            op->cmds[k].offset = (uint32_t)off;
-            op->cmds[k].size = (uint32_t)size;
-         }
-         free(items);
-         items = NULL;
-      } else if (!strcmp(key, "write")) {
-         if (op->writes || split_list(val, &items, &n, 64) || !n)
-            return perr(ps, "submit: bad or repeated write=");
-         op->writes = calloc(n, sizeof(*op->writes));
-         if (!op->writes) {
-            free(items);
-            return -ENOMEM;
-         }
-         op->nr_writes = n;
-         for (uint32_t k = 0; k < n; k++) {
-            uint64_t off = 0, v = 0;
-
-            ret = parse_triple(ps, items[k], 3, &op->writes[k].bo, &off, &v);
-            if (!ret && (off % 4 || v > UINT32_MAX))
-               ret = perr(ps, "submit: write needs an aligned offset and a "
-                          "32-bit value");
-            if (!ret)
-               ret = check_range(ps, op->writes[k].bo, off, 4);
-            if (ret) {
-               free(items);
-               return ret;
-            }
-            op->writes[k].offset = (uint32_t)off;
-            op->writes[k].value = (uint32_t)v;
-         }
-         free(items);
-         items = NULL;
-      } else if (!strcmp(key, "gpu_us")) {
-         if (parse_u32(ps, "gpu_us", val, &op->gpu_us))
-            return -EINVAL;
-      } else if (!strcmp(key, "fence")) {
-         ret = define_label(ps, val, op->queue, &op->label);
-         if (ret)
-            return ret;
-      } else {
-         return perr(ps, "submit: unknown key '%s'", key);
-      }
+      if ((ret = parse_submit_key(ps, op, tok[i], eq + 1)))
+         return ret;
    }
    /* Every BO a cmd or write names must be in the list. */
    for (uint32_t k = 0; k < op->nr_cmds; k++)
