@@ -369,9 +369,6 @@ model_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
    return ret;
 }
 
-/* kstrdup_quotable_cmdline() bounds these by PAGE_SIZE. */
-#define MSM_PARAM_STR_MAX 4096
-
 int
 model_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
                 const char *str)

@@ -31,8 +31,6 @@ struct msm_queue;
 struct msm_submit;
 struct msm_syncobj;
 
-#define MSM_BO_NAME_LEN 32 /* the kernel's msm_gem_object.name */
-
 /* A range of hostmem whose BO offsets the guest picks (msm_ctx_arena_new). */
 struct msm_arena {
    uint64_t offset, size;

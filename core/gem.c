@@ -11,8 +11,6 @@
 
 #include "core_priv.h"
 
-#define PAGE_ALIGN(x) (((x) + HOSTMEM_PAGE - 1) & ~(HOSTMEM_PAGE - 1))
-
 struct msm_bo *
 msm_ctx_lookup_bo(struct msm_ctx *ctx, uint32_t handle)
 {
@@ -155,7 +153,7 @@ bo_alloc(const struct drm_msm_gem_new *args)
    if (bo) {
       bo->refcount = 1;
       bo->flags = args->flags;
-      bo->size = PAGE_ALIGN(args->size);
+      bo->size = MSM_PAGE_ALIGN(args->size);
       bo->madv = MSM_MADV_WILLNEED;
    }
    return bo;
@@ -227,7 +225,7 @@ model_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
    int ret;
 
    /* A real kernel's BOs do not live in our hostmem. */
-   size = PAGE_ALIGN(size);
+   size = MSM_PAGE_ALIGN(size);
    if (!size)
       return -EINVAL;
    pthread_mutex_lock(&core->lock);

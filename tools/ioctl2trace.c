@@ -32,6 +32,7 @@
 #include "ioctl2trace_priv.h"
 #include "pm4.h"
 #include "trace.h"
+#include "msm_core.h"
 
 #define MAX_STRUCT    256
 
@@ -320,7 +321,7 @@ do_gem_new(struct conv *c, const struct rec *r)
       return -ENOMEM;
    b = &c->bos[c->nr_bos++];
    *b = (struct bo_ent){ r->session, out.handle, id,
-                         (in.size + 4095) & ~4095ull, false };
+                         MSM_PAGE_ALIGN(in.size), false };
    c->id_used[id] = 1;
    c->bo_news++;
    emit(c, "bo_new %u %llu%s%s", id, (unsigned long long)in.size,
