@@ -240,6 +240,15 @@ fwd_spec_by_cmd(uint32_t cmd)
    return NULL;
 }
 
+const struct fwd_ioctl_spec *
+fwd_spec_by_name(const char *name)
+{
+   for (unsigned i = 0; i < FWD_ID_COUNT; i++)
+      if (!strcmp(fwd_table[i].name, name))
+         return &fwd_table[i];
+   return NULL;
+}
+
 void
 fwd_spec_user_sizes(const struct fwd_ioctl_spec *spec, unsigned long req,
                     uint32_t *in_size, uint32_t *out_size)
