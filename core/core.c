@@ -55,6 +55,20 @@ msm_ktime_passed(int64_t kt)
    return kt <= 0 || (uint64_t)kt <= msm_now_ns();
 }
 
+struct msm_rules_caps
+msm_core_rules_caps(const struct msm_core *core)
+{
+   const struct msm_limits *l = &core->cfg.limits;
+
+   return (struct msm_rules_caps){
+      .has_cached_coherent = core->chip->has_cached_coherent,
+      .max_bo_size = l->max_bo_size,
+      .max_submit_bos = l->max_submit_bos,
+      .max_submit_cmds = l->max_submit_cmds,
+      .max_submit_syncobjs = l->max_submit_syncobjs,
+   };
+}
+
 void
 msm_core_config_defaults(struct msm_core_config *cfg)
 {

@@ -24,6 +24,7 @@
 
 #include "hostmem.h"
 #include "msm_core.h"
+#include "msm_rules.h"
 #include "range.h"
 
 struct msm_ctx;
@@ -338,6 +339,9 @@ bool msm_submit_ready_locked(const struct msm_core *core,
                              const struct msm_submit *s);
 
 uint64_t msm_now_ns(void);
+/* The facts the argument rules (msm_rules.h) need, from the chip and the
+ * configured limits. */
+struct msm_rules_caps msm_core_rules_caps(const struct msm_core *core);
 /* A ktime deadline as pthread_cond_timedwait() takes it (CLOCK_MONOTONIC);
  * one before the clock's start is its start, which has passed. */
 struct timespec;

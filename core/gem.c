@@ -122,27 +122,8 @@ handle_alloc_locked(struct msm_ctx *ctx, struct msm_bo *bo)
 static int
 gem_new_check(struct msm_ctx *ctx, const struct drm_msm_gem_new *args)
 {
-   struct msm_core *core = ctx->core;
-
-   if (args->flags & ~MSM_BO_FLAGS)
-      return -EINVAL;
-   switch (args->flags & MSM_BO_CACHE_MASK) {
-   case MSM_BO_CACHED:
-   case MSM_BO_WC:
-   case MSM_BO_UNCACHED:
-      break;
-   case MSM_BO_CACHED_COHERENT:
-      if (core->chip->has_cached_coherent)
-         break;
-      return -EINVAL;
-   default:
-      return -EINVAL;
-   }
-   if (!args->size)
-      return -EINVAL;
-   if (args->size > core->cfg.limits.max_bo_size)
-      return -ENOMEM;
-   return 0;
+   struct msm_rules_caps caps = msm_core_rules_caps(ctx->core);
+   return msm_rule_gem_new(&caps, args->size, args->flags);
 }
 
 static struct msm_bo *
