@@ -149,6 +149,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    }
 
    pthread_mutex_init(&core->lock, NULL);
+   pthread_mutex_init(&core->cov_lock, NULL);
    pthread_condattr_init(&attr);
    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
    pthread_cond_init(&core->retire_cond, &attr);
@@ -171,6 +172,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
 
 fail:
    pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
    free(core->ring_retired);
    free(core->backend_arg);
@@ -190,10 +192,30 @@ msm_core_destroy(struct msm_core *core)
    core->backend->fini(core);
    hostmem_fini(&core->hostmem);
    pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
    free(core->ring_retired);
    free(core->backend_arg);
    free(core);
+}
+
+void
+msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c)
+{
+   pthread_mutex_lock(&core->cov_lock);
+   cp_coverage_add(&core->pm4_cov, c);
+   pthread_mutex_unlock(&core->cov_lock);
+}
+
+int
+msm_core_pm4_coverage(struct msm_core *core, char *buf, size_t cap)
+{
+   struct cp_coverage cov;
+
+   pthread_mutex_lock(&core->cov_lock);
+   cov = core->pm4_cov;
+   pthread_mutex_unlock(&core->cov_lock);
+   return cp_coverage_format(&cov, buf, cap);
 }
 
 void

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cp.h"
 #include "hostmem.h"
 #include "msm_core.h"
 #include "msm_rules.h"
@@ -308,7 +309,12 @@ struct msm_core {
    uint32_t global_faults;
    uint32_t nr_syncobjs;       /* live syncobjs, all contexts */
    uint64_t *ring_retired;     /* per ring: last retired submit's seqno */
+   /* What the sim's CP executed, all submits (msm_core_pm4_coverage); its
+    * own lock, so the GPU threads need not hold the core lock to add. */
+   pthread_mutex_t cov_lock;
+   struct cp_coverage pm4_cov;
 };
+void msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c);
 
 /* Internal API between the context layer files and the backends. */
 void msm_submit_retire(struct msm_core *core, struct msm_submit *submit,

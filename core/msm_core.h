@@ -98,6 +98,10 @@ struct msm_core_stats {
    uint32_t syncobjs;     /* live syncobjs */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
+/* The PM4 coverage report of every submit the sim executed so far (which
+ * opcodes and register blocks it modelled, skipped, faulted on) as text;
+ * snprintf-like.  Empty counters on the drm backend. */
+int msm_core_pm4_coverage(struct msm_core *core, char *buf, size_t cap);
 /* The per-context caps in force (defaults filled in), e.g. for a guest that
  * checks requests itself before sending them asynchronously. */
 void msm_core_limits(struct msm_core *core, struct msm_limits *limits);
