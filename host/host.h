@@ -1,8 +1,8 @@
 /*
  * host.h - the host daemon (`msmvirt host`) and its protocol modules.
  */
-#ifndef MSMVIRT_TOOLS_HOST_H
-#define MSMVIRT_TOOLS_HOST_H
+#ifndef MSMVIRT_HOST_HOST_H
+#define MSMVIRT_HOST_HOST_H
 
 #include <stddef.h>
 
