@@ -444,6 +444,24 @@ test_draw_state_groups(void **state)
    assert_int_equal(px32(e->dst, 64, 2, 0), rgba(1, 1, 1, 1));
 }
 
+/* A group whose stream draws again would apply itself forever: the IB
+ * depth limit ends it as a fault. */
+static void
+test_draw_state_recursion(void **state)
+{
+   struct env *e = *state;
+   struct cp_result res;
+   const uint32_t draw[3] = { 0, 0, 0 };
+   uint32_t n = pm4_emit_pkt7(e->ib, PM4_CP_DRAW_INDX_OFFSET, draw, 3);
+   const uint32_t ds[3] = { n, (uint32_t)IB_IOVA, (uint32_t)(IB_IOVA >> 32) };
+
+   e->cs += pm4_emit_pkt7(e->cs, PM4_CP_SET_DRAW_STATE, ds, 3);
+   e->cs += pm4_emit_pkt7(e->cs, PM4_CP_DRAW_INDX_OFFSET, draw, 3);
+   assert_int_equal(run(e, &res), -EFAULT);
+   assert_int_equal(res.fault, CP_FAULT_IB_DEPTH);
+   assert_int_equal(res.fault_iova, IB_IOVA);
+}
+
 /* ---- bad register values: GPU faults, nothing written ------------------- */
 
 static void
@@ -698,6 +716,7 @@ main(void)
       T(test_2d_copy_pitch),
       T(test_2d_scale_scissor),
       T(test_draw_state_groups),
+      T(test_draw_state_recursion),
       T(test_fault_2d_unmapped),
       T(test_fault_2d_past_bo),
       T(test_fault_2d_readonly_and_src),
