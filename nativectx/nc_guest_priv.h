@@ -1,6 +1,7 @@
 /*
  * nc_guest_priv.h - the nativectx guest library's objects, shared by
- * nc_guest.c (device, request batching, queues, submits), nc_guest_bo.c
+ * nc_guest.c (device, request batching, submits), nc_guest_queue.c (submit
+ * queues), nc_guest_bo.c
  * (BOs, address/storage heaps, fence tracking) and nc_guest_fence.c
  * (waiting on fences through the shared page).
  *
@@ -170,6 +171,15 @@ int nc_sync_locked(struct nc_dev *d, uint32_t rsp_off, void *rsp,
                    uint32_t rsp_len);
 uint64_t nc_deadline(int64_t timeout_ns);
 struct nc_queue *nc_find_queue(struct nc_dev *d, uint32_t id);
+/* One allow-listed ioctl through IOCTL_SIMPLE; sync: wait for the answer
+ * and copy the uapi struct back. */
+int nc_ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync);
+
+/* nc_guest_queue.c */
+int nc_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
+                       uint32_t *id);
+int nc_submitqueue_close(struct ws_dev *dev, uint32_t id);
+int nc_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults);
 
 /* nc_guest_bo.c */
 int nc_arenas_init(struct nc_dev *d);
