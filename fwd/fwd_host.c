@@ -18,6 +18,7 @@
 #include "fwd_spec.h"
 #include "fwd_wire.h"
 #include "msm_core.h"
+#include "vclock.h"
 
 /* bufs[i]: host copy of region i, NULL when the region is inactive. */
 typedef int (*fwd_host_fn)(struct msm_ctx *ctx, void *args,
@@ -417,6 +418,7 @@ fwd_host_handle_clock(struct msm_ctx *ctx, int64_t clock_offset_ns,
          fwd_field_set(args, rs->count, regs[i].count);
       }
    }
+   vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
    ret = host_handlers[spec->id] ? host_handlers[spec->id](ctx, args, bufs)
                                  : -ENOTTY;
    if (ret > 0)
