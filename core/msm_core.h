@@ -150,6 +150,19 @@ int msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
                                 const struct drm_msm_gem_submit_syncobj *out);
 int msm_ctx_wait_fence(struct msm_ctx *ctx,
                        const struct drm_msm_wait_fence *args);
+
+/* An msm uapi deadline (WAIT_FENCE, GEM_CPU_PREP: absolute CLOCK_MONOTONIC)
+ * as Linux 6.1 reads it: msm's to_ktime() is ktime_set(), which validates
+ * nothing.  tv_sec >= KTIME_SEC_MAX is KTIME_MAX ("never"); everything else,
+ * negative or unnormalized fields included, is tv_sec * 1e9 + tv_nsec in
+ * wrapping s64 arithmetic.  A deadline before now is "no time left"
+ * (timeout_to_jiffies() gives 0), never an error. */
+#define MSM_KTIME_MAX     INT64_MAX
+#define MSM_KTIME_SEC_MAX (MSM_KTIME_MAX / 1000000000ll)
+int64_t msm_timespec_to_ktime(const struct drm_msm_timespec *t);
+/* The inverse, normalized (0 <= tv_nsec < 1e9): what a host writes back
+ * after moving a deadline between clocks. */
+struct drm_msm_timespec msm_ktime_to_timespec(int64_t kt);
 int msm_ctx_submitqueue_new(struct msm_ctx *ctx,
                             struct drm_msm_submitqueue *args);
 int msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id);

@@ -255,6 +255,7 @@ sim_timestamp(struct msm_core *core)
 
 const struct msm_backend_ops msm_sim_backend = {
    .name = "sim",
+   .ctx_funcs = &msm_model_ctx_funcs,
    .init = sim_init,
    .fini = sim_fini,
    .submit = sim_submit,
