@@ -70,7 +70,10 @@ usage(FILE *f)
       "                    at a time, the CPU cost model below; real: wall clock\n"
       "  --cost-NAME N     the virtual clock's CPU cost model (defaults):\n"
       "                    guest-op-ns, host-op-ns, msg-ns, byte-ps, exit-ns,\n"
-      "                    irq-ns (see the report's Setup)\n"
+      "                    irq-ns (see the report's Clock section)\n"
+      "  --breakdown-rtt N the critical-path figures' RTT (default 50)\n"
+      "  --real-json FILE  a --clock real run's JSON to validate against in\n"
+      "                    the report\n"
       "  --transport LIST  inproc and/or socket (default inproc)\n"
       "  --repeat N        repetitions of every point (default 5; virtual: 1)\n"
       "  --iters N         timed iterations of every workload (default: profile)\n"
@@ -484,7 +487,7 @@ cmd_compare(int argc, char **argv)
 {
    enum { O_WL = 256, O_MODES, O_RTT, O_TRANSPORT, O_REPEAT, O_ITERS,
           O_QUICK, O_PROFILE, O_CHIP, O_JSON, O_REPORT, O_NOATTR, O_CLOCK,
-          O_COST };
+          O_REAL_JSON, O_BREAKDOWN, O_COST };
    struct option opts[32] = {
       { "workloads", required_argument, NULL, O_WL },
       { "modes", required_argument, NULL, O_MODES },
@@ -499,6 +502,8 @@ cmd_compare(int argc, char **argv)
       { "report", required_argument, NULL, O_REPORT },
       { "no-attribution", no_argument, NULL, O_NOATTR },
       { "clock", required_argument, NULL, O_CLOCK },
+      { "real-json", required_argument, NULL, O_REAL_JSON },
+      { "breakdown-rtt", required_argument, NULL, O_BREAKDOWN },
       { "quiet", no_argument, NULL, 'q' },
       { "help", no_argument, NULL, 'h' },
    };
@@ -509,7 +514,7 @@ cmd_compare(int argc, char **argv)
    long repeat = -1, iters = -1;
    bool quick = false, quiet = false, attribute = true;
    struct cmp_results *r;
-   unsigned ncells;
+   unsigned ncells, nb;
    uint64_t t0;
    int c, ret = 0;
 
@@ -522,6 +527,7 @@ cmd_compare(int argc, char **argv)
    profile_defaults(&r->prof);
 
    r->costs = vclock_default_costs;
+   r->breakdown_rtt = 50;
    while (opts[nopts].name)
       nopts++;
    for (unsigned i = 0; i < NR_COST_FLAGS; i++)
@@ -572,6 +578,13 @@ cmd_compare(int argc, char **argv)
       case O_REPORT: report = optarg; break;
       case O_NOATTR: attribute = false; break;
       case O_CLOCK: clock = optarg; break;
+      case O_REAL_JSON: r->real_json = optarg; break;
+      case O_BREAKDOWN:
+         if (parse_u32_list(optarg, &r->breakdown_rtt, 1, &nb)) {
+            fprintf(stderr, "msmvirt compare: bad --breakdown-rtt\n");
+            goto usage_err;
+         }
+         break;
       case 'q': quiet = true; break;
       case 'h': usage(stdout); free(r); return 0;
       default: goto usage_err;
@@ -653,8 +666,13 @@ cmd_compare(int argc, char **argv)
       goto out;
    }
 
-   if (r->virt)
+   if (r->virt) {
       cmp_start_virtual(); /* before the first thread */
+   } else {
+      for (unsigned t = 0; t < r->nr_transports; t++)
+         if (cmp_harness_floor(r->transports[t], &r->harness_floor_us[t]))
+            r->harness_floor_us[t] = 0;
+   }
    t0 = vclock_wall_ns();
    sweep(r, !quiet);
    r->wall_s = (double)(vclock_wall_ns() - t0) / 1e9;

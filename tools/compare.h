@@ -79,6 +79,11 @@ struct cmp_results {
    bool quick;
    bool virt;                              /* --clock virtual */
    struct vclock_costs costs;              /* its cost model */
+   uint32_t breakdown_rtt;                 /* the breakdown figures' RTT */
+   const char *real_json;                  /* a --clock real run to show
+                                            * next to this one, or NULL */
+   double harness_floor_us[CMP_MAX_TRANSPORTS]; /* real clock: an empty
+                                            * CALL at RTT 0; 0: not run */
    unsigned repeat;
    bool attribute;
 
@@ -133,6 +138,10 @@ int cmp_write_report(struct cmp_results *r, const char *dir);
 
 /* The ioctls a ws op costs over msm (for labels in tables). */
 const char *cmp_op_ioctls(enum wl_op op);
+
+/* The harness's own floor on transport ("inproc" or "socket"): the median
+ * time of an empty CALL at RTT 0, in us (pingpong.c). */
+int cmp_harness_floor(const char *transport, double *us);
 
 /* The i-th cost flag's name (NULL past the last), its field in c and what
  * it means: one table for the parser and the report. */

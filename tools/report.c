@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "compare.h"
+#include "report_clock.h"
 #include "report_targets.h"
 #include "figures.h"
 #include "trace.h"
@@ -870,9 +871,13 @@ cmp_write_report(struct cmp_results *r, const char *dir)
               "errors); their cells say `failed` and the JSON has the "
               "messages.\n\n");
    write_setup(f, r);
+   report_write_clock(f, r);
    write_method(f, r);
    for (unsigned t = 0; t < r->nr_transports; t++)
       write_glance(f, r, t);
+   for (unsigned t = 0; t < r->nr_transports; t++)
+      report_write_breakdown(f, r, t, figdir);
+   report_write_validation(f, r);
    report_write_targets(f, r);
    write_op_costs(f, r);
    fprintf(f, "## Workloads\n\n");

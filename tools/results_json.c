@@ -24,6 +24,8 @@ jsummary(const struct stat_summary *s)
    json_object_object_add(o, "min", json_object_new_double(s->min));
    json_object_object_add(o, "max", json_object_new_double(s->max));
    json_object_object_add(o, "spread", json_object_new_double(s->spread));
+   json_object_object_add(o, "ci95_lo", json_object_new_double(s->ci_lo));
+   json_object_object_add(o, "ci95_hi", json_object_new_double(s->ci_hi));
    return o;
 }
 
@@ -56,6 +58,14 @@ jheader(struct cmp_results *r)
                              json_object_new_int64((int64_t)*v));
    }
    json_object_object_add(h, "cost_model", o);
+   if (!r->virt) {
+      o = json_object_new_object();
+      for (unsigned t = 0; t < r->nr_transports; t++)
+         if (r->harness_floor_us[t] > 0)
+            json_object_object_add(o, r->transports[t], json_object_new_double(
+               r->harness_floor_us[t]));
+      json_object_object_add(h, "harness_floor_us", o);
+   }
 
    o = json_object_new_object();
    json_object_object_add(o, "backend", json_object_new_string(
