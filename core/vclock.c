@@ -15,11 +15,23 @@ const char *const vc_cat_name[VC_NCAT] = {
    [VC_OTHER] = "other",
 };
 
+const char *const vc_cat_label[VC_NCAT] = {
+   [VC_GUEST_CPU] = "guest CPU",
+   [VC_HOST_CPU] = "host CPU",
+   [VC_GPU] = "GPU",
+   [VC_SYNC_RT] = "sync round trips",
+   [VC_ASYNC] = "async / fence events",
+   [VC_EXIT] = "VM exits + IRQs",
+   [VC_OTHER] = "other (polls, timeouts)",
+};
+
 /* Round numbers for a current x86 host under KVM, stated in the report as
  * assumptions, not measurements: a light VM exit with an ioeventfd kick and
  * an injected interrupt with its guest handler each cost a couple of
  * microseconds of CPU; an ioctl into a kernel driver about one; framing a
- * message a few hundred ns; memcpy ~10 GB/s. */
+ * message a few hundred ns; memcpy ~10 GB/s.  A thread hand-off inside one
+ * side is free: a VMM's device model runs on the vCPU's exit, not on a
+ * thread it has to wake (the harness does; --cost-wake-ns replays that). */
 #define VCLOCK_DEFAULT_COSTS { \
    .guest_op_ns = 300,          \
    .host_op_ns = 1000,          \
@@ -27,6 +39,7 @@ const char *const vc_cat_name[VC_NCAT] = {
    .byte_ps = 100,              \
    .vm_exit_ns = 2000,          \
    .irq_ns = 2000,              \
+   .wake_ns = 0,                \
 }
 const struct vclock_costs vclock_default_costs = VCLOCK_DEFAULT_COSTS;
 struct vclock_costs vclock_costs = VCLOCK_DEFAULT_COSTS;

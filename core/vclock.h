@@ -34,8 +34,9 @@ enum vc_cat {
    VC_NCAT,
 };
 
-/* Short names (report columns, JSON keys): one table, vclock.c. */
+/* Short names (JSON keys) and labels (the report): one table, vclock.c. */
 extern const char *const vc_cat_name[VC_NCAT];
+extern const char *const vc_cat_label[VC_NCAT];
 
 /* The CPU cost model of the virtual clock (ignored by the real one).
  * Defaults in vclock.c; compare prints them and takes --cost-* flags. */
@@ -46,6 +47,8 @@ struct vclock_costs {
    uint64_t byte_ps;       /* copying one byte, each side (picoseconds) */
    uint64_t vm_exit_ns;    /* a guest->host notification */
    uint64_t irq_ns;        /* a host->guest interrupt, injected + handled */
+   uint64_t wake_ns;       /* one thread waking another (0 for the design
+                            * model; set to replay this machine) */
 };
 extern struct vclock_costs vclock_costs;
 extern const struct vclock_costs vclock_default_costs;

@@ -200,8 +200,14 @@ block_locked(struct actor *me)
    hand_to(pick_next(), me);
 
    if (me->woken && S.vt > me->blocked_at) {
-      /* Waited on the waker: its path is ours. */
+      /* Waited on the waker: its path is ours.  A mark set during the
+       * hand-off latency fell into its OTHER time. */
       me->path = me->wake_path;
+      if (me->path.mark_id != S.mark_id) {
+         memcpy(me->path.at_mark, me->path.total, sizeof(me->path.at_mark));
+         me->path.at_mark[VC_OTHER] -= S.vt - S.mark_vt;
+         me->path.mark_id = S.mark_id;
+      }
       return;
    }
    /* Our own path goes on.  A mark set while we waited fell inside this
@@ -215,7 +221,8 @@ block_locked(struct actor *me)
    p->total[me->cat] += S.vt - me->blocked_at;
 }
 
-/* Returns true if the wait ended by its deadline. */
+/* Returns true if the wait ended by its deadline (not by a wake-up, which
+ * with a hand-off latency also ends at a deadline). */
 static bool
 block_on(enum wait_kind kind, const void *obj, uint64_t deadline,
          enum vc_cat cat)
@@ -229,16 +236,27 @@ block_on(enum wait_kind kind, const void *obj, uint64_t deadline,
    me->cat = cat;
    block_locked(me);
    __real_pthread_mutex_unlock(&S.lock);
-   return me->timed_out;
+   return me->timed_out && !me->woken;
 }
 
 static void
 wake_locked(struct actor *a)
 {
+   uint64_t lat = a->kind == W_MUTEX ? 0 : vclock_costs.wake_ns;
+
    unblock_count(a, -1);
    a->woken = true;
    a->wake_path = self->path;
-   rq_push(a);
+   if (!lat) {
+      rq_push(a);
+      return;
+   }
+   /* The cost model's thread hand-off: the woken thread runs lat later,
+    * and that wait is on its path (the waker's, extended). */
+   a->wake_path.total[VC_OTHER] += lat;
+   a->kind = W_SLEEP;
+   a->obj = NULL;
+   a->deadline = S.vt + lat;
 }
 
 /* Wake waiters of (kind, obj) in the order they started waiting. */

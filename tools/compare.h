@@ -84,6 +84,8 @@ struct cmp_results {
                                             * next to this one, or NULL */
    double harness_floor_us[CMP_MAX_TRANSPORTS]; /* real clock: an empty
                                             * CALL at RTT 0; 0: not run */
+   struct cmp_calib *calib;                /* the run replaying this
+                                            * machine (calibrate.c) */
    unsigned repeat;
    bool attribute;
 
@@ -138,6 +140,22 @@ int cmp_write_report(struct cmp_results *r, const char *dir);
 
 /* The ioctls a ws op costs over msm (for labels in tables). */
 const char *cmp_op_ioctls(enum wl_op op);
+
+/* Run every point of r (progress on stderr), then fill in the summaries. */
+void cmp_sweep(struct cmp_results *r, bool progress);
+void cmp_summarize(struct cmp_results *r);
+
+/* calibrate.c: a second virtual run at the real run's RTTs with the cost
+ * model set from the real run's harness floor, so the report can show how
+ * much of the real/virtual gap is this machine's constants. */
+struct cmp_calib {
+   double floor_us;                        /* measured (the real run) */
+   double model_floor_us;                  /* the calibrated model's */
+   struct vclock_costs costs;
+   struct cmp_results *run;                /* cells at the real RTTs */
+};
+int cmp_calibrate(struct cmp_results *r, bool progress);
+void cmp_calibrate_free(struct cmp_results *r);
 
 /* The harness's own floor on transport ("inproc" or "socket"): the median
  * time of an empty CALL at RTT 0, in us (pingpong.c). */
