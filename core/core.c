@@ -55,6 +55,20 @@ msm_ktime_passed(int64_t kt)
    return kt <= 0 || (uint64_t)kt <= msm_now_ns();
 }
 
+struct msm_rules_caps
+msm_core_rules_caps(const struct msm_core *core)
+{
+   const struct msm_limits *l = &core->cfg.limits;
+
+   return (struct msm_rules_caps){
+      .has_cached_coherent = core->chip->has_cached_coherent,
+      .max_bo_size = l->max_bo_size,
+      .max_submit_bos = l->max_submit_bos,
+      .max_submit_cmds = l->max_submit_cmds,
+      .max_submit_syncobjs = l->max_submit_syncobjs,
+   };
+}
+
 void
 msm_core_config_defaults(struct msm_core_config *cfg)
 {
@@ -135,6 +149,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    }
 
    pthread_mutex_init(&core->lock, NULL);
+   pthread_mutex_init(&core->cov_lock, NULL);
    pthread_condattr_init(&attr);
    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
    pthread_cond_init(&core->retire_cond, &attr);
@@ -157,6 +172,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
 
 fail:
    pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
    free(core->ring_retired);
    free(core->backend_arg);
@@ -176,10 +192,30 @@ msm_core_destroy(struct msm_core *core)
    core->backend->fini(core);
    hostmem_fini(&core->hostmem);
    pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
    free(core->ring_retired);
    free(core->backend_arg);
    free(core);
+}
+
+void
+msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c)
+{
+   pthread_mutex_lock(&core->cov_lock);
+   cp_coverage_add(&core->pm4_cov, c);
+   pthread_mutex_unlock(&core->cov_lock);
+}
+
+int
+msm_core_pm4_coverage(struct msm_core *core, char *buf, size_t cap)
+{
+   struct cp_coverage cov;
+
+   pthread_mutex_lock(&core->cov_lock);
+   cov = core->pm4_cov;
+   pthread_mutex_unlock(&core->cov_lock);
+   return cp_coverage_format(&cov, buf, cap);
 }
 
 void
@@ -368,9 +404,6 @@ model_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
    pthread_mutex_unlock(&core->lock);
    return ret;
 }
-
-/* kstrdup_quotable_cmdline() bounds these by PAGE_SIZE. */
-#define MSM_PARAM_STR_MAX 4096
 
 int
 model_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,

@@ -22,16 +22,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cp.h"
 #include "hostmem.h"
 #include "msm_core.h"
+#include "msm_rules.h"
 #include "range.h"
 
 struct msm_ctx;
 struct msm_queue;
 struct msm_submit;
 struct msm_syncobj;
-
-#define MSM_BO_NAME_LEN 32 /* the kernel's msm_gem_object.name */
 
 /* A range of hostmem whose BO offsets the guest picks (msm_ctx_arena_new). */
 struct msm_arena {
@@ -309,7 +309,12 @@ struct msm_core {
    uint32_t global_faults;
    uint32_t nr_syncobjs;       /* live syncobjs, all contexts */
    uint64_t *ring_retired;     /* per ring: last retired submit's seqno */
+   /* What the sim's CP executed, all submits (msm_core_pm4_coverage); its
+    * own lock, so the GPU threads need not hold the core lock to add. */
+   pthread_mutex_t cov_lock;
+   struct cp_coverage pm4_cov;
 };
+void msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c);
 
 /* Internal API between the context layer files and the backends. */
 void msm_submit_retire(struct msm_core *core, struct msm_submit *submit,
@@ -340,6 +345,9 @@ bool msm_submit_ready_locked(const struct msm_core *core,
                              const struct msm_submit *s);
 
 uint64_t msm_now_ns(void);
+/* The facts the argument rules (msm_rules.h) need, from the chip and the
+ * configured limits. */
+struct msm_rules_caps msm_core_rules_caps(const struct msm_core *core);
 /* A ktime deadline as pthread_cond_timedwait() takes it (CLOCK_MONOTONIC);
  * one before the clock's start is its start, which has passed. */
 struct timespec;

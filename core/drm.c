@@ -174,7 +174,7 @@ drm_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
    if (ret)
       return ret;
    /* msm has no size query: remember it for the CPU mapping. */
-   if (obj_add(d, args->handle, (args->size + 4095) & ~4095ull)) {
+   if (obj_add(d, args->handle, MSM_PAGE_ALIGN(args->size))) {
       struct drm_gem_close c = { .handle = args->handle };
       drm_ioctl(ctx, DRM_IOCTL_GEM_CLOSE, &c);
       return -ENOMEM;

@@ -11,8 +11,6 @@
 
 #include "core_priv.h"
 
-#define PAGE_ALIGN(x) (((x) + HOSTMEM_PAGE - 1) & ~(HOSTMEM_PAGE - 1))
-
 struct msm_bo *
 msm_ctx_lookup_bo(struct msm_ctx *ctx, uint32_t handle)
 {
@@ -124,27 +122,8 @@ handle_alloc_locked(struct msm_ctx *ctx, struct msm_bo *bo)
 static int
 gem_new_check(struct msm_ctx *ctx, const struct drm_msm_gem_new *args)
 {
-   struct msm_core *core = ctx->core;
-
-   if (args->flags & ~MSM_BO_FLAGS)
-      return -EINVAL;
-   switch (args->flags & MSM_BO_CACHE_MASK) {
-   case MSM_BO_CACHED:
-   case MSM_BO_WC:
-   case MSM_BO_UNCACHED:
-      break;
-   case MSM_BO_CACHED_COHERENT:
-      if (core->chip->has_cached_coherent)
-         break;
-      return -EINVAL;
-   default:
-      return -EINVAL;
-   }
-   if (!args->size)
-      return -EINVAL;
-   if (args->size > core->cfg.limits.max_bo_size)
-      return -ENOMEM;
-   return 0;
+   struct msm_rules_caps caps = msm_core_rules_caps(ctx->core);
+   return msm_rule_gem_new(&caps, args->size, args->flags);
 }
 
 static struct msm_bo *
@@ -155,7 +134,7 @@ bo_alloc(const struct drm_msm_gem_new *args)
    if (bo) {
       bo->refcount = 1;
       bo->flags = args->flags;
-      bo->size = PAGE_ALIGN(args->size);
+      bo->size = MSM_PAGE_ALIGN(args->size);
       bo->madv = MSM_MADV_WILLNEED;
    }
    return bo;
@@ -227,7 +206,7 @@ model_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
    int ret;
 
    /* A real kernel's BOs do not live in our hostmem. */
-   size = PAGE_ALIGN(size);
+   size = MSM_PAGE_ALIGN(size);
    if (!size)
       return -EINVAL;
    pthread_mutex_lock(&core->lock);

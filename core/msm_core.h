@@ -43,6 +43,14 @@ struct msm_limits {
                                     SIGNAL                         -> E2BIG  */
 };
 
+/* Bounds of Linux 6.1's msm uapi that every side checks (guest marshaller,
+ * guest libraries, host core): one definition each. */
+#define MSM_PAGE_SIZE      4096ull /* GEM_NEW sizes are PAGE_ALIGNed */
+#define MSM_PAGE_ALIGN(x)  (((x) + MSM_PAGE_SIZE - 1) & ~(MSM_PAGE_SIZE - 1))
+#define MSM_BO_NAME_LEN    32      /* sizeof(msm_gem_object.name) */
+#define MSM_PARAM_STR_MAX  4096    /* SET_PARAM COMM/CMDLINE: len > PAGE_SIZE
+                                      is EINVAL (adreno_set_param) */
+
 #define MSM_DEFAULT_MAX_BOS         65536
 #define MSM_DEFAULT_MAX_BO_BYTES    (1ull << 30)
 #define MSM_DEFAULT_MAX_BO_SIZE     (256ull << 20)
@@ -90,6 +98,10 @@ struct msm_core_stats {
    uint32_t syncobjs;     /* live syncobjs */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
+/* The PM4 coverage report of every submit the sim executed so far (which
+ * opcodes and register blocks it modelled, skipped, faulted on) as text;
+ * snprintf-like.  Empty counters on the drm backend. */
+int msm_core_pm4_coverage(struct msm_core *core, char *buf, size_t cap);
 /* The per-context caps in force (defaults filled in), e.g. for a guest that
  * checks requests itself before sending them asynchronously. */
 void msm_core_limits(struct msm_core *core, struct msm_limits *limits);

@@ -202,61 +202,20 @@ submit_check_args(struct msm_ctx *ctx, const struct drm_msm_gem_submit *args,
                   const struct drm_msm_gem_submit_syncobj *in,
                   const struct drm_msm_gem_submit_syncobj *out)
 {
-   const struct msm_limits *lim = &ctx->core->cfg.limits;
+   struct msm_rules_caps caps = msm_core_rules_caps(ctx->core);
+   struct msm_rule_submit rs = {
+      .flags = args->flags, .pad = args->pad,
+      .nr_bos = args->nr_bos, .nr_cmds = args->nr_cmds,
+      .nr_in_syncobjs = args->nr_in_syncobjs,
+      .nr_out_syncobjs = args->nr_out_syncobjs,
+      .have_bos = bos, .have_cmds = cmds, .have_in = in, .have_out = out,
+   };
+   int ret = msm_rule_submit_args(&caps, &rs);
 
-   if (args->pad)
-      return -EINVAL;
-   if (MSM_PIPE_ID(args->flags) != MSM_PIPE_3D0)
-      return -EINVAL;
-   if (MSM_PIPE_FLAGS(args->flags) & ~MSM_SUBMIT_FLAGS)
-      return -EINVAL;
-   /* Running from the ringbuffer needs CAP_SYS_RAWIO: never for a guest. */
-   if (args->flags & MSM_SUBMIT_SUDO)
-      return -EINVAL;
-   /* The core has no sync_file fds: an input fence fd can only be invalid
-    * (what the kernel says for one), and none can be handed out. */
-   if (args->flags & MSM_SUBMIT_FENCE_FD_IN)
-      return -EINVAL;
-   if (args->flags & MSM_SUBMIT_FENCE_FD_OUT)
-      return -EOPNOTSUPP;
-   if (args->nr_bos > lim->max_submit_bos ||
-       args->nr_cmds > lim->max_submit_cmds)
-      return -E2BIG;
-   if ((args->nr_bos && !bos) || (args->nr_cmds && !cmds))
-      return -EFAULT;
-   /* The syncobj arrays exist only under their flags. */
-   if (args->flags & MSM_SUBMIT_SYNCOBJ_IN) {
-      if (args->nr_in_syncobjs > lim->max_submit_syncobjs)
-         return -E2BIG;
-      if (args->nr_in_syncobjs && !in)
-         return -EFAULT;
-   }
-   if (args->flags & MSM_SUBMIT_SYNCOBJ_OUT) {
-      if (args->nr_out_syncobjs > lim->max_submit_syncobjs)
-         return -E2BIG;
-      if (args->nr_out_syncobjs && !out)
-         return -EFAULT;
-   }
-
-   for (uint32_t i = 0; i < args->nr_cmds; i++) {
-      const struct drm_msm_gem_submit_cmd *c = &cmds[i];
-      switch (c->type) {
-      case MSM_SUBMIT_CMD_BUF:
-      case MSM_SUBMIT_CMD_IB_TARGET_BUF:
-      case MSM_SUBMIT_CMD_CTX_RESTORE_BUF:
-         break;
-      default:
-         return -EINVAL;
-      }
-      if (c->size % 4)
-         return -EINVAL;
-      /* a6xx does not allow relocs. */
-      if (c->nr_relocs)
-         return -EINVAL;
-      if (c->submit_idx >= args->nr_bos)
-         return -EINVAL;
-   }
-   return 0;
+   for (uint32_t i = 0; !ret && i < args->nr_cmds; i++)
+      ret = msm_rule_submit_cmd(cmds[i].type, cmds[i].size, cmds[i].nr_relocs,
+                                cmds[i].submit_idx, args->nr_bos);
+   return ret;
 }
 
 static void

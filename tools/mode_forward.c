@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "fwd_channel.h"
-#include "mode_host.h"
+#include "host_process.h"
 #include "modes.h"
 
 struct fwd_mode {
-   struct mode_host process;   /* socket */
+   struct host_process process;   /* socket */
    struct fwd_channel *ch;     /* the run's one connection */
 };
 
@@ -33,7 +33,7 @@ mode_forward_setup(struct mode_ctx *m)
    if (!fm)
       return -ENOMEM;
    if (!strcmp(m->transport, "socket")) {
-      ret = mode_host_start(&m->cfg, &fm->process);
+      ret = host_process_start(&m->cfg, &fm->process);
       if (!ret)
          ret = fwd_channel_connect(fm->process.path, &cfg, &fm->ch);
    } else if (!strcmp(m->transport, "inproc")) {
@@ -42,7 +42,7 @@ mode_forward_setup(struct mode_ctx *m)
       ret = -EOPNOTSUPP;
    }
    if (ret) {
-      mode_host_stop(&fm->process);
+      host_process_stop(&fm->process);
       free(fm);
       return ret;
    }
@@ -64,7 +64,7 @@ mode_forward_teardown(struct mode_ctx *m)
 
    if (fm) {
       fwd_channel_close(fm->ch);
-      mode_host_stop(&fm->process);
+      host_process_stop(&fm->process);
       free(fm);
    }
    m->priv = NULL;

@@ -47,6 +47,7 @@
 #include "pm4.h"
 #include "profile.h"
 #include "trace.h"
+#include "msm_core.h"
 
 struct pstate {
    struct trace *t;
@@ -618,7 +619,7 @@ parse_bo_new(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
    if (ntok == 4 && (ret = parse_bo_flags(ps, tok[3], &op->flags)))
       return ret;
    ps->live[op->bo] = 1;
-   ps->size[op->bo] = (op->a + 4095) & ~4095ull;
+   ps->size[op->bo] = MSM_PAGE_ALIGN(op->a);
    if (op->bo + 1 > t->nr_bo_ids)
       t->nr_bo_ids = op->bo + 1;
    t->nr_bo_news++;

@@ -16,7 +16,7 @@
 
 #include "conformance.h"
 #include "fwd_channel.h"
-#include "mode_host.h"
+#include "host_process.h"
 #include "msm_core.h"
 #include "nc_channel.h"
 #include "nc_guest.h"
@@ -27,11 +27,11 @@ static bool native;
 static int
 setup(void **fixture)
 {
-   struct mode_host *h = calloc(1, sizeof(*h));
+   struct host_process *h = calloc(1, sizeof(*h));
    struct msm_core_config cfg;
 
    msm_core_config_defaults(&cfg);
-   if (!h || mode_host_start_exe(exe, &cfg, h)) {
+   if (!h || host_process_start_exe(exe, &cfg, h)) {
       fprintf(stderr, "conf_remote: cannot start %s host\n", exe);
       free(h);
       return -1;
@@ -43,7 +43,7 @@ setup(void **fixture)
 static void
 teardown(void *fixture)
 {
-   mode_host_stop(fixture);
+   host_process_stop(fixture);
    free(fixture);
 }
 
@@ -51,7 +51,7 @@ teardown(void *fixture)
 static int
 open_dev(void *fixture, struct ws_dev **out)
 {
-   struct mode_host *h = fixture;
+   struct host_process *h = fixture;
    int ret;
 
    if (native) {
