@@ -306,6 +306,19 @@ validation_table(FILE *f, struct cmp_results *r, struct json_object *recs,
    fprintf(f, "\n");
 }
 
+const char *
+report_real_command(struct cmp_results *r)
+{
+   static char buf[4096];
+   struct json_object *real = json_object_from_file(r->real_json);
+   struct json_object *cmd = jget(jget(real, "header"), "command");
+
+   snprintf(buf, sizeof(buf), "%s\n", cmd ? json_object_get_string(cmd)
+                                          : "");
+   json_object_put(real);
+   return buf;
+}
+
 void
 report_write_validation(FILE *f, struct cmp_results *r)
 {

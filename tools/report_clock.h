@@ -14,6 +14,8 @@ void report_write_clock(FILE *f, struct cmp_results *r);
  * stacked-bar figure drawn into figdir (virtual clock only). */
 void report_write_breakdown(FILE *f, struct cmp_results *r, unsigned t,
                             const char *figdir);
+/* The --real-json run's command line and a newline (a static buffer). */
+const char *report_real_command(struct cmp_results *r);
 /* The --real-json run next to this one, and the harness floor. */
 void report_write_validation(FILE *f, struct cmp_results *r);
 
