@@ -200,6 +200,21 @@ test_interleaving_is_deterministic(void **state)
    assert_true(strchr(a, '3') < strrchr(a, '0'));
 }
 
+static void
+test_spin_on_the_clock_ends(void **state)
+{
+   uint64_t t0 = vclock_now_ns(), until = t0 + 3 * US;
+   unsigned reads = 0;
+
+   (void)state;
+   /* Nobody else runs while we hold the baton: a spin must move time. */
+   while (vclock_now_ns() < until)
+      reads++;
+   assert_true(reads > 1);
+   assert_true(vclock_now_ns() >= until);
+   assert_true(vclock_now_ns() < until + 1 * US);
+}
+
 int
 main(void)
 {
@@ -209,6 +224,7 @@ main(void)
       cmocka_unit_test(test_timedwait_ends_at_its_deadline),
       cmocka_unit_test(test_socket_wakes_its_reader),
       cmocka_unit_test(test_interleaving_is_deterministic),
+      cmocka_unit_test(test_spin_on_the_clock_ends),
    };
 
    vsched_start(); /* before any thread: the whole process is virtual */
