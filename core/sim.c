@@ -30,6 +30,7 @@
 
 #include "core_priv.h"
 #include "cp.h"
+#include "vclock.h"
 
 #define SIM_HANGCHECK_NS 500000000ull /* DRM_MSM_HANGCHECK_DEFAULT_PERIOD */
 
@@ -60,24 +61,12 @@ struct sim {
    struct sim_ring *rings;
 };
 
-/* Precise waiting: sleep most of the way, spin the last stretch (timer
- * slack makes plain sleeps overshoot microsecond-scale durations). */
+/* The modelled duration passes on the shared clock (vclock.h): real, or
+ * virtual when compare runs deterministically. */
 static void
 sim_wait_until(uint64_t deadline_ns)
 {
-   const uint64_t spin_ns = 30000;
-   uint64_t now = msm_now_ns();
-
-   if (deadline_ns > now + spin_ns) {
-      uint64_t t = deadline_ns - spin_ns;
-      struct timespec ts = { (time_t)(t / 1000000000ull),
-                             (long)(t % 1000000000ull) };
-      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-             EINTR)
-         ;
-   }
-   while (msm_now_ns() < deadline_ns)
-      ;
+   vclock_wait_until(deadline_ns, VC_GPU);
 }
 
 /* One submit on the GPU: the modelled clock runs from start. */
@@ -205,8 +194,11 @@ sim_delay(void *data, uint64_t ns)
 static bool
 sim_execute(struct sim_exec *x, const struct msm_submit *s)
 {
+   struct cp_coverage cov = { 0 };
    struct cp_mem mem = { .data = x, .translate = sim_translate,
-                         .delay = sim_delay };
+                         .delay = sim_delay,
+                         .gmem_size = x->core->chip->gmem_size,
+                         .coverage = &cov };
    const struct msm_sim_timing *tm = &x->core->cfg.sim;
    uint64_t dwords = 0;
    bool faulted = false;
@@ -219,6 +211,7 @@ sim_execute(struct sim_exec *x, const struct msm_submit *s)
       if (dwords > CP_MAX_DWORDS)
          faulted = true;
    }
+   msm_core_add_coverage(x->core, &cov);
    if (!sim_advance(x, sat_add(tm->submit_ns, sat_mul(dwords, tm->dword_ns))))
       faulted = true;
    return faulted;
@@ -468,6 +461,7 @@ sim_timestamp(struct msm_core *core)
 
 const struct msm_backend_ops msm_sim_backend = {
    .name = "sim",
+   .ctx_funcs = &msm_model_ctx_funcs,
    .init = sim_init,
    .fini = sim_fini,
    .submit = sim_submit,

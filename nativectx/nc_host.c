@@ -28,6 +28,7 @@
 #include "msm_core.h"
 #include "nc_host.h"
 #include "nc_renderer.h"
+#include "vclock.h"
 #include "vg_wire.h"
 
 #define NC_SESSION_BACKLOG_MAX (8u << 20)
@@ -92,7 +93,7 @@ dq_free_locked(struct nc_host_conn *c, struct nc_session *s, int answer)
       s->dq_head = d->next;
       if (d->type == MT_CALL && c->mt) {
          struct vg_reply r = { .ret = answer };
-         mt_reply(c->mt, s->id, d->tag, &r, offsetof(struct vg_reply, capset));
+         mt_reply(c->mt, s->id, d->tag, &r, offsetof(struct vg_reply, caps));
       }
       free(d);
    }
@@ -166,6 +167,7 @@ rec_ctx_create(struct rec_args *a)
    s->conn = a->conn;
    s->id = a->session;
    pthread_cond_init(&s->cond, NULL);
+   vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
    ret = nc_ctx_create_vm(a->conn->core, a->conn->vm, r.arena_size,
                           session_emit, s, &s->ctx);
    if (ret) {
@@ -176,7 +178,7 @@ rec_ctx_create(struct rec_args *a)
    s->next = a->conn->sessions;
    a->conn->sessions = s;
    a->s = s;
-   nc_ctx_capset(s->ctx, &a->reply->capset);
+   nc_ctx_caps(s->ctx, &a->reply->caps);
    *a->reply_len = sizeof(*a->reply);
    return 0;
 }
@@ -237,6 +239,7 @@ rec_resource_unref(struct rec_args *a)
    struct vg_rec_resource_unref r;
 
    memcpy(&r, a->rec, sizeof(r));
+   vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
    return nc_ctx_resource_unref(a->s->ctx, r.res_id);
 }
 
@@ -263,7 +266,8 @@ rec_check(const uint8_t *p, uint32_t off, uint32_t len, struct vg_rec_hdr *hdr)
    if (len - off < sizeof(*hdr))
       return -EPROTO;
    memcpy(hdr, p + off, sizeof(*hdr));
-   if (hdr->len < sizeof(*hdr) || hdr->len % 8 || hdr->len > len - off ||
+   if (hdr->len < sizeof(*hdr) || hdr->len % VG_REC_ALIGN ||
+       hdr->len > len - off ||
        !hdr->type || hdr->type >= VG_REC_COUNT ||
        hdr->len < rec_table[hdr->type].min_size)
       return -EPROTO;
@@ -297,7 +301,7 @@ run_frame(struct nc_host_conn *c, struct nc_session *s, bool deferred,
    int ret = 0;
 
    memset(reply, 0, sizeof(*reply));
-   *reply_len = offsetof(struct vg_reply, capset);
+   *reply_len = offsetof(struct vg_reply, caps);
 
    while (off < len) {
       struct vg_rec_hdr hdr;
@@ -498,7 +502,7 @@ proto_frame(void *state, struct mt_conn *conn, uint32_t type,
          if (ret) {
             struct vg_reply r = { .ret = ret };
             answer(conn, type, session, tag, &r,
-                   offsetof(struct vg_reply, capset));
+                   offsetof(struct vg_reply, caps));
          }
          return 0;
       }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mode_host.h"
+#include "host_process.h"
 #include "modes.h"
 #include "nc_channel.h"
 #include "nc_guest.h"
@@ -20,7 +20,7 @@ int mode_nativectx_open(struct mode_ctx *m, struct ws_dev **out);
 void mode_nativectx_teardown(struct mode_ctx *m);
 
 struct nc_mode {
-   struct mode_host process; /* socket */
+   struct host_process process; /* socket */
    struct nc_channel *ch;
 };
 
@@ -37,14 +37,14 @@ mode_nativectx_setup(struct mode_ctx *m)
    if (!nm)
       return -ENOMEM;
    if (!strcmp(m->transport, "socket")) {
-      ret = mode_host_start(&m->cfg, &nm->process);
+      ret = host_process_start(&m->cfg, &nm->process);
       if (!ret)
          ret = nc_channel_connect(nm->process.path, &cfg, &nm->ch);
    } else {
       ret = nc_channel_loopback(m->core, &cfg, &nm->ch);
    }
    if (ret) {
-      mode_host_stop(&nm->process);
+      host_process_stop(&nm->process);
       free(nm);
       return ret;
    }
@@ -66,7 +66,7 @@ mode_nativectx_teardown(struct mode_ctx *m)
 
    if (nm) {
       nc_channel_close(nm->ch);
-      mode_host_stop(&nm->process);
+      host_process_stop(&nm->process);
       free(nm);
    }
    m->priv = NULL;

@@ -4,6 +4,7 @@
  *   msmvirt compare  the side-by-side evaluation (compare.c)
  *   msmvirt host     the host daemon (host.c)
  *   msmvirt stats    a running host's counters
+ *   msmvirt pm4-coverage  what the host's sim GPU executed of the streams
  *   msmvirt smoke    a host-direct frame loop on the sim backend
  *   msmvirt trace-convert  an msmvirt-cuse ioctl trace -> a compare trace
  */
@@ -18,6 +19,7 @@
 #include "ioctl2trace.h"
 #include "msm_core.h"
 #include "pm4.h"
+#include "vsched.h"
 #include "ws.h"
 
 static uint64_t
@@ -96,12 +98,15 @@ int
 main(int argc, char **argv)
 {
    msmvirt_prog = argv[0];
+   cmp_start_virtual = vsched_start;
    if (argc >= 2 && !strcmp(argv[1], "compare"))
       return cmd_compare(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "host"))
       return cmd_host(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "stats"))
       return cmd_stats(argc - 1, argv + 1);
+   if (argc >= 2 && !strcmp(argv[1], "pm4-coverage"))
+      return cmd_pm4_coverage(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "trace-convert"))
       return cmd_trace_convert(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "smoke"))
@@ -111,6 +116,7 @@ main(int argc, char **argv)
                    "       msmvirt smoke [FRAMES]\n"
                    "       msmvirt host --listen PATH | --connect PATH [...]\n"
                    "       msmvirt stats --connect PATH\n"
+                   "       msmvirt pm4-coverage --connect PATH\n"
                    "       msmvirt trace-convert [--regions FILE] [...] IN OUT\n");
    return 2;
 }

@@ -36,7 +36,7 @@
 
 #include "fwd_guest.h"
 #include "fwd_proto.h"
-#include "mode_host.h"
+#include "host_process.h"
 #include "msm_core.h"
 #include "nc_channel.h"
 #include "nc_guest.h"
@@ -54,7 +54,7 @@ extern char **environ;
 #define LONG_SUBMIT_NS 20000000ull /* an attacker submit's GPU time */
 
 static const char *msmvirt, *conf_remote;
-static struct mode_host host;
+static struct host_process host;
 static pid_t driver_pid;
 
 /* However the driver ends, the host it started goes too. */
@@ -62,7 +62,7 @@ static void
 stop_host_at_exit(void)
 {
    if (getpid() == driver_pid && host.pid > 0)
-      mode_host_stop(&host);
+      host_process_stop(&host);
 }
 
 static uint64_t
@@ -694,7 +694,7 @@ run_attack(const struct attack_desc *a)
       fputs(a->config, f);
       fclose(f);
    }
-   if (mode_host_start_config(msmvirt, &cfg, cfgpath[0] ? cfgpath : NULL, &host))
+   if (host_process_start_config(msmvirt, &cfg, cfgpath[0] ? cfgpath : NULL, &host))
       FAIL("cannot start %s host", msmvirt);
    printf("[%s] host up (pid %d); baseline...\n", a->name, (int)host.pid);
    fflush(stdout);
@@ -776,7 +776,7 @@ run_attack(const struct attack_desc *a)
    CHECK(strcmp(a->name, "nonreader") || rss_base <= 0 ||
          rss_attack - rss_base <= NONREADERS * 8 * 1024,
          "[%s] host grew by %ld KiB", a->name, rss_attack - rss_base);
-   mode_host_stop(&host);
+   host_process_stop(&host);
    if (cfgpath[0])
       unlink(cfgpath);
    printf("[%s] ok\n", a->name);
