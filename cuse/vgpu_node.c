@@ -497,8 +497,10 @@ h_gem_close(struct vgpu_call *c)
    f->handles[a->handle - 1] = NULL;
    /* The last handle of the resource (no PRIME: there is one): the guest
     * kernel unrefs it on the host once the object is freed. */
-   if (f->vg)
-      vg_resource_unref(f->vg, bo->res_id);
+   /* virtio_gpu notifies the host per command: nothing waits in our
+    * transmit buffer for an EXECBUFFER that may never come. */
+   if (f->vg && !vg_resource_unref(f->vg, bo->res_id))
+      vg_flush(f->vg);
    bo_free(f, bo);
    return 0;
 }
@@ -780,6 +782,8 @@ h_resource_create_blob(struct vgpu_call *c)
          .cmd = c->in[0], .cmd_len = a->cmd_size,
       };
       ret = vg_blob_create(f->vg, &args, &bo->res_id);
+      if (!ret)
+         ret = vg_flush(f->vg); /* notified at once, as virtio_gpu does */
    }
    if (!ret)
       ret = handle_put(f, bo, &handle);
