@@ -33,6 +33,13 @@ open_ctx(void *data, struct vg_dev **out)
 int
 vgpu_harness_create(struct vgpu_harness *h)
 {
+   return vgpu_harness_create_rtt(h, 0);
+}
+
+int
+vgpu_harness_create_rtt(struct vgpu_harness *h, uint32_t rtt_us)
+{
+   const struct nc_channel_config ncfg = { .rtt_us = rtt_us };
    struct msm_core_config cfg;
    int ret;
 
@@ -40,7 +47,7 @@ vgpu_harness_create(struct vgpu_harness *h)
    ret = msm_core_create(&cfg, &h->core);
    if (ret)
       return ret;
-   ret = nc_channel_loopback(h->core, NULL, &h->ch);
+   ret = nc_channel_loopback(h->core, &ncfg, &h->ch);
    if (ret)
       return ret;
    struct vgpu_node_config vc = { .open_ctx = open_ctx, .open_data = h->ch };

@@ -24,6 +24,9 @@ struct vgpu_harness {
 };
 
 int vgpu_harness_create(struct vgpu_harness *h);
+/* With the transport's latency model: every notification arrives rtt/2
+ * later (a fence cannot signal before that). */
+int vgpu_harness_create_rtt(struct vgpu_harness *h, uint32_t rtt_us);
 void vgpu_harness_destroy(struct vgpu_harness *h);
 
 /* One open of the node. */
