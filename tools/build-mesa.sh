@@ -40,6 +40,7 @@ MESON_OPTS=(
   -Dtools=drm-shim
   -Dvalgrind=disabled
   -Dlibunwind=disabled
+  -Dfreedreno-virtio=true
 )
 
 BUILD_DEPS=(
@@ -58,7 +59,7 @@ find_product() { # name -> first path under the prefix, or nothing
   find "$PREFIX" -name "$1" \( -type f -o -type l \) -print -quit 2>/dev/null
 }
 
-PRODUCTS=(msm_dri.so libvulkan_freedreno.so libEGL.so libgbm.so libGLESv2.so
+PRODUCTS=(msm_dri.so virtio_gpu_dri.so libvulkan_freedreno.so libEGL.so libgbm.so libGLESv2.so
           libfreedreno_noop_drm_shim.so)
 
 products_present() {
