@@ -8,7 +8,8 @@
  *   mode = nativectx          # forward: the msm node, every ioctl forwarded
  *                             # nativectx: the virtio_gpu node (native context)
  *   node = dri/renderD128     # under /dev
- *   port = /dev/vport0p1      # virtio-serial port to the host daemon
+ *   port = auto               # virtio-serial port to the host daemon (auto:
+ *                             # $MSMVIRT_PORT, the port named msmvirt.0)
  *   hostmem = auto            # the ivshmem BAR (auto: the 1af4:1110 device's
  *                             # resource2), or a file
  *   # connect = /run/msmvirt.sock   a host's unix socket instead of port

@@ -188,7 +188,8 @@ usage(FILE *f)
 {
    fprintf(f,
       "usage: msmvirt-cuse [--config FILE] [--port PORT --hostmem FILE | --connect SOCK] [options]\n"
-      "  --config FILE      the guest config (mode, node, port, hostmem; options win)\n"
+      "  --config FILE      the guest config (mode, node, port, hostmem; options win;\n"
+      "                     default $MSMVIRT_CONFIG)\n"
       "  --mode MODE        forward (msm node) or nativectx (virtio_gpu node)\n"
       "  --port PORT        virtio-serial port to the host daemon (env MSMVIRT_PORT)\n"
       "  --hostmem FILE     the ivshmem BAR (sysfs resource2) or hostmem file\n"
@@ -480,7 +481,7 @@ parse_options(int argc, char **argv, struct options *o)
       { "help", no_argument, NULL, 'h' },
       { 0 },
    };
-   const char *config = NULL;
+   const char *config = getenv("MSMVIRT_CONFIG");
    char err[256];
    int opt;
 
@@ -529,6 +530,8 @@ parse_options(int argc, char **argv, struct options *o)
       }
    }
 #undef SET
+   if (!strcmp(o->cfg.port, "auto"))
+      o->cfg.port[0] = 0;
    if (!o->cfg.port[0] && nonempty(getenv("MSMVIRT_PORT")))
       snprintf(o->cfg.port, sizeof(o->cfg.port), "%s", getenv("MSMVIRT_PORT"));
    if (!strcmp(o->cfg.hostmem, "auto")) {
