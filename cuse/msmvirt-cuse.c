@@ -31,6 +31,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -587,6 +588,55 @@ run_session(struct daemon *d, const struct options *o,
    return ret ? 1 : 0;
 }
 
+/* The counters so far, in one block (at exit, and on SIGUSR1: a test
+ * takes a snapshot between clients). */
+static void
+print_stats(struct daemon *d)
+{
+   static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+   struct mt_stats ts = { 0 };
+
+   pthread_mutex_lock(&lock);
+   if (d->g)
+      mt_guest_stats(d->g, &ts);
+   else if (d->ch)
+      nc_channel_stats(d->ch, &ts);
+   fprintf(stderr, "msmvirt-cuse: stats: %llu opens (%llu failed), %llu "
+           "releases; %llu reads, %llu polls; transport: %llu messages, "
+           "%llu round trips, %llu bytes, %llu events\n",
+           (unsigned long long)atomic_load(&d->opens),
+           (unsigned long long)atomic_load(&d->open_failures),
+           (unsigned long long)atomic_load(&d->releases),
+           (unsigned long long)atomic_load(&d->reads),
+           (unsigned long long)atomic_load(&d->polls),
+           (unsigned long long)ts.messages,
+           (unsigned long long)ts.sync_round_trips,
+           (unsigned long long)ts.bytes, (unsigned long long)ts.events);
+   if (d->node)
+      cuse_node_print_stats(d->node, stderr);
+   if (d->vnode)
+      vgpu_node_print_stats(d->vnode, stderr);
+   fprintf(stderr, "msmvirt-cuse: stats end\n");
+   fflush(stderr);
+   pthread_mutex_unlock(&lock);
+}
+
+/* SIGUSR1 is blocked in every thread (main blocks it first); this one
+ * takes it. */
+static void *
+stats_thread(void *arg)
+{
+   sigset_t set;
+   int sig;
+
+   sigemptyset(&set);
+   sigaddset(&set, SIGUSR1);
+   for (;;)
+      if (!sigwait(&set, &sig))
+         print_stats(arg);
+   return NULL;
+}
+
 static int
 main_forward(struct daemon *d, const struct options *o)
 {
@@ -612,16 +662,7 @@ main_forward(struct daemon *d, const struct options *o)
       goto out;
    status = run_session(d, o, &node_ops);
 
-   struct mt_stats ts;
-   mt_guest_stats(d->g, &ts);
-   fprintf(stderr, "msmvirt-cuse: %llu opens (%llu failed), %llu releases; "
-           "%llu host round trips, %llu bytes\n",
-           (unsigned long long)atomic_load(&d->opens),
-           (unsigned long long)atomic_load(&d->open_failures),
-           (unsigned long long)atomic_load(&d->releases),
-           (unsigned long long)ts.sync_round_trips,
-           (unsigned long long)ts.bytes);
-   cuse_node_print_stats(d->node, stderr);
+   print_stats(d);
 
 out:
    if (d->g)
@@ -651,20 +692,7 @@ main_nativectx(struct daemon *d, const struct options *o)
       goto out;
    status = run_session(d, o, &vnode_ops);
 
-   struct mt_stats ts;
-   nc_channel_stats(d->ch, &ts);
-   fprintf(stderr, "msmvirt-cuse: virtio_gpu: %llu opens (%llu failed), "
-           "%llu releases; %llu reads, %llu polls; transport: %llu messages, "
-           "%llu round trips, %llu bytes\n",
-           (unsigned long long)atomic_load(&d->opens),
-           (unsigned long long)atomic_load(&d->open_failures),
-           (unsigned long long)atomic_load(&d->releases),
-           (unsigned long long)atomic_load(&d->reads),
-           (unsigned long long)atomic_load(&d->polls),
-           (unsigned long long)ts.messages,
-           (unsigned long long)ts.sync_round_trips,
-           (unsigned long long)ts.bytes);
-   vgpu_node_print_stats(d->vnode, stderr);
+   print_stats(d);
 out:
    if (d->ch)
       nc_channel_close(d->ch);
@@ -682,6 +710,13 @@ main(int argc, char **argv)
    if (ret)
       return ret;
    d.devname = o.cfg.node;
+   sigset_t set;
+   pthread_t st;
+   sigemptyset(&set);
+   sigaddset(&set, SIGUSR1);
+   pthread_sigmask(SIG_BLOCK, &set, NULL);
+   if (!pthread_create(&st, NULL, stats_thread, &d))
+      pthread_detach(st);
    fprintf(stderr, "msmvirt-cuse: mode %s, /dev/%s, host via %s\n",
            cuse_mode_name(o.cfg.mode), d.devname,
            o.cfg.connect[0] ? o.cfg.connect : o.cfg.port);

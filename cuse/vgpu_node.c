@@ -39,6 +39,10 @@ struct vgpu_node {
    struct vgpu_node_config cfg;
    struct cuse_limits lim;
    struct vgpu_counters counters[VGPU_ID_COUNT + 1];
+   /* EXECBUFFERs by kind: ring 0 (host CPU work: ccmds), rings >= 1 (GPU
+    * work), and those with FENCE_FD_OUT (the caller will wait on a fence
+    * fd); the events queued for readers. */
+   _Atomic uint64_t exec_ring0, exec_gpu, exec_fence_out, events_queued;
    pthread_mutex_t lock;          /* capset, closed_stats */
    bool have_capset;
    struct nc_capset capset;
@@ -144,6 +148,12 @@ vgpu_node_print_stats(struct vgpu_node *n, FILE *out)
               (unsigned long long)s.ioctls, (unsigned long long)s.requests,
               (unsigned long long)s.failed);
    }
+   fprintf(out, "execbuffer: ring0=%llu gpu_rings=%llu fence_fd_out=%llu; "
+           "events queued=%llu\n",
+           (unsigned long long)atomic_load(&n->exec_ring0),
+           (unsigned long long)atomic_load(&n->exec_gpu),
+           (unsigned long long)atomic_load(&n->exec_fence_out),
+           (unsigned long long)atomic_load(&n->events_queued));
    vgpu_node_vg_stats(n, &vs);
    fprintf(out, "vg: messages=%llu bytes=%llu sync_round_trips=%llu events=%llu\n",
            (unsigned long long)vs.messages, (unsigned long long)vs.bytes,
@@ -303,8 +313,10 @@ on_event(void *data, const struct vg_event *ev)
        * a ring-0 fence event, the wake-up it is (docs/cuse.md). */
       queue = f->poll_rings_mask & 1;
    }
-   if (queue && f->events < MAX_EVENTS)
+   if (queue && f->events < MAX_EVENTS) {
       f->events++;
+      atomic_fetch_add(&f->node->events_queued, 1);
+   }
    notify = queue ? f->notify : NULL;
    ndata = f->notify_data;
    pthread_mutex_unlock(&f->ev_lock);
@@ -844,6 +856,9 @@ h_execbuffer(struct vgpu_call *c)
          close(efd);
       return ret == -EIO ? -EIO : ret;
    }
+   atomic_fetch_add(ring ? &f->node->exec_gpu : &f->node->exec_ring0, 1);
+   if (efd >= 0)
+      atomic_fetch_add(&f->node->exec_fence_out, 1);
    for (uint32_t i = 0; i < a->num_bo_handles; i++) {
       uint32_t h;
       memcpy(&h, c->in[1] + 4 * i, 4);
