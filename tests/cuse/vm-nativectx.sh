@@ -6,7 +6,9 @@
 #   guest: msmvirt-cuse --config /etc/msmvirt/guest.conf -> the virtio_gpu node
 #          /dev/dri/renderD128; msmvirt's nativectx library on it (nc_guest_client:
 #          the vg layer over the virtgpu uapi) under LD_PRELOAD=libmsmvirt-preload.so
-# Steps: a quick write/wait/read-back; the ws conformance suite through the node; a
+# Steps: a quick write/wait/read-back; the ws conformance suite through the node; the
+# 30-frame GLES trace of unmodified mesa replayed through the library on the node
+# (`msmvirt compare --transport node`, per-frame counts printed; REPLAYS, COUNTS_OUT); a
 # client killed (SIGKILL) inside a fence wait on a long modelled submit; the daemon
 # killed while a client waits; a restarted daemon (whose HELLO frees the dead one's
 # contexts on the host).  The host's live-object counters
@@ -26,7 +28,9 @@ cuse="$build/cuse/msmvirt-cuse"
 preload="$build/cuse/libmsmvirt-preload.so"
 client="$build/tests/cuse/nc_guest_client"
 msmvirt="$build/tools/msmvirt"
-for f in "$cuse" "$preload" "$client" "$msmvirt"; do
+trace="$repo/tests/tools/mesa-gles.trace"   # 30 GLES frames of unmodified mesa (forward capture)
+REPLAYS=${REPLAYS:-8}
+for f in "$cuse" "$preload" "$client" "$msmvirt" "$trace"; do
     [ -e "$f" ] || { echo "FAIL: $f not built (ninja -C $build)"; exit 1; }
 done
 
@@ -41,12 +45,17 @@ t=$EPOCHREALTIME
 "$repo/vm/build-guest.sh" --out "$img" \
     --add "$cuse:/usr/local/bin/msmvirt-cuse" \
     --add "$preload:/usr/local/lib/libmsmvirt-preload.so" \
-    --add "$client:/usr/local/bin/nc_guest_client" ||
+    --add "$client:/usr/local/bin/nc_guest_client" \
+    --add "$msmvirt:/usr/local/bin/msmvirt" \
+    --add "$trace:/usr/local/share/msmvirt/mesa-gles.trace" ||
     { echo "FAIL: vm/build-guest.sh"; exit 1; }
 echo "build: $(vm_since "$t") s"
 
 # ---------------------------------------------------------------- guest side
-read -r -d '' guest <<'GUEST'
+read -r -d '' guest <<GUEST
+REPLAYS=$REPLAYS
+GUEST
+read -r -d '' guest_body <<'GUEST'
 PRE=/usr/local/lib/libmsmvirt-preload.so
 NODE=/dev/dri/renderD128
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -88,6 +97,24 @@ grep -E 'ERROR|LINE' /tmp/conform.out | head -n 10
 echo "NC: conformance exit $rc in $(awk -v a=$t0 -v b=$t1 'BEGIN{print b-a}') s"
 [ $rc = 0 ] || mark "conformance"
 checkpoint after-conform
+
+snap() { # the daemon's counters now, as SNAP lines (tests/cuse/snap_counts.py)
+    n=$(grep -c "stats end" /tmp/cuse.1.log)
+    kill -USR1 $dpid
+    i=0; while [ "$(grep -c 'stats end' /tmp/cuse.1.log)" -le $n ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
+    awk '/msmvirt-cuse: stats: /{b=""; on=1} on{b=b $0 "\n"} /stats end/{on=0; last=b} END{printf "%s", last}' \
+        /tmp/cuse.1.log | sed "s/^/SNAP $1 /"
+}
+echo "NC: === the GLES trace replayed through msmvirt's library on the node (msmvirt compare)"
+snap r0
+for n in 1 $((REPLAYS + 1)); do
+    LD_PRELOAD=$PRE msmvirt compare --modes direct,nativectx --transport node \
+        --workloads trace:/usr/local/share/msmvirt/mesa-gles.trace --rtt-us 0 \
+        --repeat 1 --iters $n --no-attribution -q >/tmp/replay.$n.out 2>&1
+    echo "NC: compare --iters $n exit $?"; cat /tmp/replay.$n.out
+    snap r$n
+done
+checkpoint after-replay
 
 echo "NC: === a client killed inside a fence wait on a 3 s submit"
 LD_PRELOAD=$PRE nc_guest_client --hang 3000 >/tmp/hang1.out 2>&1 &
@@ -135,9 +162,10 @@ host_cmd="exec $(printf '%q' "$msmvirt") host --connect \"\$MSMVIRT_SERIAL_SOCK\
 --hostmem-file \"\$MSMVIRT_HOSTMEM\" --hostmem-size 64M --listen $(printf '%q' "$stats_sock")"
 t=$EPOCHREALTIME
 "$repo/vm/run-guest.sh" --mode nativectx --hostmem "$hostmem" --hostmem-size 64M \
-    --image-dir "$img" --timeout 600 --host-cmd "$host_cmd" -- "$guest" |
+    --image-dir "$img" --timeout 900 --host-cmd "$host_cmd" -- "$guest
+$guest_body" |
 while IFS= read -r line; do
-    printf '%s\n' "$line"
+    case $line in SNAP*) ;; *) printf '%s\n' "$line" ;; esac
     printf '%s\n' "$line" >>"$out"
     case $line in
         "CHECKPOINT "*)
@@ -148,6 +176,12 @@ while IFS= read -r line; do
 done
 rc=${PIPESTATUS[0]}
 echo "boot+run: $(vm_since "$t") s"
+
+# the replay's counts: warmup 1 + --iters replays per compare run
+counts=$(/usr/bin/python3 "$here/snap_counts.py" nativectx "$REPLAYS" "$out" r0 r1 "r$((REPLAYS + 1))" \
+         "msmvirt's library, the GLES trace replayed" 30)
+echo "$counts"
+[ -z "${COUNTS_OUT:-}" ] || printf '%s\n' "$counts" >"$COUNTS_OUT"
 
 # ---------------------------------------------------------------- verdict
 ok=1
@@ -161,6 +195,8 @@ check "the daemon ran the virtio_gpu personality from the config" \
 check "quick client: GPU_ID 630, the GPU's write read back" \
     '[[ $o == *"QUICK: GPU_ID=630 write+wait+map: ok, value 0x5a5a1234"* ]]'
 check "ws conformance passed through the node" '[[ $o == *"NC: conformance exit 0"* ]]'
+check "the GLES trace replayed on the node (both compare runs)" \
+    '[ "$(grep -c "NC: compare --iters [0-9]* exit 0" <<<"$o")" = 2 ] && grep -q "^ *nativectx  *0 " <<<"$o"'
 killed=${o#*=== a client killed inside}; killed=${killed%%=== client after the kill*}
 check "the killed client's wait never returned to it" '! grep -q "HANG: wait returned" <<<"$killed"'
 # A daemon killed: the guest's port closes, which QEMU does not pass on; the
@@ -168,7 +204,7 @@ check "the killed client's wait never returned to it" '! grep -q "HANG: wait ret
 # in forward mode, tests/cuse/vm-forward.sh) and frees what the old one had.
 echo "info: host at after-daemon-kill (the dead daemon's context, until a new HELLO):" \
     "$(tr '\n' ' ' <"$work/stats.after-daemon-kill" 2>/dev/null)"
-for cp in after-quick after-conform after-kill after-restart final; do
+for cp in after-quick after-conform after-replay after-kill after-restart final; do
     check "host at $cp: contexts=0 bos=0 queues=0" \
         'stat_is $cp contexts 0 && stat_is $cp bos 0 && stat_is $cp queues 0'
 done

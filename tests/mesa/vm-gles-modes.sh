@@ -102,70 +102,8 @@ echo "boot+run: $(mt_since "$t") s (launcher status $rc)"
 [ "$rc" = 0 ] || { echo "launcher and host daemon:"; sed 's/^/  | /' "$work/launcher.log"; }
 
 # Per-frame counts: (many - one) / FRAMES; startup = one - per-frame.
-counts=$(/usr/bin/python3 - "$MODE" "$FRAMES" "$work/guest-output" "$work/stats.after-one" \
-         "$work/stats.after-many" <<'PY'
-import re, sys
-mode, frames, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-snaps = {}
-for line in open(path, errors="replace"):
-    m = re.match(r"SNAP (\S+) (.*)", line.rstrip("\n"))
-    if m:
-        snaps.setdefault(m.group(1), []).append(m.group(2))
-def parse(lines):
-    c = {"ioctls": 0, "fuse": 0, "fence_waits": 0, "by": {}}
-    for l in lines:
-        m = re.match(r"msmvirt-cuse: stats: (\d+) opens \((\d+) failed\), (\d+) releases; "
-                     r"(\d+) reads, (\d+) polls; transport: (\d+) messages, (\d+) round trips, "
-                     r"(\d+) bytes, (\d+) events", l)
-        if m:
-            v = [int(x) for x in m.groups()]
-            c["fuse"] += v[0] + v[2] + v[3] + v[4]
-            c.update(messages=v[5], round_trips=v[6], bytes=v[7], events=v[8])
-            continue
-        m = re.match(r"execbuffer: ring0=(\d+) gpu_rings=(\d+) fence_fd_out=(\d+); events queued=(\d+)", l)
-        if m:
-            c.update(ring0=int(m.group(1)), gpu=int(m.group(2)),
-                     fence_fd_out=int(m.group(3)), drm_events=int(m.group(4)))
-            continue
-        m = re.match(r"([A-Z_0-9]+|\(unknown\))\s+(\d+)\s+(\d+)", l)
-        if m and m.group(1) != "ioctl":
-            n, r = int(m.group(2)), int(m.group(3))
-            c["ioctls"] += n; c["fuse"] += r; c["by"][m.group(1)] = n
-    # fence waits: forward blocks in WAIT_FENCE / CPU_PREP ioctls; the virtio
-    # backend waits on fence fds of sync EXECBUFFERs (its WAIT_FENCE loop)
-    # and on VIRTGPU_WAIT
-    if mode == "forward":
-        c["fence_waits"] = c["by"].get("MSM_WAIT_FENCE", 0) + c["by"].get("MSM_GEM_CPU_PREP", 0)
-    else:
-        c["fence_waits"] = c.get("fence_fd_out", 0) + c["by"].get("WAIT", 0)
-    return c
-need = ["start", "one", "many"]
-if not all(k in snaps for k in need):
-    print("counts: missing snapshots (%s)" % ", ".join(k for k in need if k not in snaps))
-    sys.exit(0)
-s0, s1, s2 = (parse(snaps[k]) for k in need)
-keys = ["ioctls", "fuse", "messages", "round_trips", "bytes", "fence_waits", "events"]
-names = {"ioctls": "ioctls", "fuse": "FUSE requests", "messages": "guest->host messages",
-         "round_trips": "sync round trips", "bytes": "bytes (both ways)",
-         "fence_waits": "fence waits", "events": "host->guest events"}
-print("| %s, unmodified mesa 22.3.6 | per frame | first frame + startup |" % mode)
-print("|---|---:|---:|")
-for k in keys:
-    one = s1.get(k, 0) - s0.get(k, 0)
-    many = s2.get(k, 0) - s1.get(k, 0)
-    per = (many - one) / frames
-    print("| %s | %.1f | %.0f |" % (names[k], per, one - per))
-by1 = {k: s1["by"].get(k, 0) - s0["by"].get(k, 0) for k in s2["by"]}
-by2 = {k: s2["by"][k] - s1["by"].get(k, 0) for k in s2["by"]}
-print("per-frame ioctls by type: " + ", ".join(
-    "%s %.1f" % (k, (by2[k] - by1.get(k, 0)) / frames) for k in sorted(by2)
-    if by2[k] - by1.get(k, 0)))
-if mode == "nativectx":
-    d = lambda k: ((s2.get(k, 0) - s1.get(k, 0)) - (s1.get(k, 0) - s0.get(k, 0))) / frames
-    print("per-frame EXECBUFFERs: ring 0 %.1f, GPU rings %.1f, with a fence fd %.1f; DRM events %.1f"
-          % (d("ring0"), d("gpu"), d("fence_fd_out"), d("drm_events")))
-PY
-)
+counts=$(/usr/bin/python3 "$ROOT/tests/cuse/snap_counts.py" "$MODE" "$FRAMES" \
+         "$work/guest-output" start one many "unmodified mesa 22.3.6")
 echo "$counts"
 [ -z "${COUNTS_OUT:-}" ] || printf '%s\n' "$counts" >"$COUNTS_OUT"
 
