@@ -579,32 +579,35 @@ h_resource_info(struct vgpu_call *c)
    return 0;
 }
 
-static bool
-bo_busy(struct vgpu_file *f, const struct vgpu_bo *bo)
-{
-   return bo->fence_seq && f->completed[bo->fence_ring] < bo->fence_seq;
-}
-
+/* Runs without f->lock (see handlers[]): a sleeping WAIT must not hold up
+ * the file's other ioctls, as it does not in the kernel. */
 static int
 h_wait(struct vgpu_call *c)
 {
    struct drm_virtgpu_3d_wait *a = c->args;
    struct vgpu_file *f = c->f;
-   struct vgpu_bo *bo = bo_get(f, a->handle);
+   struct vgpu_bo *bo;
    struct timespec ts;
+   uint32_t ring;
+   uint64_t seq;
    int ret = 0;
 
+   pthread_mutex_lock(&f->lock);
+   bo = bo_get(f, a->handle);
+   ring = bo ? bo->fence_ring : 0;
+   seq = bo ? bo->fence_seq : 0;
+   pthread_mutex_unlock(&f->lock);
    if (!bo)
       return -ENOENT;
    pthread_mutex_lock(&f->ev_lock);
    if (a->flags & VIRTGPU_WAIT_NOWAIT) {
-      ret = bo_busy(f, bo) ? -EBUSY : 0;
+      ret = f->completed[ring] < seq ? -EBUSY : 0;
    } else {
       clock_gettime(CLOCK_MONOTONIC, &ts);
       ts.tv_sec += WAIT_TIMEOUT_NS / 1000000000ull;
-      while (bo_busy(f, bo) && !ret)
+      while (f->completed[ring] < seq && !ret)
          if (pthread_cond_timedwait(&f->ev_cond, &f->ev_lock, &ts) == ETIMEDOUT)
-            ret = bo_busy(f, bo) ? -EBUSY : 0;
+            ret = f->completed[ring] < seq ? -EBUSY : 0;
    }
    pthread_mutex_unlock(&f->ev_lock);
    return ret;
@@ -884,8 +887,10 @@ h_execbuffer(struct vgpu_call *c)
    return 0;
 }
 
+/* unlocked: the handler takes f->lock itself (it may sleep). */
 static const struct {
    int (*run)(struct vgpu_call *c);
+   bool unlocked;
 } handlers[VGPU_ID_COUNT] = {
    [VGPU_ID_VERSION] = { h_version },
    [VGPU_ID_GET_CAP] = { h_get_cap },
@@ -894,7 +899,7 @@ static const struct {
    [VGPU_ID_EXECBUFFER] = { h_execbuffer },
    [VGPU_ID_GETPARAM] = { h_getparam },
    [VGPU_ID_RESOURCE_INFO] = { h_resource_info },
-   [VGPU_ID_WAIT] = { h_wait },
+   [VGPU_ID_WAIT] = { h_wait, true },
    [VGPU_ID_GET_CAPS] = { h_get_caps },
    [VGPU_ID_RESOURCE_CREATE_BLOB] = { h_resource_create_blob },
    [VGPU_ID_CONTEXT_INIT] = { h_context_init },
@@ -931,9 +936,13 @@ serve(struct vgpu_file *f, uint32_t tid, const struct cuse_plan *p,
       free(out);
       return -ENOTTY;
    }
-   pthread_mutex_lock(&f->lock);
-   ret = handlers[p->spec->id].run(&c);
-   pthread_mutex_unlock(&f->lock);
+   if (handlers[p->spec->id].unlocked) {
+      ret = handlers[p->spec->id].run(&c);
+   } else {
+      pthread_mutex_lock(&f->lock);
+      ret = handlers[p->spec->id].run(&c);
+      pthread_mutex_unlock(&f->lock);
+   }
    /* drm_ioctl() copies the struct back whatever the handler said. */
    if (p->out_size)
       memcpy(out, args, p->out_size < p->spec->size ? p->out_size
