@@ -19,6 +19,56 @@ msm_now_ns(void)
    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int64_t
+msm_timespec_to_ktime(const struct drm_msm_timespec *t)
+{
+   if (t->tv_sec >= MSM_KTIME_SEC_MAX)
+      return MSM_KTIME_MAX;
+   /* The kernel builds with -fno-strict-overflow: s64 arithmetic wraps. */
+   return (int64_t)((uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec);
+}
+
+struct drm_msm_timespec
+msm_ktime_to_timespec(int64_t kt)
+{
+   int64_t sec = kt / 1000000000ll, nsec = kt % 1000000000ll;
+
+   if (nsec < 0) {
+      sec--;
+      nsec += 1000000000ll;
+   }
+   return (struct drm_msm_timespec){ .tv_sec = sec, .tv_nsec = nsec };
+}
+
+struct timespec
+msm_ktime_to_abstime(int64_t kt)
+{
+   if (kt <= 0)
+      return (struct timespec){ 0, 0 };
+   return (struct timespec){ (time_t)(kt / 1000000000ll),
+                             (long)(kt % 1000000000ll) };
+}
+
+bool
+msm_ktime_passed(int64_t kt)
+{
+   return kt <= 0 || (uint64_t)kt <= msm_now_ns();
+}
+
+struct msm_rules_caps
+msm_core_rules_caps(const struct msm_core *core)
+{
+   const struct msm_limits *l = &core->cfg.limits;
+
+   return (struct msm_rules_caps){
+      .has_cached_coherent = core->chip->has_cached_coherent,
+      .max_bo_size = l->max_bo_size,
+      .max_submit_bos = l->max_submit_bos,
+      .max_submit_cmds = l->max_submit_cmds,
+      .max_submit_syncobjs = l->max_submit_syncobjs,
+   };
+}
+
 void
 msm_core_config_defaults(struct msm_core_config *cfg)
 {
@@ -99,6 +149,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    }
 
    pthread_mutex_init(&core->lock, NULL);
+   pthread_mutex_init(&core->cov_lock, NULL);
    pthread_condattr_init(&attr);
    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
    pthread_cond_init(&core->retire_cond, &attr);
@@ -121,6 +172,7 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
 
 fail:
    pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
    free(core->ring_retired);
    free(core->backend_arg);
@@ -140,10 +192,30 @@ msm_core_destroy(struct msm_core *core)
    core->backend->fini(core);
    hostmem_fini(&core->hostmem);
    pthread_cond_destroy(&core->retire_cond);
+   pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
    free(core->ring_retired);
    free(core->backend_arg);
    free(core);
+}
+
+void
+msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c)
+{
+   pthread_mutex_lock(&core->cov_lock);
+   cp_coverage_add(&core->pm4_cov, c);
+   pthread_mutex_unlock(&core->cov_lock);
+}
+
+int
+msm_core_pm4_coverage(struct msm_core *core, char *buf, size_t cap)
+{
+   struct cp_coverage cov;
+
+   pthread_mutex_lock(&core->cov_lock);
+   cov = core->pm4_cov;
+   pthread_mutex_unlock(&core->cov_lock);
+   return cp_coverage_format(&cov, buf, cap);
 }
 
 void
@@ -197,7 +269,6 @@ int
 msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
 {
    struct msm_ctx *ctx;
-   struct drm_msm_submitqueue q;
    int ret;
 
    pthread_mutex_lock(&core->lock);
@@ -214,15 +285,8 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    ctx->refcount = 1;
    ctx->next_handle = 1;
    range_init(&ctx->aspace, core->chip->va_start, core->chip->va_size);
-   if (msm_ctx_passthrough(ctx)) {
-      /* The kernel behind it makes queue 0 itself. */
-      ret = core->backend->ctx_ops->ctx_init(ctx);
-      if (ret) {
-         range_fini(&ctx->aspace);
-         free(ctx);
-         return ret;
-      }
-   }
+
+   ctx->funcs = core->backend->ctx_funcs;
 
    pthread_mutex_lock(&core->lock);
    ctx->next = core->contexts;
@@ -230,15 +294,7 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    core->nr_contexts++;
    pthread_mutex_unlock(&core->lock);
 
-   if (msm_ctx_passthrough(ctx)) {
-      *out = ctx;
-      return 0;
-   }
-   /* Like msm_submitqueue_init(): queue 0 at a medium priority. */
-   q = (struct drm_msm_submitqueue){
-      .prio = (core->chip->nr_rings * MSM_NR_SCHED_PRIORITIES) / 2,
-   };
-   ret = msm_ctx_submitqueue_new(ctx, &q);
+   ret = ctx->funcs->init(ctx);
    if (ret) {
       msm_ctx_destroy(ctx);
       return ret;
@@ -284,13 +340,7 @@ msm_ctx_destroy(struct msm_ctx *ctx)
    }
    core->nr_contexts--;
    ctx->retire_cb = NULL;
-   if (msm_ctx_passthrough(ctx))
-      core->backend->ctx_ops->ctx_fini(ctx);
-   /* Like closing a drm_file: handles and queues go now; objects still used
-    * by unretired submits live until those retire. */
-   msm_ctx_close_bos_locked(ctx);
-   msm_ctx_close_queues_locked(ctx);
-   msm_ctx_close_syncobjs_locked(ctx);
+   ctx->funcs->fini(ctx);
    msm_ctx_unref_locked(ctx);
    pthread_mutex_unlock(&core->lock);
 }
@@ -316,14 +366,12 @@ msm_ctx_set_retire_cb(struct msm_ctx *ctx, msm_retire_cb cb, void *data)
 }
 
 int
-msm_ctx_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
+model_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
 {
    struct msm_core *core = ctx->core;
    const struct msm_chip *chip = core->chip;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GET_PARAM, args);
    if (args->pipe != MSM_PIPE_3D0)
       return -EINVAL;
    /* No pointer params yet (adreno_get_param). */
@@ -357,22 +405,13 @@ msm_ctx_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
    return ret;
 }
 
-/* kstrdup_quotable_cmdline() bounds these by PAGE_SIZE. */
-#define MSM_PARAM_STR_MAX 4096
-
 int
-msm_ctx_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
-                  const char *str)
+model_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
+                const char *str)
 {
    struct msm_core *core = ctx->core;
    char **slot, *copy;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_param p = *args;
-      if (p.param == MSM_PARAM_COMM || p.param == MSM_PARAM_CMDLINE)
-         p.value = (uintptr_t)str;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SET_PARAM, &p);
-   }
    if (args->pipe != MSM_PIPE_3D0)
       return -EINVAL;
 
@@ -419,3 +458,55 @@ msm_ctx_debuginfo(struct msm_ctx *ctx, const char **comm, const char **cmdline)
    *cmdline = ctx->cmdline;
    return 0;
 }
+
+/* ---- the core's own context layer: a model of Linux 6.1's msm driver ---- */
+
+static int
+model_ctx_init(struct msm_ctx *ctx)
+{
+   /* Like msm_submitqueue_init(): queue 0 at a medium priority. */
+   struct drm_msm_submitqueue q = {
+      .prio = (ctx->core->chip->nr_rings * MSM_NR_SCHED_PRIORITIES) / 2,
+   };
+   return model_submitqueue_new(ctx, &q);
+}
+
+static void
+model_ctx_fini(struct msm_ctx *ctx)
+{
+   /* Like closing a drm_file: handles and queues go now; objects still used
+    * by unretired submits live until those retire. */
+   msm_ctx_close_bos_locked(ctx);
+   msm_ctx_close_queues_locked(ctx);
+   msm_ctx_close_syncobjs_locked(ctx);
+}
+
+const struct msm_ctx_funcs msm_model_ctx_funcs = {
+   .init = model_ctx_init,
+   .fini = model_ctx_fini,
+   .get_param = model_get_param,
+   .set_param = model_set_param,
+   .gem_new = model_gem_new,
+   .arena_new = model_arena_new,
+   .gem_new_at = model_gem_new_at,
+   .gem_info = model_gem_info,
+   .gem_cpu_prep = model_gem_cpu_prep,
+   .gem_cpu_fini = model_gem_cpu_fini,
+   .gem_madvise = model_gem_madvise,
+   .gem_close = model_gem_close,
+   .bo_hostmem = model_bo_hostmem,
+   .bo_flags = model_bo_flags,
+   .bo_map = model_bo_map,
+   .bo_share_madv = model_bo_share_madv,
+   .submitqueue_new = model_submitqueue_new,
+   .submitqueue_close = model_submitqueue_close,
+   .submitqueue_query = model_submitqueue_query,
+   .queue_completed = model_queue_completed,
+   .gem_submit_syncobjs = model_gem_submit_syncobjs,
+   .wait_fence = model_wait_fence,
+   .syncobj_create = model_syncobj_create,
+   .syncobj_destroy = model_syncobj_destroy,
+   .syncobj_wait = model_syncobj_wait,
+   .syncobj_reset = model_syncobj_reset,
+   .syncobj_signal = model_syncobj_signal,
+};

@@ -1,11 +1,14 @@
 /*
  * core_priv.h - the core's objects and its backend ops table.
  *
- * The context layer (core.c, gem.c, submit.c) owns everything a drm_file
- * owns in the kernel: handles, queues, fences, limits, and the validation of
- * every argument.  A backend (sim.c; drm later) only provides BO storage and
- * execution, behind struct msm_backend_ops (cf. mesa's fd_device_funcs), and
- * sees nothing but validated objects.
+ * Two layers, each behind an ops table (cf. mesa's fd_device_funcs):
+ *   - the context layer (struct msm_ctx_funcs) serves the msm_ctx_* calls.
+ *     The core's own model of the msm kernel driver (core.c, gem.c,
+ *     submit.c, syncobj.c) owns everything a drm_file owns in the kernel:
+ *     handles, queues, fences, limits, and the validation of every
+ *     argument.  The drm backend brings its own (the real kernel).
+ *   - the backend (struct msm_backend_ops: sim.c, drm.c) provides BO storage
+ *     and execution; under the model it sees only validated objects.
  *
  * Locking: one core-wide mutex protects all objects.  Waits (fences, CPU
  * prep, in-flight throttling, syncobjs, a submit's in-fences) sleep on the
@@ -19,16 +22,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cp.h"
 #include "hostmem.h"
 #include "msm_core.h"
+#include "msm_rules.h"
 #include "range.h"
 
 struct msm_ctx;
 struct msm_queue;
 struct msm_submit;
 struct msm_syncobj;
-
-#define MSM_BO_NAME_LEN 32 /* the kernel's msm_gem_object.name */
 
 /* A range of hostmem whose BO offsets the guest picks (msm_ctx_arena_new). */
 struct msm_arena {
@@ -152,26 +155,128 @@ struct msm_ctx {
    msm_retire_cb retire_cb;
    void *retire_data;
 
-   void *backend_ctx;     /* pass-through backends' per-context state */
+   const struct msm_ctx_funcs *funcs; /* the backend's context layer */
+   void *backend_ctx;     /* its per-context state, if it has any */
 };
 
-/* A backend whose kernel is itself the context layer (drm): every
- * msm_ctx_* call becomes the real ioctl on the context's own drm_file. */
-struct msm_ctx_ops {
-   int (*ctx_init)(struct msm_ctx *ctx);
-   void (*ctx_fini)(struct msm_ctx *ctx);
-   /* The uapi ioctl, pointer fields already aimed at host buffers. */
-   int (*ioctl)(struct msm_ctx *ctx, unsigned long req, void *args);
-   /* CPU mapping of a BO (cached; unmapped at close). */
+/* The context layer behind the public msm_ctx_* calls (msm_core.h), one
+ * table per backend, as mesa's fd_device_funcs: the sim backend's is the
+ * core's own model of Linux 6.1's msm driver (model_* in core.c, gem.c,
+ * submit.c, syncobj.c), the drm backend's hands each call to the real
+ * kernel as its ioctl (drm.c).  Entries take the msm_core.h arguments; a
+ * NULL entry answers -EOPNOTSUPP (hostmem placement, say, on a kernel whose
+ * BOs do not live in hostmem).  ctx_api.c is the only caller. */
+struct msm_ctx_funcs {
+   /* After the common part of msm_ctx_create(); a failure destroys the
+    * context, so fini must cope with a half-made one. */
+   int (*init)(struct msm_ctx *ctx);
+   /* msm_ctx_destroy(), core lock held: handles and queues go now. */
+   void (*fini)(struct msm_ctx *ctx);
+   int (*get_param)(struct msm_ctx *ctx, struct drm_msm_param *args);
+   int (*set_param)(struct msm_ctx *ctx, const struct drm_msm_param *args,
+                    const char *str);
+   int (*gem_new)(struct msm_ctx *ctx, struct drm_msm_gem_new *args);
+   int (*arena_new)(struct msm_ctx *ctx, uint64_t size, uint64_t *offset);
+   int (*gem_new_at)(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
+                     uint64_t hm_offset);
+   int (*gem_info)(struct msm_ctx *ctx, struct drm_msm_gem_info *args,
+                   char *name);
+   int (*gem_cpu_prep)(struct msm_ctx *ctx,
+                       const struct drm_msm_gem_cpu_prep *args);
+   int (*gem_cpu_fini)(struct msm_ctx *ctx,
+                       const struct drm_msm_gem_cpu_fini *args);
+   int (*gem_madvise)(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args);
+   int (*gem_close)(struct msm_ctx *ctx, uint32_t handle);
+   int (*bo_hostmem)(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
+                     uint64_t *size);
+   int (*bo_flags)(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags);
    int (*bo_map)(struct msm_ctx *ctx, uint32_t handle, void **ptr);
-   void (*bo_closed)(struct msm_ctx *ctx, uint32_t handle);
+   int (*bo_share_madv)(struct msm_ctx *ctx, uint32_t handle,
+                        uint64_t hm_offset);
+   int (*submitqueue_new)(struct msm_ctx *ctx,
+                          struct drm_msm_submitqueue *args);
+   int (*submitqueue_close)(struct msm_ctx *ctx, uint32_t id);
+   int (*submitqueue_query)(struct msm_ctx *ctx,
+                            struct drm_msm_submitqueue_query *args,
+                            void *data);
+   int (*queue_completed)(struct msm_ctx *ctx, uint32_t id, uint32_t *fence);
+   int (*gem_submit_syncobjs)(struct msm_ctx *ctx,
+                              struct drm_msm_gem_submit *args,
+                              const struct drm_msm_gem_submit_bo *bos,
+                              const struct drm_msm_gem_submit_cmd *cmds,
+                              const struct drm_msm_gem_submit_syncobj *in,
+                              const struct drm_msm_gem_submit_syncobj *out);
+   int (*wait_fence)(struct msm_ctx *ctx,
+                     const struct drm_msm_wait_fence *args);
+   int (*syncobj_create)(struct msm_ctx *ctx, struct drm_syncobj_create *args);
+   int (*syncobj_destroy)(struct msm_ctx *ctx,
+                          const struct drm_syncobj_destroy *args);
+   int (*syncobj_wait)(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
+                       const uint32_t *handles);
+   int (*syncobj_reset)(struct msm_ctx *ctx,
+                        const struct drm_syncobj_array *args,
+                        const uint32_t *handles);
+   int (*syncobj_signal)(struct msm_ctx *ctx,
+                         const struct drm_syncobj_array *args,
+                         const uint32_t *handles);
 };
+
+extern const struct msm_ctx_funcs msm_model_ctx_funcs;
+
+/* The model's entries (core.c, gem.c, submit.c, syncobj.c). */
+int model_get_param(struct msm_ctx *ctx, struct drm_msm_param *args);
+int model_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
+                    const char *str);
+int model_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args);
+int model_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset);
+int model_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
+                     uint64_t hm_offset);
+int model_gem_info(struct msm_ctx *ctx, struct drm_msm_gem_info *args,
+                   char *name);
+int model_gem_cpu_prep(struct msm_ctx *ctx,
+                       const struct drm_msm_gem_cpu_prep *args);
+int model_gem_cpu_fini(struct msm_ctx *ctx,
+                       const struct drm_msm_gem_cpu_fini *args);
+int model_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args);
+int model_gem_close(struct msm_ctx *ctx, uint32_t handle);
+int model_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
+                     uint64_t *size);
+int model_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags);
+int model_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr);
+int model_bo_share_madv(struct msm_ctx *ctx, uint32_t handle,
+                        uint64_t hm_offset);
+int model_submitqueue_new(struct msm_ctx *ctx,
+                          struct drm_msm_submitqueue *args);
+int model_submitqueue_close(struct msm_ctx *ctx, uint32_t id);
+int model_submitqueue_query(struct msm_ctx *ctx,
+                            struct drm_msm_submitqueue_query *args,
+                            void *data);
+int model_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence);
+int model_gem_submit_syncobjs(struct msm_ctx *ctx,
+                              struct drm_msm_gem_submit *args,
+                              const struct drm_msm_gem_submit_bo *bos,
+                              const struct drm_msm_gem_submit_cmd *cmds,
+                              const struct drm_msm_gem_submit_syncobj *in,
+                              const struct drm_msm_gem_submit_syncobj *out);
+int model_wait_fence(struct msm_ctx *ctx,
+                     const struct drm_msm_wait_fence *args);
+int model_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args);
+int model_syncobj_destroy(struct msm_ctx *ctx,
+                          const struct drm_syncobj_destroy *args);
+int model_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
+                       const uint32_t *handles);
+int model_syncobj_reset(struct msm_ctx *ctx,
+                        const struct drm_syncobj_array *args,
+                        const uint32_t *handles);
+int model_syncobj_signal(struct msm_ctx *ctx,
+                         const struct drm_syncobj_array *args,
+                         const uint32_t *handles);
 
 struct msm_backend_ops {
    const char *name;
-   /* NULL: the core's own context layer (core.c, gem.c, submit.c) serves
-    * contexts and the backend only stores and executes. */
-   const struct msm_ctx_ops *ctx_ops;
+   /* Who serves the contexts: msm_model_ctx_funcs (the core's own model,
+    * the backend only stores and executes) or the backend's own table. */
+   const struct msm_ctx_funcs *ctx_funcs;
    int (*init)(struct msm_core *core);
    void (*fini)(struct msm_core *core);
    /* Queue a validated, referenced submit for execution; the backend calls
@@ -204,19 +309,12 @@ struct msm_core {
    uint32_t global_faults;
    uint32_t nr_syncobjs;       /* live syncobjs, all contexts */
    uint64_t *ring_retired;     /* per ring: last retired submit's seqno */
+   /* What the sim's CP executed, all submits (msm_core_pm4_coverage); its
+    * own lock, so the GPU threads need not hold the core lock to add. */
+   pthread_mutex_t cov_lock;
+   struct cp_coverage pm4_cov;
 };
-
-static inline bool
-msm_ctx_passthrough(const struct msm_ctx *ctx)
-{
-   return ctx->core->backend->ctx_ops != NULL;
-}
-
-static inline int
-msm_ctx_pt_ioctl(struct msm_ctx *ctx, unsigned long req, void *args)
-{
-   return ctx->core->backend->ctx_ops->ioctl(ctx, req, args);
-}
+void msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c);
 
 /* Internal API between the context layer files and the backends. */
 void msm_submit_retire(struct msm_core *core, struct msm_submit *submit,
@@ -246,8 +344,15 @@ void msm_ctx_close_syncobjs_locked(struct msm_ctx *ctx);
 bool msm_submit_ready_locked(const struct msm_core *core,
                              const struct msm_submit *s);
 
-/* Absolute CLOCK_MONOTONIC deadline from the uapi timespec. */
-struct timespec;
 uint64_t msm_now_ns(void);
+/* The facts the argument rules (msm_rules.h) need, from the chip and the
+ * configured limits. */
+struct msm_rules_caps msm_core_rules_caps(const struct msm_core *core);
+/* A ktime deadline as pthread_cond_timedwait() takes it (CLOCK_MONOTONIC);
+ * one before the clock's start is its start, which has passed. */
+struct timespec;
+struct timespec msm_ktime_to_abstime(int64_t kt);
+/* No time left before the deadline: timeout_to_jiffies() would give 0. */
+bool msm_ktime_passed(int64_t kt);
 
 #endif

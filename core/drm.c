@@ -108,6 +108,7 @@ drm_timestamp(struct msm_core *core)
 static int
 drm_ctx_init(struct msm_ctx *ctx)
 {
+   /* The kernel behind the node makes queue 0 itself. */
    struct msmdrm_ctx *d = calloc(1, sizeof(*d));
    if (!d)
       return -ENOMEM;
@@ -126,6 +127,8 @@ drm_ctx_fini(struct msm_ctx *ctx)
 {
    struct msmdrm_ctx *d = ctx->backend_ctx;
 
+   if (!d)
+      return; /* init failed */
    for (uint32_t i = 0; i < d->nr_objs; i++)
       if (d->objs[i].ptr)
          munmap(d->objs[i].ptr, d->objs[i].size);
@@ -135,23 +138,99 @@ drm_ctx_fini(struct msm_ctx *ctx)
    ctx->backend_ctx = NULL;
 }
 
+/* The uapi ioctl on the context's drm_file, pointer fields already aimed
+ * at host buffers. */
 static int
-drm_ctx_ioctl(struct msm_ctx *ctx, unsigned long req, void *args)
+drm_ioctl(struct msm_ctx *ctx, unsigned long req, void *args)
 {
    struct msmdrm_ctx *d = ctx->backend_ctx;
 
-   if (drmIoctl(d->fd, req, args))
-      return -errno;
-   if (req == DRM_IOCTL_MSM_GEM_NEW) {
-      struct drm_msm_gem_new *n = args;
-      uint64_t size = (n->size + 4095) & ~4095ull;
-      if (obj_add(d, n->handle, size)) {
-         struct drm_gem_close c = { .handle = n->handle };
-         drmIoctl(d->fd, DRM_IOCTL_GEM_CLOSE, &c);
-         return -ENOMEM;
-      }
+   return drmIoctl(d->fd, req, args) ? -errno : 0;
+}
+
+static int
+drm_get_param(struct msm_ctx *ctx, struct drm_msm_param *args)
+{
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_GET_PARAM, args);
+}
+
+static int
+drm_set_param(struct msm_ctx *ctx, const struct drm_msm_param *args,
+              const char *str)
+{
+   struct drm_msm_param p = *args;
+
+   if (p.param == MSM_PARAM_COMM || p.param == MSM_PARAM_CMDLINE)
+      p.value = (uintptr_t)str;
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_SET_PARAM, &p);
+}
+
+static int
+drm_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
+{
+   struct msmdrm_ctx *d = ctx->backend_ctx;
+   int ret = drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_NEW, args);
+
+   if (ret)
+      return ret;
+   /* msm has no size query: remember it for the CPU mapping. */
+   if (obj_add(d, args->handle, MSM_PAGE_ALIGN(args->size))) {
+      struct drm_gem_close c = { .handle = args->handle };
+      drm_ioctl(ctx, DRM_IOCTL_GEM_CLOSE, &c);
+      return -ENOMEM;
    }
    return 0;
+}
+
+static int
+drm_gem_info(struct msm_ctx *ctx, struct drm_msm_gem_info *args, char *name)
+{
+   struct drm_msm_gem_info a = *args;
+   bool is_name = a.info == MSM_INFO_SET_NAME || a.info == MSM_INFO_GET_NAME;
+   int ret;
+
+   if (a.info == MSM_INFO_SET_NAME || (a.info == MSM_INFO_GET_NAME && a.value))
+      a.value = (uintptr_t)name;
+   ret = drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_INFO, &a);
+   if (!is_name)
+      args->value = a.value;
+   args->len = a.len;
+   return ret;
+}
+
+static int
+drm_gem_cpu_prep(struct msm_ctx *ctx, const struct drm_msm_gem_cpu_prep *args)
+{
+   struct drm_msm_gem_cpu_prep a = *args;
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_CPU_PREP, &a);
+}
+
+static int
+drm_gem_cpu_fini(struct msm_ctx *ctx, const struct drm_msm_gem_cpu_fini *args)
+{
+   struct drm_msm_gem_cpu_fini a = *args;
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_CPU_FINI, &a);
+}
+
+static int
+drm_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args)
+{
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_MADVISE, args);
+}
+
+static int
+drm_gem_close(struct msm_ctx *ctx, uint32_t handle)
+{
+   struct msmdrm_ctx *d = ctx->backend_ctx;
+   struct drm_gem_close a = { .handle = handle };
+   struct drm_obj *o = obj_find(d, handle);
+
+   if (o) {
+      if (o->ptr)
+         munmap(o->ptr, o->size);
+      *o = d->objs[--d->nr_objs];
+   }
+   return drm_ioctl(ctx, DRM_IOCTL_GEM_CLOSE, &a);
 }
 
 static int
@@ -166,7 +245,7 @@ drm_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
    if (!o)
       return -ENOENT;
    if (!o->ptr) {
-      ret = drm_ctx_ioctl(ctx, DRM_IOCTL_MSM_GEM_INFO, &info);
+      ret = drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_INFO, &info);
       if (ret)
          return ret;
       p = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
@@ -179,30 +258,141 @@ drm_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
    return 0;
 }
 
-static void
-drm_bo_closed(struct msm_ctx *ctx, uint32_t handle)
+static int
+drm_submitqueue_new(struct msm_ctx *ctx, struct drm_msm_submitqueue *args)
 {
-   struct msmdrm_ctx *d = ctx->backend_ctx;
-   struct drm_obj *o = obj_find(d, handle);
-
-   if (o) {
-      if (o->ptr)
-         munmap(o->ptr, o->size);
-      *o = d->objs[--d->nr_objs];
-   }
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_NEW, args);
 }
 
-static const struct msm_ctx_ops drm_ctx_ops = {
-   .ctx_init = drm_ctx_init,
-   .ctx_fini = drm_ctx_fini,
-   .ioctl = drm_ctx_ioctl,
+static int
+drm_submitqueue_close(struct msm_ctx *ctx, uint32_t id)
+{
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_CLOSE, &id);
+}
+
+static int
+drm_submitqueue_query(struct msm_ctx *ctx,
+                      struct drm_msm_submitqueue_query *args, void *data)
+{
+   struct drm_msm_submitqueue_query a = *args;
+   int ret;
+
+   a.data = (uintptr_t)data;
+   ret = drm_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_QUERY, &a);
+   args->len = a.len;
+   return ret;
+}
+
+static int
+drm_gem_submit_syncobjs(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
+                        const struct drm_msm_gem_submit_bo *bos,
+                        const struct drm_msm_gem_submit_cmd *cmds,
+                        const struct drm_msm_gem_submit_syncobj *in,
+                        const struct drm_msm_gem_submit_syncobj *out)
+{
+   struct drm_msm_gem_submit a = *args;
+   int ret;
+
+   a.bos = (uintptr_t)bos;
+   a.cmds = (uintptr_t)cmds;
+   /* Our arrays are canonical: the caller already applied the stride. */
+   a.in_syncobjs = (uintptr_t)in;
+   a.out_syncobjs = (uintptr_t)out;
+   a.syncobj_stride = sizeof(struct drm_msm_gem_submit_syncobj);
+   ret = drm_ioctl(ctx, DRM_IOCTL_MSM_GEM_SUBMIT, &a);
+   args->fence = a.fence;
+   return ret;
+}
+
+static int
+drm_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
+{
+   struct drm_msm_wait_fence a = *args;
+   return drm_ioctl(ctx, DRM_IOCTL_MSM_WAIT_FENCE, &a);
+}
+
+static int
+drm_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
+{
+   return drm_ioctl(ctx, DRM_IOCTL_SYNCOBJ_CREATE, args);
+}
+
+static int
+drm_syncobj_destroy(struct msm_ctx *ctx,
+                    const struct drm_syncobj_destroy *args)
+{
+   struct drm_syncobj_destroy a = *args;
+   return drm_ioctl(ctx, DRM_IOCTL_SYNCOBJ_DESTROY, &a);
+}
+
+static int
+drm_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
+                 const uint32_t *handles)
+{
+   struct drm_syncobj_wait a = *args;
+   int ret;
+
+   a.handles = (uintptr_t)handles;
+   ret = drm_ioctl(ctx, DRM_IOCTL_SYNCOBJ_WAIT, &a);
+   args->first_signaled = a.first_signaled;
+   return ret;
+}
+
+/* RESET and SIGNAL: the same array, another ioctl. */
+static int
+drm_syncobj_array(struct msm_ctx *ctx, unsigned long req,
+                  const struct drm_syncobj_array *args, const uint32_t *handles)
+{
+   struct drm_syncobj_array a = *args;
+
+   a.handles = (uintptr_t)handles;
+   return drm_ioctl(ctx, req, &a);
+}
+
+static int
+drm_syncobj_reset(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
+                  const uint32_t *handles)
+{
+   return drm_syncobj_array(ctx, DRM_IOCTL_SYNCOBJ_RESET, args, handles);
+}
+
+static int
+drm_syncobj_signal(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
+                   const uint32_t *handles)
+{
+   return drm_syncobj_array(ctx, DRM_IOCTL_SYNCOBJ_SIGNAL, args, handles);
+}
+
+/* The kernel is the context layer.  BO memory is the kernel's, not
+ * hostmem, so arenas, hostmem offsets, shared madvise words and published
+ * fences are not served (NULL: -EOPNOTSUPP). */
+static const struct msm_ctx_funcs drm_ctx_funcs = {
+   .init = drm_ctx_init,
+   .fini = drm_ctx_fini,
+   .get_param = drm_get_param,
+   .set_param = drm_set_param,
+   .gem_new = drm_gem_new,
+   .gem_info = drm_gem_info,
+   .gem_cpu_prep = drm_gem_cpu_prep,
+   .gem_cpu_fini = drm_gem_cpu_fini,
+   .gem_madvise = drm_gem_madvise,
+   .gem_close = drm_gem_close,
    .bo_map = drm_bo_map,
-   .bo_closed = drm_bo_closed,
+   .submitqueue_new = drm_submitqueue_new,
+   .submitqueue_close = drm_submitqueue_close,
+   .submitqueue_query = drm_submitqueue_query,
+   .gem_submit_syncobjs = drm_gem_submit_syncobjs,
+   .wait_fence = drm_wait_fence,
+   .syncobj_create = drm_syncobj_create,
+   .syncobj_destroy = drm_syncobj_destroy,
+   .syncobj_wait = drm_syncobj_wait,
+   .syncobj_reset = drm_syncobj_reset,
+   .syncobj_signal = drm_syncobj_signal,
 };
 
 const struct msm_backend_ops msm_drm_backend = {
    .name = "drm",
-   .ctx_ops = &drm_ctx_ops,
+   .ctx_funcs = &drm_ctx_funcs,
    .init = drm_init,
    .fini = drm_fini,
    .submit = drm_submit,

@@ -11,8 +11,6 @@
 
 #include "core_priv.h"
 
-#define PAGE_ALIGN(x) (((x) + HOSTMEM_PAGE - 1) & ~(HOSTMEM_PAGE - 1))
-
 struct msm_bo *
 msm_ctx_lookup_bo(struct msm_ctx *ctx, uint32_t handle)
 {
@@ -124,27 +122,8 @@ handle_alloc_locked(struct msm_ctx *ctx, struct msm_bo *bo)
 static int
 gem_new_check(struct msm_ctx *ctx, const struct drm_msm_gem_new *args)
 {
-   struct msm_core *core = ctx->core;
-
-   if (args->flags & ~MSM_BO_FLAGS)
-      return -EINVAL;
-   switch (args->flags & MSM_BO_CACHE_MASK) {
-   case MSM_BO_CACHED:
-   case MSM_BO_WC:
-   case MSM_BO_UNCACHED:
-      break;
-   case MSM_BO_CACHED_COHERENT:
-      if (core->chip->has_cached_coherent)
-         break;
-      return -EINVAL;
-   default:
-      return -EINVAL;
-   }
-   if (!args->size)
-      return -EINVAL;
-   if (args->size > core->cfg.limits.max_bo_size)
-      return -ENOMEM;
-   return 0;
+   struct msm_rules_caps caps = msm_core_rules_caps(ctx->core);
+   return msm_rule_gem_new(&caps, args->size, args->flags);
 }
 
 static struct msm_bo *
@@ -155,7 +134,7 @@ bo_alloc(const struct drm_msm_gem_new *args)
    if (bo) {
       bo->refcount = 1;
       bo->flags = args->flags;
-      bo->size = PAGE_ALIGN(args->size);
+      bo->size = MSM_PAGE_ALIGN(args->size);
       bo->madv = MSM_MADV_WILLNEED;
    }
    return bo;
@@ -180,15 +159,13 @@ bo_install_locked(struct msm_ctx *ctx, struct msm_bo *bo, uint64_t charged,
 }
 
 int
-msm_ctx_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
+model_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
 {
    struct msm_core *core = ctx->core;
    const struct msm_limits *lim = &core->cfg.limits;
    struct msm_bo *bo;
    int ret;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_NEW, args);
    ret = gem_new_check(ctx, args);
    if (ret)
       return ret;
@@ -222,16 +199,14 @@ fail:
 }
 
 int
-msm_ctx_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
+model_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
 {
    struct msm_core *core = ctx->core;
    struct msm_arena *a;
    int ret;
 
    /* A real kernel's BOs do not live in our hostmem. */
-   if (msm_ctx_passthrough(ctx))
-      return -EOPNOTSUPP;
-   size = PAGE_ALIGN(size);
+   size = MSM_PAGE_ALIGN(size);
    if (!size)
       return -EINVAL;
    pthread_mutex_lock(&core->lock);
@@ -271,16 +246,14 @@ msm_ctx_arenas_release_locked(struct msm_ctx *ctx)
 }
 
 int
-msm_ctx_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
-                   uint64_t hm_offset)
+model_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
+                 uint64_t hm_offset)
 {
    struct msm_core *core = ctx->core;
    struct msm_arena *arena = NULL;
    struct msm_bo *bo;
    int ret;
 
-   if (msm_ctx_passthrough(ctx))
-      return -EOPNOTSUPP;
    ret = gem_new_check(ctx, args);
    if (ret)
       return ret;
@@ -374,24 +347,14 @@ bo_set_iova_locked(struct msm_bo *bo, uint64_t iova)
 }
 
 int
-msm_ctx_gem_info(struct msm_ctx *ctx, struct drm_msm_gem_info *args,
-                 char *name)
+model_gem_info(struct msm_ctx *ctx, struct drm_msm_gem_info *args,
+               char *name)
 {
    struct msm_core *core = ctx->core;
    struct msm_bo *bo;
    size_t n;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_gem_info a = *args;
-      if (a.info == MSM_INFO_SET_NAME || (a.info == MSM_INFO_GET_NAME && a.value))
-         a.value = (uintptr_t)name;
-      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_INFO, &a);
-      if (a.info != MSM_INFO_SET_NAME && a.info != MSM_INFO_GET_NAME)
-         args->value = a.value;
-      args->len = a.len;
-      return ret;
-   }
    if (args->pad)
       return -EINVAL;
    switch (args->info) {
@@ -474,46 +437,24 @@ out:
    return ret;
 }
 
-static int
-timespec_to_deadline(const struct drm_msm_timespec *t, struct timespec *ts)
-{
-   if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000)
-      return -EINVAL;
-   ts->tv_sec = (time_t)t->tv_sec;
-   ts->tv_nsec = (long)t->tv_nsec;
-   return 0;
-}
-
-static bool
-deadline_passed(const struct timespec *ts)
-{
-   struct timespec now;
-   clock_gettime(CLOCK_MONOTONIC, &now);
-   return now.tv_sec > ts->tv_sec ||
-          (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
-}
-
 int
-msm_ctx_gem_cpu_prep(struct msm_ctx *ctx,
-                     const struct drm_msm_gem_cpu_prep *args)
+model_gem_cpu_prep(struct msm_ctx *ctx,
+                   const struct drm_msm_gem_cpu_prep *args)
 {
    struct msm_core *core = ctx->core;
-   struct timespec deadline;
+   int64_t timeout = msm_timespec_to_ktime(&args->timeout);
+   struct timespec deadline = msm_ktime_to_abstime(timeout);
    struct msm_bo *bo;
    bool nosync = args->op & MSM_PREP_NOSYNC;
    bool write = args->op & MSM_PREP_WRITE;
    bool expired;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_gem_cpu_prep a = *args;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_CPU_PREP, &a);
-   }
    if (args->op & ~MSM_PREP_FLAGS)
       return -EINVAL;
-   if (!nosync && timespec_to_deadline(&args->timeout, &deadline))
-      return -EINVAL;
-   expired = nosync || deadline_passed(&deadline);
+   /* msm_gem_cpu_prep(): NOSYNC or a deadline already past both mean
+    * "no time to wait" (remain == 0); no deadline is invalid. */
+   expired = nosync || msm_ktime_passed(timeout);
 
    pthread_mutex_lock(&core->lock);
    bo = msm_ctx_lookup_bo(ctx, args->handle);
@@ -549,15 +490,11 @@ out:
 }
 
 int
-msm_ctx_gem_cpu_fini(struct msm_ctx *ctx,
-                     const struct drm_msm_gem_cpu_fini *args)
+model_gem_cpu_fini(struct msm_ctx *ctx,
+                   const struct drm_msm_gem_cpu_fini *args)
 {
    int ret;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_gem_cpu_fini a = *args;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_CPU_FINI, &a);
-   }
    pthread_mutex_lock(&ctx->core->lock);
    ret = msm_ctx_lookup_bo(ctx, args->handle) ? 0 : -ENOENT;
    pthread_mutex_unlock(&ctx->core->lock);
@@ -565,13 +502,11 @@ msm_ctx_gem_cpu_fini(struct msm_ctx *ctx,
 }
 
 int
-msm_ctx_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args)
+model_gem_madvise(struct msm_ctx *ctx, struct drm_msm_gem_madvise *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_bo *bo;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_MADVISE, args);
    switch (args->madv) {
    case MSM_MADV_WILLNEED:
    case MSM_MADV_DONTNEED:
@@ -613,16 +548,11 @@ handle_close_locked(struct msm_ctx *ctx, struct msm_bo *bo)
 }
 
 int
-msm_ctx_gem_close(struct msm_ctx *ctx, uint32_t handle)
+model_gem_close(struct msm_ctx *ctx, uint32_t handle)
 {
    struct msm_bo *bo;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_gem_close a = { .handle = handle };
-      ctx->core->backend->ctx_ops->bo_closed(ctx, handle);
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_GEM_CLOSE, &a);
-   }
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (bo)
@@ -642,14 +572,12 @@ msm_ctx_close_bos_locked(struct msm_ctx *ctx)
 }
 
 int
-msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
-                   uint64_t *size)
+model_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
+                 uint64_t *size)
 {
    struct msm_bo *bo;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx))
-      return -EOPNOTSUPP;
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (!bo)
@@ -665,13 +593,11 @@ msm_ctx_bo_hostmem(struct msm_ctx *ctx, uint32_t handle, uint64_t *offset,
 }
 
 int
-msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags)
+model_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags)
 {
    struct msm_bo *bo;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx))
-      return -EOPNOTSUPP;
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (bo)
@@ -683,13 +609,11 @@ msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags)
 }
 
 int
-msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
+model_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
 {
    struct msm_bo *bo;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx))
-      return ctx->core->backend->ctx_ops->bo_map(ctx, handle, ptr);
    pthread_mutex_lock(&ctx->core->lock);
    bo = msm_ctx_lookup_bo(ctx, handle);
    if (!bo)
@@ -703,14 +627,12 @@ msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr)
 }
 
 int
-msm_ctx_bo_share_madv(struct msm_ctx *ctx, uint32_t handle, uint64_t hm_offset)
+model_bo_share_madv(struct msm_ctx *ctx, uint32_t handle, uint64_t hm_offset)
 {
    struct msm_bo *bo;
    bool inside = false;
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx))
-      return -EOPNOTSUPP;
    if (hm_offset & 3)
       return -EINVAL;
    pthread_mutex_lock(&ctx->core->lock);

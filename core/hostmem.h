@@ -11,9 +11,10 @@
 
 #include <stdint.h>
 
+#include "msm_core.h"
 #include "range.h"
 
-#define HOSTMEM_PAGE 4096ull
+#define HOSTMEM_PAGE MSM_PAGE_SIZE
 
 struct hostmem {
    void *base;

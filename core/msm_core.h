@@ -43,6 +43,14 @@ struct msm_limits {
                                     SIGNAL                         -> E2BIG  */
 };
 
+/* Bounds of Linux 6.1's msm uapi that every side checks (guest marshaller,
+ * guest libraries, host core): one definition each. */
+#define MSM_PAGE_SIZE      4096ull /* GEM_NEW sizes are PAGE_ALIGNed */
+#define MSM_PAGE_ALIGN(x)  (((x) + MSM_PAGE_SIZE - 1) & ~(MSM_PAGE_SIZE - 1))
+#define MSM_BO_NAME_LEN    32      /* sizeof(msm_gem_object.name) */
+#define MSM_PARAM_STR_MAX  4096    /* SET_PARAM COMM/CMDLINE: len > PAGE_SIZE
+                                      is EINVAL (adreno_set_param) */
+
 #define MSM_DEFAULT_MAX_BOS         65536
 #define MSM_DEFAULT_MAX_BO_BYTES    (1ull << 30)
 #define MSM_DEFAULT_MAX_BO_SIZE     (256ull << 20)
@@ -90,6 +98,10 @@ struct msm_core_stats {
    uint32_t syncobjs;     /* live syncobjs */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
+/* The PM4 coverage report of every submit the sim executed so far (which
+ * opcodes and register blocks it modelled, skipped, faulted on) as text;
+ * snprintf-like.  Empty counters on the drm backend. */
+int msm_core_pm4_coverage(struct msm_core *core, char *buf, size_t cap);
 /* The per-context caps in force (defaults filled in), e.g. for a guest that
  * checks requests itself before sending them asynchronously. */
 void msm_core_limits(struct msm_core *core, struct msm_limits *limits);
@@ -150,6 +162,19 @@ int msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
                                 const struct drm_msm_gem_submit_syncobj *out);
 int msm_ctx_wait_fence(struct msm_ctx *ctx,
                        const struct drm_msm_wait_fence *args);
+
+/* An msm uapi deadline (WAIT_FENCE, GEM_CPU_PREP: absolute CLOCK_MONOTONIC)
+ * as Linux 6.1 reads it: msm's to_ktime() is ktime_set(), which validates
+ * nothing.  tv_sec >= KTIME_SEC_MAX is KTIME_MAX ("never"); everything else,
+ * negative or unnormalized fields included, is tv_sec * 1e9 + tv_nsec in
+ * wrapping s64 arithmetic.  A deadline before now is "no time left"
+ * (timeout_to_jiffies() gives 0), never an error. */
+#define MSM_KTIME_MAX     INT64_MAX
+#define MSM_KTIME_SEC_MAX (MSM_KTIME_MAX / 1000000000ll)
+int64_t msm_timespec_to_ktime(const struct drm_msm_timespec *t);
+/* The inverse, normalized (0 <= tv_nsec < 1e9): what a host writes back
+ * after moving a deadline between clocks. */
+struct drm_msm_timespec msm_ktime_to_timespec(int64_t kt);
 int msm_ctx_submitqueue_new(struct msm_ctx *ctx,
                             struct drm_msm_submitqueue *args);
 int msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id);

@@ -31,6 +31,16 @@
 #define PM4_CP_INDIRECT_BUFFER    0x3f
 #define PM4_CP_EVENT_WRITE        0x46
 #define PM4_CP_MEM_TO_MEM         0x73
+#define PM4_CP_DRAW_AUTO          0x24
+#define PM4_CP_DRAW_INDIRECT      0x28
+#define PM4_CP_DRAW_INDX_INDIRECT 0x29
+#define PM4_CP_DRAW_INDIRECT_MULTI 0x2a
+#define PM4_CP_BLIT               0x2c
+#define PM4_CP_EXEC_CS            0x33
+#define PM4_CP_DRAW_INDX_OFFSET   0x38
+#define PM4_CP_EXEC_CS_INDIRECT   0x41
+#define PM4_CP_SET_DRAW_STATE     0x43
+#define PM4_CP_SET_MARKER         0x65
 
 /* Packet type in the header's top nibble (adreno_pm4_packet_type). */
 #define PM4_TYPE4_PKT             0x40000000u
@@ -98,13 +108,22 @@ pm4_pkt4_hdr(uint32_t reg, uint32_t cnt)
           ((reg & 0x3ffff) << 8) | (pm4_odd_parity_bit(reg) << 27);
 }
 
+
+/* Any type-7 packet: opcode and n payload dwords. */
+static inline unsigned
+pm4_emit_pkt7(uint32_t *cs, uint32_t opcode, const uint32_t *payload,
+              unsigned n)
+{
+   cs[0] = pm4_pkt7_hdr(opcode, n);
+   for (unsigned i = 0; i < n; i++)
+      cs[1 + i] = payload[i];
+   return 1 + n;
+}
+
 static inline unsigned
 pm4_emit_nop(uint32_t *cs, const uint32_t *payload, unsigned n)
 {
-   cs[0] = pm4_pkt7_hdr(PM4_CP_NOP, n);
-   for (unsigned i = 0; i < n; i++)
-      cs[1 + i] = payload[i];
-   return PM4_NOP_DWORDS(n);
+   return pm4_emit_pkt7(cs, PM4_CP_NOP, payload, n);
 }
 
 static inline unsigned
@@ -175,6 +194,29 @@ pm4_emit_mem_to_mem(uint32_t *cs, uint32_t flags, uint64_t dst, uint64_t src)
    cs[4] = (uint32_t)src;
    cs[5] = (uint32_t)(src >> 32);
    return PM4_MEM_TO_MEM_DWORDS;
+}
+
+
+/* One register (type-4). */
+static inline unsigned
+pm4_emit_reg(uint32_t *cs, uint32_t reg, uint32_t val)
+{
+   return pm4_emit_reg_write(cs, reg, &val, 1);
+}
+
+/* A 64-bit address register pair (lo, hi). */
+static inline unsigned
+pm4_emit_reg64(uint32_t *cs, uint32_t reg, uint64_t val)
+{
+   const uint32_t v[2] = { (uint32_t)val, (uint32_t)(val >> 32) };
+   return pm4_emit_reg_write(cs, reg, v, 2);
+}
+
+/* The 1-dword CP_EVENT_WRITE (no address): e.g. the BLIT event. */
+static inline unsigned
+pm4_emit_event(uint32_t *cs, uint32_t event)
+{
+   return pm4_emit_pkt7(cs, PM4_CP_EVENT_WRITE, &event, 1);
 }
 
 /* msmvirt marker: this much modelled GPU time, in nanoseconds. */

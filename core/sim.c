@@ -129,8 +129,11 @@ sim_delay(void *data, uint64_t ns)
 static bool
 sim_execute_locked(struct sim_exec *x, struct msm_submit *s)
 {
+   struct cp_coverage cov = { 0 };
    struct cp_mem mem = { .data = x, .translate = sim_translate,
-                         .delay = sim_delay };
+                         .delay = sim_delay,
+                         .gmem_size = x->core->chip->gmem_size,
+                         .coverage = &cov };
    const struct msm_sim_timing *tm = &x->core->cfg.sim;
    uint64_t dwords = 0;
    bool faulted = false;
@@ -143,6 +146,7 @@ sim_execute_locked(struct sim_exec *x, struct msm_submit *s)
       if (dwords > CP_MAX_DWORDS)
          faulted = true;
    }
+   msm_core_add_coverage(x->core, &cov);
    if (!sim_advance(x, sat_add(tm->submit_ns, sat_mul(dwords, tm->dword_ns))))
       faulted = true;
    return faulted;
@@ -266,6 +270,7 @@ sim_timestamp(struct msm_core *core)
 
 const struct msm_backend_ops msm_sim_backend = {
    .name = "sim",
+   .ctx_funcs = &msm_model_ctx_funcs,
    .init = sim_init,
    .fini = sim_fini,
    .submit = sim_submit,

@@ -47,15 +47,13 @@ msm_queue_unref_locked(struct msm_queue *q)
 }
 
 int
-msm_ctx_submitqueue_new(struct msm_ctx *ctx, struct drm_msm_submitqueue *args)
+model_submitqueue_new(struct msm_ctx *ctx, struct drm_msm_submitqueue *args)
 {
    struct msm_core *core = ctx->core;
    uint32_t nr_prio = core->chip->nr_rings * MSM_NR_SCHED_PRIORITIES;
    struct msm_queue *q;
    uint32_t slot;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_NEW, args);
    if (args->flags & ~MSM_SUBMITQUEUE_FLAGS)
       return -EINVAL;
    if (args->prio >= nr_prio)
@@ -105,12 +103,10 @@ queue_close_locked(struct msm_ctx *ctx, uint32_t slot)
 }
 
 int
-msm_ctx_submitqueue_close(struct msm_ctx *ctx, uint32_t id)
+model_submitqueue_close(struct msm_ctx *ctx, uint32_t id)
 {
    int ret = -ENOENT;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_CLOSE, &id);
    /* msm_submitqueue_remove(): the default queue cannot be destroyed. */
    if (!id)
       return -ENOENT;
@@ -135,20 +131,12 @@ msm_ctx_close_queues_locked(struct msm_ctx *ctx)
 }
 
 int
-msm_ctx_submitqueue_query(struct msm_ctx *ctx,
-                          struct drm_msm_submitqueue_query *args, void *data)
+model_submitqueue_query(struct msm_ctx *ctx,
+                        struct drm_msm_submitqueue_query *args, void *data)
 {
    struct msm_queue *q;
    uint32_t faults, size;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_submitqueue_query a = *args;
-      int ret;
-      a.data = (uintptr_t)data;
-      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_SUBMITQUEUE_QUERY, &a);
-      args->len = a.len;
-      return ret;
-   }
    if (args->pad)
       return -EINVAL;
    pthread_mutex_lock(&ctx->core->lock);
@@ -173,13 +161,11 @@ msm_ctx_submitqueue_query(struct msm_ctx *ctx,
 }
 
 int
-msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
+model_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
 {
    struct msm_queue *q;
 
    /* The kernel does not tell us; only the sim core knows. */
-   if (msm_ctx_passthrough(ctx))
-      return -EOPNOTSUPP;
    pthread_mutex_lock(&ctx->core->lock);
    q = msm_ctx_lookup_queue(ctx, id);
    if (q)
@@ -216,61 +202,20 @@ submit_check_args(struct msm_ctx *ctx, const struct drm_msm_gem_submit *args,
                   const struct drm_msm_gem_submit_syncobj *in,
                   const struct drm_msm_gem_submit_syncobj *out)
 {
-   const struct msm_limits *lim = &ctx->core->cfg.limits;
+   struct msm_rules_caps caps = msm_core_rules_caps(ctx->core);
+   struct msm_rule_submit rs = {
+      .flags = args->flags, .pad = args->pad,
+      .nr_bos = args->nr_bos, .nr_cmds = args->nr_cmds,
+      .nr_in_syncobjs = args->nr_in_syncobjs,
+      .nr_out_syncobjs = args->nr_out_syncobjs,
+      .have_bos = bos, .have_cmds = cmds, .have_in = in, .have_out = out,
+   };
+   int ret = msm_rule_submit_args(&caps, &rs);
 
-   if (args->pad)
-      return -EINVAL;
-   if (MSM_PIPE_ID(args->flags) != MSM_PIPE_3D0)
-      return -EINVAL;
-   if (MSM_PIPE_FLAGS(args->flags) & ~MSM_SUBMIT_FLAGS)
-      return -EINVAL;
-   /* Running from the ringbuffer needs CAP_SYS_RAWIO: never for a guest. */
-   if (args->flags & MSM_SUBMIT_SUDO)
-      return -EINVAL;
-   /* The core has no sync_file fds: an input fence fd can only be invalid
-    * (what the kernel says for one), and none can be handed out. */
-   if (args->flags & MSM_SUBMIT_FENCE_FD_IN)
-      return -EINVAL;
-   if (args->flags & MSM_SUBMIT_FENCE_FD_OUT)
-      return -EOPNOTSUPP;
-   if (args->nr_bos > lim->max_submit_bos ||
-       args->nr_cmds > lim->max_submit_cmds)
-      return -E2BIG;
-   if ((args->nr_bos && !bos) || (args->nr_cmds && !cmds))
-      return -EFAULT;
-   /* The syncobj arrays exist only under their flags. */
-   if (args->flags & MSM_SUBMIT_SYNCOBJ_IN) {
-      if (args->nr_in_syncobjs > lim->max_submit_syncobjs)
-         return -E2BIG;
-      if (args->nr_in_syncobjs && !in)
-         return -EFAULT;
-   }
-   if (args->flags & MSM_SUBMIT_SYNCOBJ_OUT) {
-      if (args->nr_out_syncobjs > lim->max_submit_syncobjs)
-         return -E2BIG;
-      if (args->nr_out_syncobjs && !out)
-         return -EFAULT;
-   }
-
-   for (uint32_t i = 0; i < args->nr_cmds; i++) {
-      const struct drm_msm_gem_submit_cmd *c = &cmds[i];
-      switch (c->type) {
-      case MSM_SUBMIT_CMD_BUF:
-      case MSM_SUBMIT_CMD_IB_TARGET_BUF:
-      case MSM_SUBMIT_CMD_CTX_RESTORE_BUF:
-         break;
-      default:
-         return -EINVAL;
-      }
-      if (c->size % 4)
-         return -EINVAL;
-      /* a6xx does not allow relocs. */
-      if (c->nr_relocs)
-         return -EINVAL;
-      if (c->submit_idx >= args->nr_bos)
-         return -EINVAL;
-   }
-   return 0;
+   for (uint32_t i = 0; !ret && i < args->nr_cmds; i++)
+      ret = msm_rule_submit_cmd(cmds[i].type, cmds[i].size, cmds[i].nr_relocs,
+                                cmds[i].submit_idx, args->nr_bos);
+   return ret;
 }
 
 static void
@@ -386,20 +331,12 @@ syncobjs_commit_locked(struct msm_core *core, struct submit_syncobjs *so,
 }
 
 int
-msm_ctx_gem_submit(struct msm_ctx *ctx, struct drm_msm_gem_submit *args,
-                   const struct drm_msm_gem_submit_bo *bos,
-                   const struct drm_msm_gem_submit_cmd *cmds)
-{
-   return msm_ctx_gem_submit_syncobjs(ctx, args, bos, cmds, NULL, NULL);
-}
-
-int
-msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
-                            struct drm_msm_gem_submit *args,
-                            const struct drm_msm_gem_submit_bo *bos,
-                            const struct drm_msm_gem_submit_cmd *cmds,
-                            const struct drm_msm_gem_submit_syncobj *in,
-                            const struct drm_msm_gem_submit_syncobj *out)
+model_gem_submit_syncobjs(struct msm_ctx *ctx,
+                          struct drm_msm_gem_submit *args,
+                          const struct drm_msm_gem_submit_bo *bos,
+                          const struct drm_msm_gem_submit_cmd *cmds,
+                          const struct drm_msm_gem_submit_syncobj *in,
+                          const struct drm_msm_gem_submit_syncobj *out)
 {
    struct msm_core *core = ctx->core;
    struct submit_syncobjs so = { 0 };
@@ -408,18 +345,6 @@ msm_ctx_gem_submit_syncobjs(struct msm_ctx *ctx,
    uint32_t nr_ref = 0;
    int ret;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_gem_submit a = *args;
-      a.bos = (uintptr_t)bos;
-      a.cmds = (uintptr_t)cmds;
-      /* Our arrays are canonical: the caller already applied the stride. */
-      a.in_syncobjs = (uintptr_t)in;
-      a.out_syncobjs = (uintptr_t)out;
-      a.syncobj_stride = sizeof(struct drm_msm_gem_submit_syncobj);
-      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_GEM_SUBMIT, &a);
-      args->fence = a.fence;
-      return ret;
-   }
    ret = submit_check_args(ctx, args, bos, cmds, in, out);
    if (ret)
       return ret;
@@ -632,24 +557,18 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
 }
 
 int
-msm_ctx_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
+model_wait_fence(struct msm_ctx *ctx, const struct drm_msm_wait_fence *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_queue *q;
-   struct timespec deadline;
+   struct timespec deadline = msm_ktime_to_abstime(
+      msm_timespec_to_ktime(&args->timeout));
    int ret = 0;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_msm_wait_fence a = *args;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_MSM_WAIT_FENCE, &a);
-   }
    if (args->pad)
       return -EINVAL;
-   if (args->timeout.tv_sec < 0 || args->timeout.tv_nsec < 0 ||
-       args->timeout.tv_nsec >= 1000000000)
-      return -EINVAL;
-   deadline.tv_sec = (time_t)args->timeout.tv_sec;
-   deadline.tv_nsec = (long)args->timeout.tv_nsec;
+   /* Any deadline is valid (to_ktime()); a past one polls: an unsignalled
+    * fence is ETIMEDOUT at once, a signalled one 0. */
 
    pthread_mutex_lock(&core->lock);
    q = msm_ctx_lookup_queue(ctx, args->queueid);

@@ -111,14 +111,12 @@ handle_alloc_locked(struct msm_ctx *ctx, struct msm_syncobj *so, uint32_t *out)
 }
 
 int
-msm_ctx_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
+model_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_syncobj *so;
    int ret;
 
-   if (msm_ctx_passthrough(ctx))
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_CREATE, args);
    if (args->flags & ~DRM_SYNCOBJ_CREATE_SIGNALED)
       return -EINVAL;
    so = calloc(1, sizeof(*so));
@@ -144,16 +142,12 @@ msm_ctx_syncobj_create(struct msm_ctx *ctx, struct drm_syncobj_create *args)
 }
 
 int
-msm_ctx_syncobj_destroy(struct msm_ctx *ctx,
-                        const struct drm_syncobj_destroy *args)
+model_syncobj_destroy(struct msm_ctx *ctx,
+                      const struct drm_syncobj_destroy *args)
 {
    struct msm_core *core = ctx->core;
    struct msm_syncobj *so;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_destroy a = *args;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_DESTROY, &a);
-   }
    if (args->pad)
       return -EINVAL;
    pthread_mutex_lock(&core->lock);
@@ -214,13 +208,6 @@ struct wait_entry {
    uint64_t attached;     /* so->attached when the wait began */
 };
 
-static struct timespec
-ns_to_timespec(int64_t ns)
-{
-   return (struct timespec){ (time_t)(ns / 1000000000ll),
-                             (long)(ns % 1000000000ll) };
-}
-
 /* drm_syncobj_array_wait_timeout() for binary syncobjs. */
 static int
 wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
@@ -229,7 +216,7 @@ wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
    struct msm_core *core = ctx->core;
    bool all = flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
    bool for_submit = flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
-   struct timespec deadline = ns_to_timespec(timeout_nsec);
+   struct timespec deadline = msm_ktime_to_abstime(timeout_nsec);
    uint32_t signalled = 0;
 
    /* Take the fences up front, so a missing one fails with EINVAL before
@@ -283,8 +270,8 @@ wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
 }
 
 int
-msm_ctx_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
-                     const uint32_t *handles)
+model_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
+                   const uint32_t *handles)
 {
    struct msm_core *core = ctx->core;
    struct msm_syncobj **objs;
@@ -292,13 +279,6 @@ msm_ctx_syncobj_wait(struct msm_ctx *ctx, struct drm_syncobj_wait *args,
    uint32_t first = ~0u;
    int ret;
 
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_wait a = *args;
-      a.handles = (uintptr_t)handles;
-      ret = msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_WAIT, &a);
-      args->first_signaled = a.first_signaled;
-      return ret;
-   }
    if (args->flags & ~(DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL |
                        DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))
       return -EINVAL;
@@ -363,27 +343,17 @@ array_apply(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
 }
 
 int
-msm_ctx_syncobj_reset(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
-                      const uint32_t *handles)
+model_syncobj_reset(struct msm_ctx *ctx, const struct drm_syncobj_array *args,
+                    const uint32_t *handles)
 {
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_array a = *args;
-      a.handles = (uintptr_t)handles;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_RESET, &a);
-   }
    return array_apply(ctx, args, handles, NULL);
 }
 
 int
-msm_ctx_syncobj_signal(struct msm_ctx *ctx,
-                       const struct drm_syncobj_array *args,
-                       const uint32_t *handles)
+model_syncobj_signal(struct msm_ctx *ctx,
+                     const struct drm_syncobj_array *args,
+                     const uint32_t *handles)
 {
-   if (msm_ctx_passthrough(ctx)) {
-      struct drm_syncobj_array a = *args;
-      a.handles = (uintptr_t)handles;
-      return msm_ctx_pt_ioctl(ctx, DRM_IOCTL_SYNCOBJ_SIGNAL, &a);
-   }
    /* drm_syncobj_assign_null_handle(): an already signalled fence. */
    return array_apply(ctx, args, handles, &stub_fence);
 }

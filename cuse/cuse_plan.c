@@ -88,24 +88,11 @@ plan_regions(struct cuse_plan *p, uint64_t arg, const struct cuse_limits *lim)
    return 0;
 }
 
-/* The forward message sizes, as fwd_guest.c computes them. */
+/* The forward message sizes (fwd_wire.h). */
 static void
 wire_sizes(struct cuse_plan *p)
 {
-   const struct fwd_ioctl_spec *spec = p->spec;
-
-   p->req_len = FWD_WIRE_HDR_SIZE(spec->nr_regions) + spec->size;
-   p->rsp_max = FWD_WIRE_HDR_SIZE(spec->nr_regions) +
-                ((spec->dir & _IOC_READ) ? spec->size : 0);
-   for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region *r = &p->regs[i];
-      if (!r->active)
-         continue;
-      if (r->dir & FWD_IN)
-         p->req_len += r->wire_bytes;
-      if (r->dir & FWD_OUT)
-         p->rsp_max += r->wire_bytes;
-   }
+   fwd_wire_sizes(p->spec, p->regs, &p->req_len, &p->rsp_max);
 }
 
 int

@@ -59,18 +59,7 @@ plan_ioctl(unsigned long req, const void *arg, struct fwd_plan *p)
    if (ret)
       return ret;
 
-   p->req_len = FWD_WIRE_HDR_SIZE(spec->nr_regions) + spec->size;
-   p->rsp_max = FWD_WIRE_HDR_SIZE(spec->nr_regions) +
-                ((spec->dir & _IOC_READ) ? spec->size : 0);
-   for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region *r = &p->regs[i];
-      if (!r->active)
-         continue;
-      if (r->dir & FWD_IN)
-         p->req_len += r->wire_bytes;
-      if (r->dir & FWD_OUT)
-         p->rsp_max += r->wire_bytes;
-   }
+   fwd_wire_sizes(spec, p->regs, &p->req_len, &p->rsp_max);
    return 0;
 }
 

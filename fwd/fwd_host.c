@@ -235,28 +235,6 @@ static const fwd_host_fn host_handlers[FWD_ID_COUNT] = {
    [FWD_ID_MSM_SUBMITQUEUE_QUERY] = host_submitqueue_query,
 };
 
-/* A reply carrying only a result: the request was refused before (or
- * instead of) decoding, and nothing is written back. */
-static int
-reply_error(int err, void *rsp, size_t cap, size_t *rsp_len)
-{
-   struct fwd_wire_rsp hdr = { .result = err };
-
-   if (cap < sizeof(hdr))
-      return -ENOSPC;
-   memcpy(rsp, &hdr, sizeof(hdr));
-   *rsp_len = sizeof(hdr);
-   return 0;
-}
-
-static uint32_t
-get_u32(const uint8_t *src)
-{
-   uint32_t v;
-   memcpy(&v, src, 4);
-   return v;
-}
-
 /* Per-element "must be zero" fields of in-regions (cmds[].nr_relocs). */
 static int
 check_elems(const struct fwd_ioctl_spec *spec, const struct fwd_region *regs,
@@ -304,13 +282,12 @@ shift_deadline(const struct fwd_ioctl_spec *spec, uint8_t *args,
    } else if (spec->deadline.kind == FWD_DEADLINE_TIMESPEC) {
       struct drm_msm_timespec ts;
       memcpy(&ts, p, sizeof(ts));
-      /* Out-of-range values stay as they are: the ioctl rejects them. */
-      if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 ||
-          ts.tv_sec > INT64_MAX / 1000000000 - 1)
+      /* Shift the deadline the kernel would read (any value is valid);
+       * "never" stays never, and a past one stays past. */
+      int64_t kt = msm_timespec_to_ktime(&ts);
+      if (kt == MSM_KTIME_MAX)
          return;
-      int64_t ns = shift_ns(ts.tv_sec * 1000000000 + ts.tv_nsec, offset);
-      ts.tv_sec = ns / 1000000000;
-      ts.tv_nsec = ns % 1000000000;
+      ts = msm_ktime_to_timespec(shift_ns(kt, offset));
       memcpy(p, &ts, sizeof(ts));
    }
 }
@@ -322,99 +299,21 @@ fwd_host_handle(struct msm_ctx *ctx, const void *req, size_t len, void *rsp,
    return fwd_host_handle_clock(ctx, 0, req, len, rsp, cap, rsp_len);
 }
 
-int
-fwd_host_handle_clock(struct msm_ctx *ctx, int64_t clock_offset_ns,
-                      const void *req, size_t len, void *rsp, size_t cap,
-                      size_t *rsp_len)
+/* Run the ioctl on the host copies, showing it the buffer we really have:
+ * a count the table clamped (fwd_spec_regions) is the clamped one while it
+ * runs, and goes back to the guest's unless the ioctl changed it. */
+static int
+run_clamped(struct msm_ctx *ctx, const struct fwd_ioctl_spec *spec,
+            const struct fwd_region *regs, uint8_t *args,
+            void *bufs[FWD_MAX_REGIONS])
 {
-   const uint8_t *msg = req;
-   const struct fwd_ioctl_spec *spec;
-   struct fwd_wire_req hdr;
-   struct fwd_wire_rsp rhdr = { 0 };
-   struct fwd_region regs[FWD_MAX_REGIONS];
-   void *bufs[FWD_MAX_REGIONS] = { NULL };
    uint64_t clamped_from[FWD_MAX_REGIONS] = { 0 };
-   _Alignas(8) uint8_t args[FWD_MAX_STRUCT];
-   uint32_t lens[FWD_MAX_REGIONS];
-   size_t off, need, in_total = 0;
-   uint8_t *out;
    int ret;
 
-   if (cap < sizeof(struct fwd_wire_rsp))
-      return -ENOSPC;
-   if (len < sizeof(hdr))
-      return reply_error(-EINVAL, rsp, cap, rsp_len);
-   memcpy(&hdr, msg, sizeof(hdr));
-
-   spec = fwd_spec_by_cmd(hdr.cmd);
-   if (!spec)
-      return reply_error(-ENOTTY, rsp, cap, rsp_len);
-   if (hdr.flags || hdr.struct_size != spec->size ||
-       hdr.nr_regions != spec->nr_regions)
-      return reply_error(-EINVAL, rsp, cap, rsp_len);
-
-   off = FWD_WIRE_HDR_SIZE(spec->nr_regions);
-   if (len < off + spec->size)
-      return reply_error(-EINVAL, rsp, cap, rsp_len);
-   for (uint32_t i = 0; i < spec->nr_regions; i++)
-      lens[i] = get_u32(msg + sizeof(hdr) + 4 * i);
-   memset(args, 0, sizeof(args));
-   memcpy(args, msg + off, spec->size);
-   off += spec->size;
-
-   if (spec->answer)
-      return reply_error(-spec->answer, rsp, cap, rsp_len);
-   shift_deadline(spec, args, clock_offset_ns);
-
-   /* Our copy of the struct decides which regions exist and how big they
-    * are; the message must match it exactly. */
-   ret = fwd_spec_regions(spec, args, regs);
-   if (ret)
-      return reply_error(ret, rsp, cap, rsp_len);
-   need = FWD_WIRE_HDR_SIZE(spec->nr_regions) +
-          ((spec->dir & _IOC_READ) ? spec->size : 0);
    for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region *r = &regs[i];
-      uint64_t expect = (r->active && (r->dir & FWD_IN)) ? r->wire_bytes : 0;
-
-      if (lens[i] != expect)
-         return reply_error(-EINVAL, rsp, cap, rsp_len);
-      in_total += expect;
-      if (r->active && (r->dir & FWD_OUT))
-         need += r->wire_bytes;
-   }
-   if (len != off + in_total)
-      return reply_error(-EINVAL, rsp, cap, rsp_len);
-   if (cap < need)
-      return reply_error(-ENOSPC, rsp, cap, rsp_len);
-
-   for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region *r = &regs[i];
-
-      if (!r->active)
-         continue;
-      /* Never NULL for an active region, even an empty one: NULL tells
-       * the core "the caller passed no buffer". */
-      bufs[i] = calloc(1, r->wire_bytes ? r->wire_bytes : 1);
-      if (!bufs[i]) {
-         ret = -ENOMEM;
-         goto done;
-      }
-      if (r->dir & FWD_IN) {
-         memcpy(bufs[i], msg + off, r->wire_bytes);
-         off += r->wire_bytes;
-      }
-   }
-   ret = check_elems(spec, regs, bufs);
-   if (ret)
-      goto done;
-
-   /* Show the ioctl the buffer we really have. */
-   for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region_spec *rs = &spec->regions[i];
       if (regs[i].clamped) {
-         clamped_from[i] = fwd_field_get(args, rs->count);
-         fwd_field_set(args, rs->count, regs[i].count);
+         clamped_from[i] = fwd_field_get(args, spec->regions[i].count);
+         fwd_field_set(args, spec->regions[i].count, regs[i].count);
       }
    }
    ret = host_handlers[spec->id] ? host_handlers[spec->id](ctx, args, bufs)
@@ -422,36 +321,68 @@ fwd_host_handle_clock(struct msm_ctx *ctx, int64_t clock_offset_ns,
    if (ret > 0)
       ret = -EIO;
    for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region_spec *rs = &spec->regions[i];
-      if (regs[i].clamped && fwd_field_get(args, rs->count) == regs[i].count)
-         fwd_field_set(args, rs->count, clamped_from[i]);
+      const struct fwd_field count = spec->regions[i].count;
+      if (regs[i].clamped && fwd_field_get(args, count) == regs[i].count)
+         fwd_field_set(args, count, clamped_from[i]);
    }
+   return ret;
+}
 
-done:
-   rhdr.result = ret;
-   rhdr.nr_regions = spec->nr_regions;
-   rhdr.struct_size = (spec->dir & _IOC_READ) ? spec->size : 0;
-   out = (uint8_t *)rsp + FWD_WIRE_HDR_SIZE(spec->nr_regions);
-   memcpy(out, args, rhdr.struct_size);
-   out += rhdr.struct_size;
+int
+fwd_host_handle_clock(struct msm_ctx *ctx, int64_t clock_offset_ns,
+                      const void *msg, size_t len, void *rsp, size_t cap,
+                      size_t *rsp_len)
+{
+   struct fwd_wire_request req;
+   const struct fwd_ioctl_spec *spec;
+   struct fwd_region regs[FWD_MAX_REGIONS];
+   void *bufs[FWD_MAX_REGIONS] = { NULL };
+   size_t req_len, rsp_max;
+   int ret;
+
+   if (cap < sizeof(struct fwd_wire_rsp))
+      return -ENOSPC;
+   ret = fwd_wire_parse_request(msg, len, &req);
+   spec = req.spec;
+   if (!ret && spec->answer)
+      ret = -spec->answer;
+   if (ret)
+      goto refuse;
+   shift_deadline(spec, req.args, clock_offset_ns);
+
+   /* Our copy of the struct decides which regions exist and how big they
+    * are; the message must match it exactly. */
+   ret = fwd_spec_regions(spec, req.args, regs);
+   if (ret)
+      goto refuse;
+   fwd_wire_sizes(spec, regs, &req_len, &rsp_max);
+   if (cap < rsp_max) {
+      ret = -ENOSPC;
+      goto refuse;
+   }
    for (uint32_t i = 0; i < spec->nr_regions; i++) {
-      const struct fwd_region_spec *rs = &spec->regions[i];
-      const struct fwd_region *r = &regs[i];
-      uint64_t n = 0;
-
-      /* What the ioctl wrote: its updated count, never beyond the buffer. */
-      if (!ret && r->active && (r->dir & FWD_OUT)) {
-         n = rs->count.size ? fwd_field_get(args, rs->count) : r->count;
-         if (n > r->count)
-            n = r->count;
-         memcpy(out, bufs[i], n * rs->elem_size);
-         out += n * rs->elem_size;
+      /* Never NULL for an active region, even an empty one: NULL tells
+       * the core "the caller passed no buffer". */
+      if (regs[i].active &&
+          !(bufs[i] = calloc(1, regs[i].wire_bytes ? regs[i].wire_bytes : 1))) {
+         ret = -ENOMEM;
+         goto reply;
       }
-      lens[i] = (uint32_t)(n * rs->elem_size);
-      memcpy((uint8_t *)rsp + sizeof(rhdr) + 4 * i, &lens[i], 4);
-      free(bufs[i]);
    }
-   memcpy(rsp, &rhdr, sizeof(rhdr));
-   *rsp_len = (size_t)(out - (uint8_t *)rsp);
+   ret = fwd_wire_take_regions(&req, regs, bufs);
+   if (ret)
+      goto refuse;
+   ret = check_elems(spec, regs, bufs);
+   if (!ret)
+      ret = run_clamped(ctx, spec, regs, req.args, bufs);
+reply:
+   *rsp_len = fwd_wire_build_reply(spec, regs, ret, req.args, bufs, rsp);
+   for (uint32_t i = 0; i < spec->nr_regions; i++)
+      free(bufs[i]);
+   return 0;
+refuse:
+   for (uint32_t i = 0; spec && i < spec->nr_regions; i++)
+      free(bufs[i]);
+   *rsp_len = fwd_wire_build_refusal(ret, rsp);
    return 0;
 }

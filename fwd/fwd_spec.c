@@ -41,14 +41,16 @@
 
 #include "fwd_spec.h"
 #include "fwd_wire.h"
+#include "msm_core.h"
 
 /* Kernel bounds the table mirrors. */
-#define MSM_BO_NAME_MAX        32   /* sizeof(msm_gem_object.name) */
-#define MSM_PARAM_STR_MAX      4096 /* adreno_set_param(): len > PAGE_SIZE */
-#define FWD_SUBMIT_BOS_MAX     4096 /* MSM_DEFAULT_MAX_SUBMIT_BOS */
-#define FWD_SUBMIT_CMDS_MAX    256  /* MSM_DEFAULT_MAX_SUBMIT_CMDS */
-#define FWD_SUBMIT_SYNCOBJ_MAX 256  /* MSM_DEFAULT_MAX_SUBMIT_SYNCOBJS */
-#define FWD_SYNCOBJ_HANDLES_MAX 4096 /* MSM_DEFAULT_MAX_SYNCOBJ_HANDLES */
+/* The table bounds its arrays by the kernel's bounds and the core's
+ * default limits (msm_core.h): a guest-side refusal is never stricter than
+ * the host's. */
+#define FWD_SUBMIT_BOS_MAX      MSM_DEFAULT_MAX_SUBMIT_BOS
+#define FWD_SUBMIT_CMDS_MAX     MSM_DEFAULT_MAX_SUBMIT_CMDS
+#define FWD_SUBMIT_SYNCOBJ_MAX  MSM_DEFAULT_MAX_SUBMIT_SYNCOBJS
+#define FWD_SYNCOBJ_HANDLES_MAX MSM_DEFAULT_MAX_SYNCOBJ_HANDLES
 #define FWD_VERSION_STR_MAX    64   /* drm_copy_field() never writes more
                                        than our own strings */
 #define FWD_QUERY_DATA_MAX     8    /* sizeof(queue->faults) is 4 */
@@ -145,13 +147,13 @@ static const struct fwd_ioctl_spec fwd_table[] = {
    SERVED(MSM_GEM_INFO, DRM_IOCTL_MSM_GEM_INFO, .nr_regions = 2, .regions = {
       { .name = "set_name", .ptr = FWD_FIELD(struct drm_msm_gem_info, value),
         .count = FWD_FIELD(struct drm_msm_gem_info, len), .elem_size = 1,
-        .dir = FWD_IN, .max_count = MSM_BO_NAME_MAX - 1,
+        .dir = FWD_IN, .max_count = MSM_BO_NAME_LEN - 1,
         .over_max_errno = EINVAL,
         .cond = { FWD_FIELD(struct drm_msm_gem_info, info), FWD_COND_EQ,
                   MSM_INFO_SET_NAME } },
       { .name = "get_name", .ptr = FWD_FIELD(struct drm_msm_gem_info, value),
         .count = FWD_FIELD(struct drm_msm_gem_info, len), .elem_size = 1,
-        .dir = FWD_OUT, .nullable = true, .max_count = MSM_BO_NAME_MAX,
+        .dir = FWD_OUT, .nullable = true, .max_count = MSM_BO_NAME_LEN,
         .cond = { FWD_FIELD(struct drm_msm_gem_info, info), FWD_COND_EQ,
                   MSM_INFO_GET_NAME } },
    }),
@@ -230,6 +232,15 @@ fwd_spec_by_cmd(uint32_t cmd)
 {
    for (unsigned i = 0; i < FWD_ID_COUNT; i++)
       if (fwd_table[i].cmd == cmd)
+         return &fwd_table[i];
+   return NULL;
+}
+
+const struct fwd_ioctl_spec *
+fwd_spec_by_name(const char *name)
+{
+   for (unsigned i = 0; i < FWD_ID_COUNT; i++)
+      if (!strcmp(fwd_table[i].name, name))
          return &fwd_table[i];
    return NULL;
 }

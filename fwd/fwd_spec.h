@@ -201,6 +201,8 @@ const struct fwd_ioctl_spec *fwd_spec_lookup_in(const struct fwd_ioctl_spec *tab
 
 /* By the exact canonical request number (what the wire carries). */
 const struct fwd_ioctl_spec *fwd_spec_by_cmd(uint32_t cmd);
+/* By name ("MSM_GEM_NEW": what msmvirt-cuse's trace records carry). */
+const struct fwd_ioctl_spec *fwd_spec_by_name(const char *name);
 
 /* drm_ioctl()'s size rules for a request whose size bits may differ from the
  * table's: the caller's struct has _IOC_SIZE(req) bytes; *in_size bytes of it

@@ -3,12 +3,31 @@
  * guest side: the in-process marshaller (fwd_guest.c, the caller's memory
  * is right here) and the CUSE daemon (cuse/, the caller's memory arrived
  * through FUSE_IOCTL_RETRY).  Only where the bytes come from differs.
+ * And the host's side: reading that request, writing its reply.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "fwd_wire.h"
+
+void
+fwd_wire_sizes(const struct fwd_ioctl_spec *spec, const struct fwd_region *regs,
+               size_t *req_len, size_t *rsp_max)
+{
+   *req_len = FWD_WIRE_HDR_SIZE(spec->nr_regions) + spec->size;
+   *rsp_max = FWD_WIRE_HDR_SIZE(spec->nr_regions) +
+              ((spec->dir & _IOC_READ) ? spec->size : 0);
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region *r = &regs[i];
+      if (!r->active)
+         continue;
+      if (r->dir & FWD_IN)
+         *req_len += r->wire_bytes;
+      if (r->dir & FWD_OUT)
+         *rsp_max += r->wire_bytes;
+   }
+}
 
 void
 fwd_wire_build_request(const struct fwd_ioctl_spec *spec, const void *args,
@@ -119,4 +138,112 @@ fwd_wire_scatter(const struct fwd_region *r, const void *data, uint32_t len,
    for (uint64_t e = 0; e < n; e++)
       memcpy(dst + e * r->ustride, src + e * r->elem_size, r->ucopy);
    return n ? (n - 1) * r->ustride + r->ucopy : 0;
+}
+
+/* ---- the host's side ---- */
+
+int
+fwd_wire_parse_request(const void *msg_buf, size_t len,
+                       struct fwd_wire_request *req)
+{
+   const uint8_t *msg = msg_buf;
+   const struct fwd_ioctl_spec *spec;
+   struct fwd_wire_req hdr;
+   size_t off;
+
+   req->spec = NULL;
+   if (len < sizeof(hdr))
+      return -EINVAL;
+   memcpy(&hdr, msg, sizeof(hdr));
+   spec = fwd_spec_by_cmd(hdr.cmd);
+   if (!spec)
+      return -ENOTTY;
+   req->spec = spec;
+   if (hdr.flags || hdr.struct_size != spec->size ||
+       hdr.nr_regions != spec->nr_regions)
+      return -EINVAL;
+   off = FWD_WIRE_HDR_SIZE(spec->nr_regions);
+   if (len < off + spec->size)
+      return -EINVAL;
+   memcpy(req->lens, msg + sizeof(hdr), 4 * spec->nr_regions);
+   memset(req->args, 0, sizeof(req->args));
+   memcpy(req->args, msg + off, spec->size);
+   req->data = msg + off + spec->size;
+   req->data_len = len - off - spec->size;
+   return 0;
+}
+
+int
+fwd_wire_take_regions(const struct fwd_wire_request *req,
+                      const struct fwd_region *regs,
+                      void *const bufs[FWD_MAX_REGIONS])
+{
+   const struct fwd_ioctl_spec *spec = req->spec;
+   size_t in_total = 0;
+   const uint8_t *pos = req->data;
+
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region *r = &regs[i];
+      uint64_t expect = (r->active && (r->dir & FWD_IN)) ? r->wire_bytes : 0;
+
+      if (req->lens[i] != expect)
+         return -EINVAL;
+      in_total += expect;
+   }
+   if (req->data_len != in_total)
+      return -EINVAL;
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region *r = &regs[i];
+
+      if (r->active && (r->dir & FWD_IN)) {
+         memcpy(bufs[i], pos, r->wire_bytes);
+         pos += r->wire_bytes;
+      }
+   }
+   return 0;
+}
+
+size_t
+fwd_wire_build_refusal(int result, void *rsp)
+{
+   struct fwd_wire_rsp hdr = { .result = result };
+
+   memcpy(rsp, &hdr, sizeof(hdr));
+   return sizeof(hdr);
+}
+
+size_t
+fwd_wire_build_reply(const struct fwd_ioctl_spec *spec,
+                     const struct fwd_region *regs, int result,
+                     const void *args, void *const bufs[FWD_MAX_REGIONS],
+                     void *rsp)
+{
+   struct fwd_wire_rsp hdr = {
+      .result = result,
+      .nr_regions = spec->nr_regions,
+      .struct_size = (spec->dir & _IOC_READ) ? spec->size : 0,
+   };
+   uint8_t *out = (uint8_t *)rsp + FWD_WIRE_HDR_SIZE(spec->nr_regions);
+
+   memcpy(out, args, hdr.struct_size);
+   out += hdr.struct_size;
+   for (uint32_t i = 0; i < spec->nr_regions; i++) {
+      const struct fwd_region_spec *rs = &spec->regions[i];
+      const struct fwd_region *r = &regs[i];
+      uint64_t n = 0;
+      uint32_t len;
+
+      /* What the ioctl wrote: its updated count, never beyond the buffer. */
+      if (!result && r->active && (r->dir & FWD_OUT)) {
+         n = rs->count.size ? fwd_field_get(args, rs->count) : r->count;
+         if (n > r->count)
+            n = r->count;
+         memcpy(out, bufs[i], n * rs->elem_size);
+         out += n * rs->elem_size;
+      }
+      len = (uint32_t)(n * rs->elem_size);
+      memcpy((uint8_t *)rsp + sizeof(hdr) + 4 * i, &len, 4);
+   }
+   memcpy(rsp, &hdr, sizeof(hdr));
+   return (size_t)(out - (uint8_t *)rsp);
 }

@@ -12,6 +12,7 @@
 
 #include "ws_ioctl.h"
 #include "ws_util.h"
+#include "msm_core.h"
 
 struct ioctl_dev {
    struct ws_dev base;
@@ -117,7 +118,7 @@ ioctl_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
    bo->dev = dev;
    bo->handle = req.handle;
    bo->flags = flags;
-   bo->size = (size + 4095) & ~4095ull; /* GEM_NEW's PAGE_ALIGN */
+   bo->size = MSM_PAGE_ALIGN(size); /* GEM_NEW's PAGE_ALIGN */
    bo->iova = iova;
    *out = bo;
    return 0;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bo_cache.h"
+#include "msm_core.h"
 
 static void
 add_bucket(struct bo_cache *c, uint64_t size)
@@ -105,7 +106,7 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
    int b, ret;
 
    c->st.allocs++;
-   size = (size + 4095) & ~4095ull;
+   size = MSM_PAGE_ALIGN(size);
    b = c->enabled ? get_bucket(c, size) : -1;
    if (b >= 0) {
       size = c->bucket[b].size;

@@ -27,11 +27,13 @@
 #include <string.h>
 
 #include "drm.h"
+#include "fwd_spec.h"
 #include "msm_drm.h"
 #include "ioctl2trace.h"
 #include "ioctl2trace_priv.h"
 #include "pm4.h"
 #include "trace.h"
+#include "msm_core.h"
 
 #define MAX_STRUCT    256
 
@@ -225,6 +227,7 @@ struct rec {
    uint64_t t_start, t_end;
    uint32_t session;
    const char *name;
+   const struct fwd_ioctl_spec *spec; /* by name; NULL: not in the table */
    int result;
    uint8_t in[MAX_STRUCT], out[MAX_STRUCT];
    int in_len, out_len;
@@ -320,7 +323,7 @@ do_gem_new(struct conv *c, const struct rec *r)
       return -ENOMEM;
    b = &c->bos[c->nr_bos++];
    *b = (struct bo_ent){ r->session, out.handle, id,
-                         (in.size + 4095) & ~4095ull, false };
+                         MSM_PAGE_ALIGN(in.size), false };
    c->id_used[id] = 1;
    c->bo_news++;
    emit(c, "bo_new %u %llu%s%s", id, (unsigned long long)in.size,
@@ -607,96 +610,126 @@ do_queue_close(struct conv *c, const struct rec *r)
 }
 
 static int
-do_record(struct conv *c, const struct rec *r)
+do_gem_close(struct conv *c, const struct rec *r)
 {
-   const char *n = r->name;
+   IN(struct drm_gem_close, in);
    struct bo_ent *b;
+   int ret = bo_get(c, r->session, in.handle, "GEM_CLOSE", &b);
+
+   if (ret)
+      return ret;
+   emit(c, "bo_free %u", b->id);
+   bo_remove(c, b);
+   return 0;
+}
+
+static int
+do_cpu_prep(struct conv *c, const struct rec *r)
+{
+   IN(struct drm_msm_gem_cpu_prep, in);
+   bool rd = in.op & MSM_PREP_READ, wr = in.op & MSM_PREP_WRITE;
+   struct bo_ent *b;
+   int ret = bo_get(c, r->session, in.handle, "MSM_GEM_CPU_PREP", &b);
+
+   if (ret)
+      return ret;
+   emit(c, "cpu_prep %u %s%s", b->id, wr && rd ? "rw" : wr ? "w" : "r",
+        in.op & MSM_PREP_NOSYNC ? " nosync" : "");
+   return 0;
+}
+
+static int
+do_cpu_fini(struct conv *c, const struct rec *r)
+{
+   IN(struct drm_msm_gem_cpu_fini, in);
+   struct bo_ent *b;
+   int ret = bo_get(c, r->session, in.handle, "MSM_GEM_CPU_FINI", &b);
+
+   if (ret)
+      return ret;
+   emit(c, "cpu_fini %u", b->id);
+   return 0;
+}
+
+static int
+do_madvise(struct conv *c, const struct rec *r)
+{
+   IN(struct drm_msm_gem_madvise, in);
+   struct bo_ent *b;
+   int ret = bo_get(c, r->session, in.handle, "MSM_GEM_MADVISE", &b);
+
+   if (ret)
+      return ret;
+   if (in.madv != MSM_MADV_WILLNEED && in.madv != MSM_MADV_DONTNEED)
+      return cerr(c, "MSM_GEM_MADVISE: advice %u", in.madv);
+   emit(c, "madvise %u %s", b->id,
+        in.madv == MSM_MADV_WILLNEED ? "willneed" : "dontneed");
+   return 0;
+}
+
+static int
+do_queue_query(struct conv *c, const struct rec *r)
+{
+   IN(struct drm_msm_submitqueue_query, in);
+   uint32_t sym;
    int ret;
 
+   if (in.param != MSM_SUBMITQUEUE_PARAM_FAULTS) {
+      count_add(&c->dropped, "MSM_SUBMITQUEUE_QUERY(other)");
+      return 0;
+   }
+   if ((ret = q_sym(c, r->session, in.id, "MSM_SUBMITQUEUE_QUERY", &sym)))
+      return ret;
+   emit(c, "faults q%u", sym);
+   return 0;
+}
+
+static int
+do_get_param(struct conv *c, const struct rec *r)
+{
+   IN(struct drm_msm_param, in);
+   const char *pn = param_name(in.param);
+
+   if (pn)
+      emit(c, "param %s", pn);
+   else if (in.param <= 0xff)
+      emit(c, "param %u", in.param);
+   else
+      count_add(&c->dropped, "MSM_GET_PARAM(other)");
+   return 0;
+}
+
+/* The ioctls with a ws call, by the spec table's id; the rest (VERSION,
+ * GET_CAP, SYNCOBJ_*, ...) are counted as dropped. */
+static int (*const converters[FWD_ID_COUNT])(struct conv *c,
+                                             const struct rec *r) = {
+   [FWD_ID_MSM_GEM_NEW] = do_gem_new,
+   [FWD_ID_MSM_GEM_INFO] = do_gem_info,
+   [FWD_ID_GEM_CLOSE] = do_gem_close,
+   [FWD_ID_MSM_GEM_CPU_PREP] = do_cpu_prep,
+   [FWD_ID_MSM_GEM_CPU_FINI] = do_cpu_fini,
+   [FWD_ID_MSM_GEM_MADVISE] = do_madvise,
+   [FWD_ID_MSM_GEM_SUBMIT] = do_submit,
+   [FWD_ID_MSM_WAIT_FENCE] = do_wait,
+   [FWD_ID_MSM_SUBMITQUEUE_NEW] = do_queue_new,
+   [FWD_ID_MSM_SUBMITQUEUE_CLOSE] = do_queue_close,
+   [FWD_ID_MSM_SUBMITQUEUE_QUERY] = do_queue_query,
+   [FWD_ID_MSM_GET_PARAM] = do_get_param,
+   [FWD_ID_MSM_SET_PARAM] = do_set_param,
+};
+
+static int
+do_record(struct conv *c, const struct rec *r)
+{
+   uint32_t id = r->spec ? r->spec->id : FWD_ID_COUNT;
+
+   /* A COMM waits for its CMDLINE (the next SET_PARAM of its session). */
    if (c->pending_comm && (c->pending_session != r->session ||
-                           strcmp(n, "MSM_SET_PARAM")))
+                           id != FWD_ID_MSM_SET_PARAM))
       flush_comm(c);
-
-   if (!strcmp(n, "MSM_GEM_NEW"))
-      return do_gem_new(c, r);
-   if (!strcmp(n, "MSM_GEM_INFO"))
-      return do_gem_info(c, r);
-   if (!strcmp(n, "GEM_CLOSE")) {
-      IN(struct drm_gem_close, in);
-
-      if ((ret = bo_get(c, r->session, in.handle, "GEM_CLOSE", &b)))
-         return ret;
-      emit(c, "bo_free %u", b->id);
-      bo_remove(c, b);
-      return 0;
-   }
-   if (!strcmp(n, "MSM_GEM_CPU_PREP")) {
-      IN(struct drm_msm_gem_cpu_prep, in);
-      bool rd = in.op & MSM_PREP_READ, wr = in.op & MSM_PREP_WRITE;
-
-      if ((ret = bo_get(c, r->session, in.handle, "MSM_GEM_CPU_PREP", &b)))
-         return ret;
-      emit(c, "cpu_prep %u %s%s", b->id, wr && rd ? "rw" : wr ? "w" : "r",
-           in.op & MSM_PREP_NOSYNC ? " nosync" : "");
-      return 0;
-   }
-   if (!strcmp(n, "MSM_GEM_CPU_FINI")) {
-      IN(struct drm_msm_gem_cpu_fini, in);
-
-      if ((ret = bo_get(c, r->session, in.handle, "MSM_GEM_CPU_FINI", &b)))
-         return ret;
-      emit(c, "cpu_fini %u", b->id);
-      return 0;
-   }
-   if (!strcmp(n, "MSM_GEM_MADVISE")) {
-      IN(struct drm_msm_gem_madvise, in);
-
-      if ((ret = bo_get(c, r->session, in.handle, "MSM_GEM_MADVISE", &b)))
-         return ret;
-      if (in.madv != MSM_MADV_WILLNEED && in.madv != MSM_MADV_DONTNEED)
-         return cerr(c, "MSM_GEM_MADVISE: advice %u", in.madv);
-      emit(c, "madvise %u %s", b->id,
-           in.madv == MSM_MADV_WILLNEED ? "willneed" : "dontneed");
-      return 0;
-   }
-   if (!strcmp(n, "MSM_GEM_SUBMIT"))
-      return do_submit(c, r);
-   if (!strcmp(n, "MSM_WAIT_FENCE"))
-      return do_wait(c, r);
-   if (!strcmp(n, "MSM_SUBMITQUEUE_NEW"))
-      return do_queue_new(c, r);
-   if (!strcmp(n, "MSM_SUBMITQUEUE_CLOSE"))
-      return do_queue_close(c, r);
-   if (!strcmp(n, "MSM_SUBMITQUEUE_QUERY")) {
-      IN(struct drm_msm_submitqueue_query, in);
-      uint32_t sym;
-
-      if (in.param != MSM_SUBMITQUEUE_PARAM_FAULTS) {
-         count_add(&c->dropped, "MSM_SUBMITQUEUE_QUERY(other)");
-         return 0;
-      }
-      if ((ret = q_sym(c, r->session, in.id, "MSM_SUBMITQUEUE_QUERY", &sym)))
-         return ret;
-      emit(c, "faults q%u", sym);
-      return 0;
-   }
-   if (!strcmp(n, "MSM_GET_PARAM")) {
-      IN(struct drm_msm_param, in);
-      const char *pn = param_name(in.param);
-
-      if (pn)
-         emit(c, "param %s", pn);
-      else if (in.param <= 0xff)
-         emit(c, "param %u", in.param);
-      else
-         count_add(&c->dropped, "MSM_GET_PARAM(other)");
-      return 0;
-   }
-   if (!strcmp(n, "MSM_SET_PARAM"))
-      return do_set_param(c, r);
-
-   /* VERSION, GET_CAP, SYNCOBJ_*, ...: nothing a ws call does. */
-   count_add(&c->dropped, n);
+   if (id < FWD_ID_COUNT && converters[id])
+      return converters[id](c, r);
+   count_add(&c->dropped, r->name);
    return 0;
 }
 
@@ -706,18 +739,27 @@ skip_failed_regions(struct conv *c, const struct rec *r)
 {
    if (!c->reg)
       return;
-   if (!strcmp(r->name, "MSM_GEM_SUBMIT")) {
+   switch (r->spec ? r->spec->id : FWD_ID_COUNT) {
+   case FWD_ID_MSM_GEM_SUBMIT: {
       IN(struct drm_msm_gem_submit, in);
       i2t_match_submit(c->reg, &in, &in, r->result);
-   } else if (!strcmp(r->name, "MSM_SET_PARAM")) {
+      break;
+   }
+   case FWD_ID_MSM_SET_PARAM: {
       IN(struct drm_msm_param, in);
       i2t_match_str(c->reg->par, c->reg->nr_par, &c->reg->cur_par, in.param,
                 r->result);
-   } else if (!strcmp(r->name, "MSM_GEM_INFO")) {
+      break;
+   }
+   case FWD_ID_MSM_GEM_INFO: {
       IN(struct drm_msm_gem_info, in);
       if (in.info == MSM_INFO_SET_NAME)
          i2t_match_str(c->reg->nam, c->reg->nr_nam, &c->reg->cur_nam, in.handle,
                    r->result);
+      break;
+   }
+   default:
+      break;
    }
 }
 
@@ -760,6 +802,7 @@ parse_record(struct conv *c, char *line, struct rec *r)
    }
    if (!r->name)
       return cerr(c, "record without an ioctl name");
+   r->spec = fwd_spec_by_name(r->name); /* NULL: not one we know */
    return 0;
 }
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mode_host.h"
+#include "host_process.h"
 #include "modes.h"
 #include "nc_channel.h"
 #include "nc_guest.h"
@@ -27,7 +27,7 @@ int mode_nativectx_open(struct mode_ctx *m, struct ws_dev **out);
 void mode_nativectx_teardown(struct mode_ctx *m);
 
 struct nc_mode {
-   struct mode_host process; /* socket */
+   struct host_process process; /* socket */
    struct nc_channel *ch;
    /* node */
    const char *node;
@@ -65,14 +65,14 @@ mode_nativectx_setup(struct mode_ctx *m)
    if (!strcmp(m->transport, "node")) {
       ret = node_setup(nm);
    } else if (!strcmp(m->transport, "socket")) {
-      ret = mode_host_start(&m->cfg, &nm->process);
+      ret = host_process_start(&m->cfg, &nm->process);
       if (!ret)
          ret = nc_channel_connect(nm->process.path, &cfg, &nm->ch);
    } else {
       ret = nc_channel_loopback(m->core, &cfg, &nm->ch);
    }
    if (ret) {
-      mode_host_stop(&nm->process);
+      host_process_stop(&nm->process);
       free(nm);
       return ret;
    }
@@ -104,7 +104,7 @@ mode_nativectx_teardown(struct mode_ctx *m)
    if (nm) {
       if (nm->ch)
          nc_channel_close(nm->ch);
-      mode_host_stop(&nm->process);
+      host_process_stop(&nm->process);
       free(nm);
    }
    m->priv = NULL;

@@ -4,6 +4,7 @@
  *   msmvirt compare  the side-by-side evaluation (compare.c)
  *   msmvirt host     the host daemon (host.c)
  *   msmvirt stats    a running host's counters
+ *   msmvirt pm4-coverage  what the host's sim GPU executed of the streams
  *   msmvirt smoke    a host-direct frame loop on the sim backend
  *   msmvirt trace-convert  an msmvirt-cuse ioctl trace -> a compare trace
  */
@@ -102,6 +103,8 @@ main(int argc, char **argv)
       return cmd_host(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "stats"))
       return cmd_stats(argc - 1, argv + 1);
+   if (argc >= 2 && !strcmp(argv[1], "pm4-coverage"))
+      return cmd_pm4_coverage(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "trace-convert"))
       return cmd_trace_convert(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "smoke"))
@@ -111,6 +114,7 @@ main(int argc, char **argv)
                    "       msmvirt smoke [FRAMES]\n"
                    "       msmvirt host --listen PATH | --connect PATH [...]\n"
                    "       msmvirt stats --connect PATH\n"
+                   "       msmvirt pm4-coverage --connect PATH\n"
                    "       msmvirt trace-convert [--regions FILE] [...] IN OUT\n");
    return 2;
 }

@@ -47,6 +47,7 @@
 #include "pm4.h"
 #include "profile.h"
 #include "trace.h"
+#include "msm_core.h"
 
 struct pstate {
    struct trace *t;
@@ -279,11 +280,130 @@ submit_prologue_dwords(const struct trace_op *op)
           (uint64_t)op->nr_writes * PM4_MEM_WRITE_DWORDS(1);
 }
 
+/* "ID:r|w|rw[d]" */
+static int
+submit_bo(struct pstate *ps, struct trace_op *op, char *item, uint32_t k)
+{
+   char *colon = strchr(item, ':');
+   uint32_t fl = 0;
+
+   if (!colon)
+      return perr(ps, "submit: BO '%s' needs :r, :w or :rw", item);
+   *colon = '\0';
+   if (live_bo(ps, item, &op->bos[k].bo))
+      return -EINVAL;
+   for (const char *c = colon + 1; *c; c++) {
+      if (*c == 'r')
+         fl |= MSM_SUBMIT_BO_READ;
+      else if (*c == 'w')
+         fl |= MSM_SUBMIT_BO_WRITE;
+      else if (*c == 'd')
+         fl |= MSM_SUBMIT_BO_DUMP;
+      else
+         fl = 0x80000000u;
+   }
+   if (!(fl & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE)) || (fl & 0x80000000u))
+      return perr(ps, "submit: bad BO flags '%s' (want r, w, rw)", colon + 1);
+   op->bos[k].flags = fl;
+   op->nr_bos = k + 1;
+   if (in_list(op, op->bos[k].bo) != (int)k)
+      return perr(ps, "submit: BO %u listed twice", op->bos[k].bo);
+   return 0;
+}
+
+/* "ID:OFF:SIZE" */
+static int
+submit_cmd(struct pstate *ps, struct trace_op *op, char *item, uint32_t k)
+{
+   uint64_t off = 0, size = 0;
+   int ret = parse_triple(ps, item, 3, &op->cmds[k].bo, &off, &size);
+
+   if (!ret && (off % 4 || size % 4 || !size || off > UINT32_MAX ||
+                size > UINT32_MAX))
+      ret = perr(ps, "submit: cmds region must be dword aligned and non-empty");
+   if (!ret)
+      ret = check_range(ps, op->cmds[k].bo, off, size);
+   op->cmds[k].offset = (uint32_t)off;
+   op->cmds[k].size = (uint32_t)size;
+   return ret;
+}
+
+/* "ID:OFF:VALUE" */
+static int
+submit_write(struct pstate *ps, struct trace_op *op, char *item, uint32_t k)
+{
+   uint64_t off = 0, v = 0;
+   int ret = parse_triple(ps, item, 3, &op->writes[k].bo, &off, &v);
+
+   if (!ret && (off % 4 || v > UINT32_MAX))
+      ret = perr(ps, "submit: write needs an aligned offset and a 32-bit value");
+   if (!ret)
+      ret = check_range(ps, op->writes[k].bo, off, 4);
+   op->writes[k].offset = (uint32_t)off;
+   op->writes[k].value = (uint32_t)v;
+   return ret;
+}
+
+/* The list-valued keys of a submit: where the array lives in the op. */
+static const struct submit_list {
+   const char *key;
+   uint32_t max;
+   bool may_be_empty;
+   size_t elem_size;
+   size_t array, count;   /* offsetof in struct trace_op */
+   int (*item)(struct pstate *ps, struct trace_op *op, char *item, uint32_t k);
+} submit_lists[] = {
+   { "bos", 4096, true, sizeof(struct trace_bo_ref),
+     offsetof(struct trace_op, bos), 0, submit_bo },
+   { "cmds", 256, false, sizeof(struct trace_cmd),
+     offsetof(struct trace_op, cmds), offsetof(struct trace_op, nr_cmds),
+     submit_cmd },
+   { "write", 64, false, sizeof(struct trace_write),
+     offsetof(struct trace_op, writes), offsetof(struct trace_op, nr_writes),
+     submit_write },
+};
+
+static int
+parse_submit_list(struct pstate *ps, struct trace_op *op,
+                  const struct submit_list *l, char *val)
+{
+   void **array = (void **)((char *)op + l->array);
+   char **items = NULL;
+   uint32_t n = 0;
+   int ret = 0;
+
+   if (*array || split_list(val, &items, &n, l->max) || (!n && !l->may_be_empty))
+      return perr(ps, "submit: bad or repeated %s=", l->key);
+   *array = calloc(n ? n : 1, l->elem_size);
+   if (!*array) {
+      free(items);
+      return -ENOMEM;
+   }
+   /* bos= counts as it goes (duplicates are checked against what is in). */
+   if (l->count)
+      *(uint32_t *)((char *)op + l->count) = n;
+   for (uint32_t k = 0; k < n && !ret; k++)
+      ret = l->item(ps, op, items[k], k);
+   free(items);
+   return ret;
+}
+
+static int
+parse_submit_key(struct pstate *ps, struct trace_op *op, char *key, char *val)
+{
+   for (unsigned i = 0; i < sizeof(submit_lists) / sizeof(submit_lists[0]); i++)
+      if (!strcmp(key, submit_lists[i].key))
+         return parse_submit_list(ps, op, &submit_lists[i], val);
+   if (!strcmp(key, "gpu_us"))
+      return parse_u32(ps, "gpu_us", val, &op->gpu_us) ? -EINVAL : 0;
+   if (!strcmp(key, "fence"))
+      return define_label(ps, val, op->queue, &op->label);
+   return perr(ps, "submit: unknown key '%s'", key);
+}
+
 static int
 parse_submit(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
 {
-   char **items = NULL;
-   uint32_t n = 0;
    int ret;
 
    op->label = TRACE_LAST;
@@ -291,125 +411,12 @@ parse_submit(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
       return -EINVAL;
    for (int i = 2; i < ntok; i++) {
       char *eq = strchr(tok[i], '=');
-      char *key = tok[i], *val;
 
       if (!eq)
          return perr(ps, "submit: expected key=value, got '%s'", tok[i]);
       *eq = '\0';
-      val = eq + 1;
-      if (!strcmp(key, "bos")) {
-         if (op->bos || split_list(val, &items, &n, 4096))
-            return perr(ps, "submit: bad or repeated bos=");
-         op->bos = calloc(n ? n : 1, sizeof(*op->bos));
-         if (!op->bos) {
-            free(items);
-            return -ENOMEM;
-         }
-         for (uint32_t k = 0; k < n; k++) {
-            char *colon = strchr(items[k], ':');
-            uint32_t fl = 0;
-
-            if (!colon) {
-               ret = perr(ps, "submit: BO '%s' needs :r, :w or :rw",
-                          items[k]);
-               free(items);
-               return ret;
-            }
-            *colon = '\0';
-            if (live_bo(ps, items[k], &op->bos[k].bo)) {
-               free(items);
-               return -EINVAL;
-            }
-            for (const char *c = colon + 1; *c; c++) {
-               if (*c == 'r')
-                  fl |= MSM_SUBMIT_BO_READ;
-               else if (*c == 'w')
-                  fl |= MSM_SUBMIT_BO_WRITE;
-               else if (*c == 'd')
-                  fl |= MSM_SUBMIT_BO_DUMP;
-               else
-                  fl = 0x80000000u;
-            }
-            if (!(fl & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE)) ||
-                (fl & 0x80000000u)) {
-               free(items);
-               return perr(ps, "submit: bad BO flags '%s' (want r, w, rw)",
-                           colon + 1);
-            }
-            op->bos[k].flags = fl;
-            op->nr_bos = k + 1;
-            if (in_list(op, op->bos[k].bo) != (int)k) {
-               free(items);
-               return perr(ps, "submit: BO %u listed twice", op->bos[k].bo);
-            }
-         }
-         free(items);
-         items = NULL;
-      } else if (!strcmp(key, "cmds")) {
-         if (op->cmds || split_list(val, &items, &n, 256) || !n)
-            return perr(ps, "submit: bad or repeated cmds=");
-         op->cmds = calloc(n, sizeof(*op->cmds));
-         if (!op->cmds) {
-            free(items);
-            return -ENOMEM;
-         }
-         op->nr_cmds = n;
-         for (uint32_t k = 0; k < n; k++) {
-            uint64_t off = 0, size = 0;
-
-            ret = parse_triple(ps, items[k], 3, &op->cmds[k].bo, &off, &size);
-            if (!ret && (off % 4 || size % 4 || !size || off > UINT32_MAX ||
-                         size > UINT32_MAX))
-               ret = perr(ps, "submit: cmds region must be dword aligned "
-                          "and non-empty");
-            if (!ret)
-               ret = check_range(ps, op->cmds[k].bo, off, size);
-            if (ret) {
-               free(items);
-               return ret;
-            }
-            op->cmds[k].offset = (uint32_t)off;
-            op->cmds[k].size = (uint32_t)size;
-         }
-         free(items);
-         items = NULL;
-      } else if (!strcmp(key, "write")) {
-         if (op->writes || split_list(val, &items, &n, 64) || !n)
-            return perr(ps, "submit: bad or repeated write=");
-         op->writes = calloc(n, sizeof(*op->writes));
-         if (!op->writes) {
-            free(items);
-            return -ENOMEM;
-         }
-         op->nr_writes = n;
-         for (uint32_t k = 0; k < n; k++) {
-            uint64_t off = 0, v = 0;
-
-            ret = parse_triple(ps, items[k], 3, &op->writes[k].bo, &off, &v);
-            if (!ret && (off % 4 || v > UINT32_MAX))
-               ret = perr(ps, "submit: write needs an aligned offset and a "
-                          "32-bit value");
-            if (!ret)
-               ret = check_range(ps, op->writes[k].bo, off, 4);
-            if (ret) {
-               free(items);
-               return ret;
-            }
-            op->writes[k].offset = (uint32_t)off;
-            op->writes[k].value = (uint32_t)v;
-         }
-         free(items);
-         items = NULL;
-      } else if (!strcmp(key, "gpu_us")) {
-         if (parse_u32(ps, "gpu_us", val, &op->gpu_us))
-            return -EINVAL;
-      } else if (!strcmp(key, "fence")) {
-         ret = define_label(ps, val, op->queue, &op->label);
-         if (ret)
-            return ret;
-      } else {
-         return perr(ps, "submit: unknown key '%s'", key);
-      }
+      if ((ret = parse_submit_key(ps, op, tok[i], eq + 1)))
+         return ret;
    }
    /* Every BO a cmd or write names must be in the list. */
    for (uint32_t k = 0; k < op->nr_cmds; k++)
@@ -426,14 +433,6 @@ parse_submit(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
                   submit_prologue_dwords(op) * 4);
    ps->queue_submitted[op->queue] = true;
    ps->t->nr_submits++;
-   return 0;
-}
-
-static int
-want_args(struct pstate *ps, int ntok, int min, int max, const char *usage)
-{
-   if (ntok < min || ntok > max)
-      return perr(ps, "usage: %s", usage);
    return 0;
 }
 
@@ -508,28 +507,334 @@ parse_meta(struct pstate *ps, char *line)
    return 0;
 }
 
-static int
-parse_line(struct pstate *ps, char *line)
-{
-   struct trace *t = ps->t;
-   struct trace_op *op;
-   char *tok[64], *save = NULL;
-   int ntok = 0, ret = 0;
-   char *hash;
+/* ---- one handler per verb: tok[0] is the verb, ntok already checked ---- */
 
-   ret = parse_meta(ps, line);
+static int
+parse_param(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   (void)ntok;
+   op->a = UINT64_MAX;
+   for (unsigned i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++)
+      if (!strcmp(tok[1], param_names[i].name))
+         op->a = param_names[i].value;
+   if (op->a == UINT64_MAX && (parse_num(tok[1], &op->a) || op->a > 0xff))
+      return perr(ps, "unknown param '%s'", tok[1]);
+   return 0;
+}
+
+static int
+parse_debuginfo(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   size_t len = 0;
+
+   (void)ps;
+   op->str = strdup(tok[1]);
+   if (!op->str)
+      return -ENOMEM;
+   if (ntok == 2)
+      return 0;
+   /* strtok_r cut the line at each field: glue the rest back. */
+   for (int i = 2; i < ntok; i++)
+      len += strlen(tok[i]) + 1;
+   op->str2 = malloc(len);
+   if (!op->str2)
+      return -ENOMEM;
+   for (int i = 2, at = 0; i < ntok; i++)
+      at += sprintf(op->str2 + at, i > 2 ? " %s" : "%s", tok[i]);
+   return 0;
+}
+
+static int
+parse_queue_new(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   int ret = parse_queue(ps, tok[1], &op->queue);
+
    if (ret)
       return ret;
-   hash = strchr(line, '#');
+   if (!op->queue || ps->queue_live[op->queue])
+      return perr(ps, "queue %s exists already", tok[1]);
+   op->a = 1;
+   for (int i = 2; i < ntok; i++) {
+      uint32_t v = 0;
+
+      if (!strncmp(tok[i], "prio=", 5) && !parse_u32(ps, "prio", tok[i] + 5, &v))
+         op->a = v;
+      else if (!strncmp(tok[i], "flags=", 6) && !parse_u32(ps, "flags", tok[i] + 6, &v))
+         op->b = v;
+      else
+         return perr(ps, "queue_new: bad option '%s'", tok[i]);
+   }
+   ps->queue_live[op->queue] = true;
+   ps->queue_submitted[op->queue] = false;
+   return 0;
+}
+
+/* queue_close, faults: a live queue. */
+static int
+parse_live_queue(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   int ret = live_queue(ps, tok[1], &op->queue);
+
+   (void)ntok;
+   if (ret || op->type != TRACE_QUEUE_CLOSE)
+      return ret;
+   if (!op->queue)
+      return perr(ps, "q0 is the default queue: it cannot be closed");
+   ps->queue_live[op->queue] = false;
+   return 0;
+}
+
+static int
+parse_bo_flags(struct pstate *ps, char *s, uint32_t *flags)
+{
+   char *save = NULL;
+
+   *flags = 0;
+   for (char *f = strtok_r(s, "|", &save); f; f = strtok_r(NULL, "|", &save)) {
+      unsigned i;
+
+      for (i = 0; i < sizeof(bo_flag_names) / sizeof(bo_flag_names[0]); i++)
+         if (!strcmp(f, bo_flag_names[i].name))
+            break;
+      if (i == sizeof(bo_flag_names) / sizeof(bo_flag_names[0]))
+         return perr(ps, "unknown BO flag '%s'", f);
+      *flags |= bo_flag_names[i].value;
+   }
+   return 0;
+}
+
+static int
+parse_bo_new(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   struct trace *t = ps->t;
+   int ret = parse_bo_id(ps, tok[1], &op->bo);
+
+   if (ret)
+      return ret;
+   if (ps->live[op->bo])
+      return perr(ps, "BO id %u is live already", op->bo);
+   if (parse_num(tok[2], &op->a) || !op->a || op->a > (1ull << 32))
+      return perr(ps, "bad size '%s'", tok[2]);
+   op->flags = MSM_BO_WC;
+   if (ntok == 4 && (ret = parse_bo_flags(ps, tok[3], &op->flags)))
+      return ret;
+   ps->live[op->bo] = 1;
+   ps->size[op->bo] = MSM_PAGE_ALIGN(op->a);
+   if (op->bo + 1 > t->nr_bo_ids)
+      t->nr_bo_ids = op->bo + 1;
+   t->nr_bo_news++;
+   return 0;
+}
+
+/* bo_free, map, cpu_fini: a live BO. */
+static int
+parse_live_bo(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   int ret = live_bo(ps, tok[1], &op->bo);
+
+   (void)ntok;
+   if (!ret && op->type == TRACE_BO_FREE)
+      ps->live[op->bo] = 0;
+   return ret;
+}
+
+/* upload, write: ID OFFSET LEN; expect: ID OFFSET VALUE. */
+static int
+parse_bo_range(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   int ret = live_bo(ps, tok[1], &op->bo);
+
+   (void)ntok;
+   if (ret)
+      return ret;
+   if (parse_num(tok[2], &op->a) || parse_num(tok[3], &op->b))
+      return perr(ps, "bad number");
+   if (op->type != TRACE_EXPECT)
+      return check_range(ps, op->bo, op->a, op->b);
+   if (op->a % 4 || op->b > UINT32_MAX)
+      return perr(ps, "expect needs an aligned offset and a 32-bit value");
+   return check_range(ps, op->bo, op->a, 4);
+}
+
+static int
+parse_cpu_prep(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   static const struct { const char *name; uint32_t op; } ops[] = {
+      { "r", MSM_PREP_READ },
+      { "w", MSM_PREP_WRITE },
+      { "rw", MSM_PREP_READ | MSM_PREP_WRITE },
+   };
+   int ret = live_bo(ps, tok[1], &op->bo);
+
+   if (ret)
+      return ret;
+   for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+      if (!strcmp(tok[2], ops[i].name))
+         op->flags = ops[i].op;
+   if (!op->flags)
+      return perr(ps, "cpu_prep: bad op '%s' (want r, w or rw)", tok[2]);
+   if (ntok == 4) {
+      if (strcmp(tok[3], "nosync"))
+         return perr(ps, "cpu_prep: bad option '%s'", tok[3]);
+      op->flags |= MSM_PREP_NOSYNC;
+   }
+   return 0;
+}
+
+static int
+parse_name(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   int ret = live_bo(ps, tok[1], &op->bo);
+
+   (void)ntok;
+   if (ret)
+      return ret;
+   op->str = strdup(tok[2]);
+   return op->str ? 0 : -ENOMEM;
+}
+
+static int
+parse_madvise(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   int ret = live_bo(ps, tok[1], &op->bo);
+
+   (void)ntok;
+   if (ret)
+      return ret;
+   if (!strcmp(tok[2], "willneed"))
+      op->a = MSM_MADV_WILLNEED;
+   else if (!strcmp(tok[2], "dontneed"))
+      op->a = MSM_MADV_DONTNEED;
+   else
+      return perr(ps, "madvise: bad advice '%s'", tok[2]);
+   return 0;
+}
+
+static int
+parse_wait(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   struct trace *t = ps->t;
+   int ret = live_queue(ps, tok[1], &op->queue), l;
+
+   (void)ntok;
+   if (ret)
+      return ret;
+   if (!strcmp(tok[2], "last")) {
+      if (!ps->queue_submitted[op->queue])
+         return perr(ps, "wait: no submit on %s yet", tok[1]);
+      op->label = TRACE_LAST;
+   } else {
+      l = find_label(t, tok[2]);
+      if (l < 0)
+         return perr(ps, "wait: unknown fence '%s' (no earlier submit "
+                     "has fence=%s)", tok[2], tok[2]);
+      if (ps->label_queue[l] != op->queue)
+         return perr(ps, "wait: fence '%s' belongs to q%u", tok[2],
+                     ps->label_queue[l]);
+      op->label = (uint32_t)l;
+   }
+   t->nr_waits++;
+   return 0;
+}
+
+static int
+parse_cpu_us(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
+{
+   (void)ntok;
+   if (parse_num(tok[1], &op->a) || op->a > 10000000)
+      return perr(ps, "bad cpu_us '%s'", tok[1]);
+   return 0;
+}
+
+/* The grammar at the top of this file, as a table: the verb, the op it
+ * makes, its field count (verb included) and the handler that checks the
+ * rest (NULL: nothing more to check). */
+static const struct trace_verb {
+   const char *name;
+   enum trace_op_type type;
+   int min, max;
+   const char *usage;
+   int (*parse)(struct pstate *ps, struct trace_op *op, char **tok, int ntok);
+} trace_verbs[] = {
+   { "param",       TRACE_PARAM,       2, 2,  "param NAME|NUMBER", parse_param },
+   { "debuginfo",   TRACE_DEBUGINFO,   2, 64, "debuginfo COMM [CMDLINE...]", parse_debuginfo },
+   { "queue_new",   TRACE_QUEUE_NEW,   2, 4,  "queue_new qN [prio=P] [flags=F]", parse_queue_new },
+   { "queue_close", TRACE_QUEUE_CLOSE, 2, 2,  "queue_close qN", parse_live_queue },
+   { "faults",      TRACE_FAULTS,      2, 2,  "faults qN", parse_live_queue },
+   { "bo_new",      TRACE_BO_NEW,      3, 4,  "bo_new ID SIZE [FLAGS]", parse_bo_new },
+   { "bo_free",     TRACE_BO_FREE,     2, 2,  "bo_free ID", parse_live_bo },
+   { "map",         TRACE_MAP,         2, 2,  "map ID", parse_live_bo },
+   { "cpu_fini",    TRACE_CPU_FINI,    2, 2,  "cpu_fini ID", parse_live_bo },
+   { "upload",      TRACE_UPLOAD,      4, 4,  "upload ID OFFSET LEN", parse_bo_range },
+   { "write",       TRACE_WRITE,       4, 4,  "write ID OFFSET LEN", parse_bo_range },
+   { "expect",      TRACE_EXPECT,      4, 4,  "expect ID OFFSET VALUE", parse_bo_range },
+   { "cpu_prep",    TRACE_CPU_PREP,    3, 4,  "cpu_prep ID r|w|rw [nosync]", parse_cpu_prep },
+   { "name",        TRACE_SET_NAME,    3, 3,  "name ID NAME", parse_name },
+   { "madvise",     TRACE_MADVISE,     3, 3,  "madvise ID willneed|dontneed", parse_madvise },
+   { "submit",      TRACE_SUBMIT,      2, 64, "submit qN [bos=...] [cmds=...] "
+                                              "[gpu_us=N] [fence=LABEL] [write=...]", parse_submit },
+   { "wait",        TRACE_WAIT,        3, 3,  "wait qN LABEL|last", parse_wait },
+   { "cpu_us",      TRACE_CPU_US,      2, 2,  "cpu_us N", parse_cpu_us },
+   { "flush",       TRACE_FLUSH,       1, 1,  "flush", NULL },
+};
+
+static const struct trace_verb *
+find_verb(const char *name)
+{
+   for (unsigned i = 0; i < sizeof(trace_verbs) / sizeof(trace_verbs[0]); i++)
+      if (!strcmp(name, trace_verbs[i].name))
+         return &trace_verbs[i];
+   return NULL;
+}
+
+/* Split at blanks, up to a '#'; returns the field count or -1. */
+static int
+tokenize(char *line, char **tok, int max)
+{
+   char *save = NULL, *hash = strchr(line, '#');
+   int n = 0;
 
    if (hash)
       *hash = '\0';
    for (char *p = strtok_r(line, " \t\r\n", &save); p;
         p = strtok_r(NULL, " \t\r\n", &save)) {
-      if (ntok == 64)
-         return perr(ps, "too many fields");
-      tok[ntok++] = p;
+      if (n == max)
+         return -1;
+      tok[n++] = p;
    }
+   return n;
+}
+
+static struct trace_op *
+new_op(struct trace *t)
+{
+   if (t->nr_ops == t->cap_ops) {
+      unsigned cap = t->cap_ops ? t->cap_ops * 2 : 64;
+      struct trace_op *ops = realloc(t->ops, cap * sizeof(*ops));
+
+      if (!ops)
+         return NULL;
+      t->ops = ops;
+      t->cap_ops = cap;
+   }
+   memset(&t->ops[t->nr_ops], 0, sizeof(t->ops[0]));
+   /* The trace owns it from now on, even half parsed (trace_free). */
+   return &t->ops[t->nr_ops++];
+}
+
+static int
+parse_line(struct pstate *ps, char *line)
+{
+   const struct trace_verb *verb;
+   struct trace_op *op;
+   char *tok[64];
+   int ntok, ret = parse_meta(ps, line);
+
+   if (ret)
+      return ret;
+   ntok = tokenize(line, tok, 64);
+   if (ntok < 0)
+      return perr(ps, "too many fields");
    if (!ntok)
       return 0;
    if (!ps->header) {
@@ -539,220 +844,17 @@ parse_line(struct pstate *ps, char *line)
       ps->header = true;
       return 0;
    }
-   if (t->nr_ops == t->cap_ops) {
-      unsigned cap = t->cap_ops ? t->cap_ops * 2 : 64;
-      struct trace_op *ops = realloc(t->ops, cap * sizeof(*ops));
-
-      if (!ops)
-         return -ENOMEM;
-      t->ops = ops;
-      t->cap_ops = cap;
-   }
-   op = &t->ops[t->nr_ops];
-   memset(op, 0, sizeof(*op));
-   op->line = ps->line;
-
-   if (!strcmp(tok[0], "param")) {
-      op->type = TRACE_PARAM;
-      if ((ret = want_args(ps, ntok, 2, 2, "param NAME|NUMBER")))
-         return ret;
-      op->a = UINT64_MAX;
-      for (unsigned i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++)
-         if (!strcmp(tok[1], param_names[i].name))
-            op->a = param_names[i].value;
-      if (op->a == UINT64_MAX && (parse_num(tok[1], &op->a) || op->a > 0xff))
-         return perr(ps, "unknown param '%s'", tok[1]);
-   } else if (!strcmp(tok[0], "debuginfo")) {
-      op->type = TRACE_DEBUGINFO;
-      if ((ret = want_args(ps, ntok, 2, 64, "debuginfo COMM [CMDLINE...]")))
-         return ret;
-      op->str = strdup(tok[1]);
-      if (ntok > 2) {
-         /* strtok_r cut the line at each field: glue the rest back. */
-         size_t len = 0;
-
-         for (int i = 2; i < ntok; i++)
-            len += strlen(tok[i]) + 1;
-         op->str2 = malloc(len);
-         if (op->str2) {
-            op->str2[0] = '\0';
-            for (int i = 2; i < ntok; i++) {
-               if (i > 2)
-                  strcat(op->str2, " ");
-               strcat(op->str2, tok[i]);
-            }
-         }
-      }
-      if (!op->str || (ntok > 2 && !op->str2))
-         ret = -ENOMEM;
-   } else if (!strcmp(tok[0], "queue_new")) {
-      op->type = TRACE_QUEUE_NEW;
-      if ((ret = want_args(ps, ntok, 2, 4, "queue_new qN [prio=P] [flags=F]")) ||
-          (ret = parse_queue(ps, tok[1], &op->queue)))
-         return ret;
-      if (!op->queue || ps->queue_live[op->queue])
-         return perr(ps, "queue %s exists already", tok[1]);
-      op->a = 1;
-      for (int i = 2; i < ntok; i++) {
-         uint32_t v = 0;
-
-         if (!strncmp(tok[i], "prio=", 5) && !parse_u32(ps, "prio", tok[i] + 5, &v))
-            op->a = v;
-         else if (!strncmp(tok[i], "flags=", 6) && !parse_u32(ps, "flags", tok[i] + 6, &v))
-            op->b = v;
-         else
-            return perr(ps, "queue_new: bad option '%s'", tok[i]);
-      }
-      ps->queue_live[op->queue] = true;
-      ps->queue_submitted[op->queue] = false;
-   } else if (!strcmp(tok[0], "queue_close") || !strcmp(tok[0], "faults")) {
-      bool close = tok[0][0] == 'q';
-
-      op->type = close ? TRACE_QUEUE_CLOSE : TRACE_FAULTS;
-      if ((ret = want_args(ps, ntok, 2, 2, close ? "queue_close qN" : "faults qN")) ||
-          (ret = live_queue(ps, tok[1], &op->queue)))
-         return ret;
-      if (close) {
-         if (!op->queue)
-            return perr(ps, "q0 is the default queue: it cannot be closed");
-         ps->queue_live[op->queue] = false;
-      }
-   } else if (!strcmp(tok[0], "bo_new")) {
-      op->type = TRACE_BO_NEW;
-      if ((ret = want_args(ps, ntok, 3, 4, "bo_new ID SIZE [FLAGS]")) ||
-          (ret = parse_bo_id(ps, tok[1], &op->bo)))
-         return ret;
-      if (ps->live[op->bo])
-         return perr(ps, "BO id %u is live already", op->bo);
-      if (parse_num(tok[2], &op->a) || !op->a || op->a > (1ull << 32))
-         return perr(ps, "bad size '%s'", tok[2]);
-      op->flags = MSM_BO_WC;
-      if (ntok == 4) {
-         char *s2 = NULL;
-
-         op->flags = 0;
-         for (char *f = strtok_r(tok[3], "|", &s2); f; f = strtok_r(NULL, "|", &s2)) {
-            unsigned i;
-
-            for (i = 0; i < sizeof(bo_flag_names) / sizeof(bo_flag_names[0]); i++)
-               if (!strcmp(f, bo_flag_names[i].name))
-                  break;
-            if (i == sizeof(bo_flag_names) / sizeof(bo_flag_names[0]))
-               return perr(ps, "unknown BO flag '%s'", f);
-            op->flags |= bo_flag_names[i].value;
-         }
-      }
-      ps->live[op->bo] = 1;
-      ps->size[op->bo] = (op->a + 4095) & ~4095ull;
-      if (op->bo + 1 > t->nr_bo_ids)
-         t->nr_bo_ids = op->bo + 1;
-      t->nr_bo_news++;
-   } else if (!strcmp(tok[0], "bo_free") || !strcmp(tok[0], "map") ||
-              !strcmp(tok[0], "cpu_fini")) {
-      op->type = tok[0][0] == 'b' ? TRACE_BO_FREE :
-                 tok[0][0] == 'm' ? TRACE_MAP : TRACE_CPU_FINI;
-      if ((ret = want_args(ps, ntok, 2, 2, "bo_free|map|cpu_fini ID")) ||
-          (ret = live_bo(ps, tok[1], &op->bo)))
-         return ret;
-      if (op->type == TRACE_BO_FREE)
-         ps->live[op->bo] = 0;
-   } else if (!strcmp(tok[0], "upload") || !strcmp(tok[0], "write") ||
-              !strcmp(tok[0], "expect")) {
-      op->type = tok[0][0] == 'u' ? TRACE_UPLOAD :
-                 tok[0][0] == 'w' ? TRACE_WRITE : TRACE_EXPECT;
-      if ((ret = want_args(ps, ntok, 4, 4, "upload|write ID OFFSET LEN, "
-                           "expect ID OFFSET VALUE")) ||
-          (ret = live_bo(ps, tok[1], &op->bo)))
-         return ret;
-      if (parse_num(tok[2], &op->a) || parse_num(tok[3], &op->b))
-         return perr(ps, "bad number");
-      if (op->type == TRACE_EXPECT) {
-         if (op->a % 4 || op->b > UINT32_MAX)
-            return perr(ps, "expect needs an aligned offset and a 32-bit value");
-         ret = check_range(ps, op->bo, op->a, 4);
-      } else {
-         ret = check_range(ps, op->bo, op->a, op->b);
-      }
-   } else if (!strcmp(tok[0], "cpu_prep")) {
-      op->type = TRACE_CPU_PREP;
-      if ((ret = want_args(ps, ntok, 3, 4, "cpu_prep ID r|w|rw [nosync]")) ||
-          (ret = live_bo(ps, tok[1], &op->bo)))
-         return ret;
-      if (!strcmp(tok[2], "r"))
-         op->flags = MSM_PREP_READ;
-      else if (!strcmp(tok[2], "w"))
-         op->flags = MSM_PREP_WRITE;
-      else if (!strcmp(tok[2], "rw"))
-         op->flags = MSM_PREP_READ | MSM_PREP_WRITE;
-      else
-         return perr(ps, "cpu_prep: bad op '%s' (want r, w or rw)", tok[2]);
-      if (ntok == 4) {
-         if (strcmp(tok[3], "nosync"))
-            return perr(ps, "cpu_prep: bad option '%s'", tok[3]);
-         op->flags |= MSM_PREP_NOSYNC;
-      }
-   } else if (!strcmp(tok[0], "name")) {
-      op->type = TRACE_SET_NAME;
-      if ((ret = want_args(ps, ntok, 3, 3, "name ID NAME")) ||
-          (ret = live_bo(ps, tok[1], &op->bo)))
-         return ret;
-      op->str = strdup(tok[2]);
-      if (!op->str)
-         ret = -ENOMEM;
-   } else if (!strcmp(tok[0], "madvise")) {
-      op->type = TRACE_MADVISE;
-      if ((ret = want_args(ps, ntok, 3, 3, "madvise ID willneed|dontneed")) ||
-          (ret = live_bo(ps, tok[1], &op->bo)))
-         return ret;
-      if (!strcmp(tok[2], "willneed"))
-         op->a = MSM_MADV_WILLNEED;
-      else if (!strcmp(tok[2], "dontneed"))
-         op->a = MSM_MADV_DONTNEED;
-      else
-         return perr(ps, "madvise: bad advice '%s'", tok[2]);
-   } else if (!strcmp(tok[0], "submit")) {
-      op->type = TRACE_SUBMIT;
-      if ((ret = want_args(ps, ntok, 2, 64, "submit qN [bos=...] [cmds=...] "
-                           "[gpu_us=N] [fence=LABEL] [write=...]")))
-         return ret;
-      t->nr_ops++; /* owned by the trace now, even half parsed */
-      return parse_submit(ps, op, tok, ntok);
-   } else if (!strcmp(tok[0], "wait")) {
-      int l;
-
-      op->type = TRACE_WAIT;
-      if ((ret = want_args(ps, ntok, 3, 3, "wait qN LABEL|last")) ||
-          (ret = live_queue(ps, tok[1], &op->queue)))
-         return ret;
-      if (!strcmp(tok[2], "last")) {
-         if (!ps->queue_submitted[op->queue])
-            return perr(ps, "wait: no submit on %s yet", tok[1]);
-         op->label = TRACE_LAST;
-      } else {
-         l = find_label(t, tok[2]);
-         if (l < 0)
-            return perr(ps, "wait: unknown fence '%s' (no earlier submit "
-                        "has fence=%s)", tok[2], tok[2]);
-         if (ps->label_queue[l] != op->queue)
-            return perr(ps, "wait: fence '%s' belongs to q%u", tok[2],
-                        ps->label_queue[l]);
-         op->label = (uint32_t)l;
-      }
-      t->nr_waits++;
-   } else if (!strcmp(tok[0], "cpu_us")) {
-      op->type = TRACE_CPU_US;
-      if ((ret = want_args(ps, ntok, 2, 2, "cpu_us N")) ||
-          parse_num(tok[1], &op->a) || op->a > 10000000)
-         return ret ? ret : perr(ps, "bad cpu_us '%s'", tok[1]);
-   } else if (!strcmp(tok[0], "flush")) {
-      op->type = TRACE_FLUSH;
-      if ((ret = want_args(ps, ntok, 1, 1, "flush")))
-         return ret;
-   } else {
+   verb = find_verb(tok[0]);
+   if (!verb)
       return perr(ps, "unknown op '%s'", tok[0]);
-   }
-   t->nr_ops++;
-   return ret;
+   if (ntok < verb->min || ntok > verb->max)
+      return perr(ps, "usage: %s", verb->usage);
+   op = new_op(ps->t);
+   if (!op)
+      return -ENOMEM;
+   op->type = verb->type;
+   op->line = ps->line;
+   return verb->parse ? verb->parse(ps, op, tok, ntok) : 0;
 }
 
 int

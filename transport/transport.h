@@ -4,7 +4,8 @@
  * One small API under both protocols: nativectx (async SENDs, host->guest
  * EVENTs, responses in hostmem) and forward (one sync CALL per ioctl).
  * The transport only moves framed bytes and shares one memory region; it
- * knows nothing of msm.
+ * knows nothing of msm.  Its names start with mt_ ("msmvirt transport"):
+ * mt_host_* for the host end, mt_guest_* for a guest end.
  *
  * Wire: a byte stream of frames, each a 32-byte struct mt_frame_hdr and
  * hdr.len payload bytes (<= MT_MAX_PAYLOAD).  One stream carries many

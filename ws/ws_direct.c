@@ -93,7 +93,7 @@ direct_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
    bo->dev = dev;
    bo->handle = req.handle;
    bo->flags = flags;
-   bo->size = (size + 4095) & ~4095ull;
+   bo->size = MSM_PAGE_ALIGN(size);
    bo->iova = info.value;
    *out = bo;
    return 0;

@@ -98,9 +98,10 @@ test_guest_clock_behind(void **state)
    assert_int_equal(msm_ctx_create(core, &ctx), 0);
    msm_core_hostmem(core, &hm);
 
-   /* The guest booted an hour after the host: its clock reads an hour
-    * less.  It waits "10 s from now" in its own clock. */
-   int64_t offset = HOUR;
+   /* The guest booted halfway through the host's uptime, so its clock
+    * reads less by that much: a real offset on a host up for a minute or a
+    * month.  It waits "10 s from now" in its own clock. */
+   int64_t offset = host_now() / 2;
    int64_t guest_deadline = host_now() - offset + 10ll * 1000000000;
    struct drm_msm_wait_fence w = {
       .fence = slow_submit(ctx, hm.base, 200000000, &where, NULL),
@@ -110,9 +111,15 @@ test_guest_clock_behind(void **state)
    assert_int_equal(fio(ctx, offset, DRM_IOCTL_MSM_WAIT_FENCE, &w), 0);
    assert_int_equal(*(uint32_t *)((char *)hm.base + where), 7);
 
-   /* Unshifted, the same deadline is an hour ago: an immediate timeout. */
+   /* "offset/2 from now" in the guest's clock is offset/2 ago in ours:
+    * unshifted, an immediate timeout. */
+   guest_deadline = host_now() - offset / 2;
+   w.timeout = (struct drm_msm_timespec){ guest_deadline / 1000000000,
+                                          guest_deadline % 1000000000 };
    w.fence = slow_submit(ctx, hm.base, 200000000, &where, NULL);
    assert_int_equal(fio(ctx, 0, DRM_IOCTL_MSM_WAIT_FENCE, &w), -ETIMEDOUT);
+   /* Shifted, the same deadline is offset/2 ahead: it waits. */
+   assert_int_equal(fio(ctx, offset, DRM_IOCTL_MSM_WAIT_FENCE, &w), 0);
 
    /* CPU_PREP deadlines move the same way (EBUSY would be "no time"). */
    struct drm_msm_gem_cpu_prep p = { .op = MSM_PREP_READ };
@@ -146,6 +153,16 @@ test_guest_clock_ahead_saturates(void **state)
       .fence = slow_submit(ctx, hm.base, 200000000, &where, NULL),
    };
    assert_int_equal(fio(ctx, -HOUR, DRM_IOCTL_MSM_WAIT_FENCE, &w), -ETIMEDOUT);
+   /* A deadline the shift makes negative (or one that was negative, or not
+    * normalized) stays a valid, past deadline: the kernel takes any. */
+   w.timeout = (struct drm_msm_timespec){ 5, 0 };
+   assert_int_equal(fio(ctx, -HOUR, DRM_IOCTL_MSM_WAIT_FENCE, &w), -ETIMEDOUT);
+   w.timeout = (struct drm_msm_timespec){ -7, -3 };
+   assert_int_equal(fio(ctx, -1, DRM_IOCTL_MSM_WAIT_FENCE, &w), -ETIMEDOUT);
+   /* "Never" stays never: the wait ends when the fence does. */
+   w.timeout = (struct drm_msm_timespec){ INT64_MAX, 0 };
+   assert_int_equal(fio(ctx, -HOUR, DRM_IOCTL_MSM_WAIT_FENCE, &w), 0);
+   assert_int_equal(*(uint32_t *)((char *)hm.base + where), 7);
    /* A SYNCOBJ_WAIT's nanosecond deadline is shifted too (the entry says
     * where it is). */
    const struct fwd_ioctl_spec *spec = fwd_spec_lookup(DRM_IOCTL_SYNCOBJ_WAIT);

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_fs.h"
 #include <json-c/json.h>
 
 static const char *msmvirt, *sample;
@@ -97,12 +99,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-   char cmd[128];
-
    (void)state;
    json_object_put(root);
-   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-   return system(cmd) == 0 ? 0 : -1;
+   return test_rmtree(dir) ? -1 : 0;
 }
 
 static void

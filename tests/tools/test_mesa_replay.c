@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_fs.h"
 #include <json-c/json.h>
 
 #include "trace.h"
@@ -84,12 +86,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-   char cmd[128];
-
    (void)state;
    json_object_put(root);
-   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-   return system(cmd) == 0 ? 0 : -1;
+   return test_rmtree(dir) ? -1 : 0;
 }
 
 /* Sync round trips forward must pay: one per ioctl that has a ws call. */

@@ -15,27 +15,23 @@
 #include <string.h>
 
 #include "conformance.h"
-#include "fwd_guest.h"
-#include "fwd_proto.h"
-#include "mode_host.h"
+#include "fwd_channel.h"
+#include "host_process.h"
 #include "msm_core.h"
 #include "nc_channel.h"
 #include "nc_guest.h"
-#include "transport.h"
-#include "ws_ioctl.h"
 
 static const char *exe;
 static bool native;
-static uint32_t next_session;
 
 static int
 setup(void **fixture)
 {
-   struct mode_host *h = calloc(1, sizeof(*h));
+   struct host_process *h = calloc(1, sizeof(*h));
    struct msm_core_config cfg;
 
    msm_core_config_defaults(&cfg);
-   if (!h || mode_host_start_exe(exe, &cfg, h)) {
+   if (!h || host_process_start_exe(exe, &cfg, h)) {
       fprintf(stderr, "conf_remote: cannot start %s host\n", exe);
       free(h);
       return -1;
@@ -47,62 +43,15 @@ setup(void **fixture)
 static void
 teardown(void *fixture)
 {
-   mode_host_stop(fixture);
+   host_process_stop(fixture);
    free(fixture);
 }
 
-/* forward: one connection per device (a guest process), one session. */
-struct fdev {
-   struct mt_guest *g;
-   struct fwd_session s;
-   struct fwd_client *client;
-   char *hostmem;
-   uint64_t hostmem_size;
-};
-
-static int
-f_ioctl(void *data, unsigned long req, void *arg)
-{
-   return fwd_ioctl(((struct fdev *)data)->client, req, arg);
-}
-
-static void *
-f_map(void *data, uint64_t offset, uint64_t size)
-{
-   struct fdev *d = data;
-   if (offset > d->hostmem_size || size > d->hostmem_size - offset)
-      return NULL;
-   return d->hostmem + offset;
-}
-
-static void
-f_stats(void *data, struct ws_stats *st)
-{
-   struct mt_stats ms;
-   mt_guest_stats(((struct fdev *)data)->g, &ms);
-   *st = (struct ws_stats){ ms.messages, ms.bytes, ms.sync_round_trips,
-                            ms.events };
-}
-
-static void
-f_close(void *data)
-{
-   struct fdev *d = data;
-   fwd_session_close(&d->s);
-   fwd_client_destroy(d->client);
-   mt_guest_close(d->g);
-   free(d);
-}
-
+/* One connection per device (a guest process): a channel it owns. */
 static int
 open_dev(void *fixture, struct ws_dev **out)
 {
-   static const struct ws_msm_ioctl_ops ops = {
-      .ioctl = f_ioctl, .map = f_map, .get_stats = f_stats, .close = f_close,
-   };
-   struct mode_host *h = fixture;
-   struct fdev *d;
-   void *base;
+   struct host_process *h = fixture;
    int ret;
 
    if (native) {
@@ -113,27 +62,14 @@ open_dev(void *fixture, struct ws_dev **out)
       ret = ws_nativectx_open_owning(ch, NULL, out);
       if (ret)
          nc_channel_close(ch);
-      return ret;
-   }
-   d = calloc(1, sizeof(*d));
-   if (!d)
-      return -1;
-   struct mt_guest_config gcfg = { .proto = FWD_PROTO_NAME };
-   ret = mt_guest_connect(h->path, &gcfg, &d->g);
-   if (ret) {
-      free(d);
-      return ret;
-   }
-   mt_guest_hostmem(d->g, &base, &d->hostmem_size);
-   d->hostmem = base;
-   ret = fwd_session_open(&d->s, d->g, ++next_session);
-   if (!ret)
-      ret = fwd_client_create(fwd_session_call, &d->s, &d->client);
-   if (!ret)
-      ret = ws_msm_ioctl_open(&ops, d, out);
-   if (ret) {
-      mt_guest_close(d->g);
-      free(d);
+   } else {
+      struct fwd_channel *ch;
+      ret = fwd_channel_connect(h->path, NULL, &ch);
+      if (ret)
+         return ret;
+      ret = ws_fwd_open_owning(ch, out);
+      if (ret)
+         fwd_channel_close(ch);
    }
    return ret;
 }

@@ -1,8 +1,8 @@
 /*
  * host.h - the host daemon (`msmvirt host`) and its protocol modules.
  */
-#ifndef MSMVIRT_TOOLS_HOST_H
-#define MSMVIRT_TOOLS_HOST_H
+#ifndef MSMVIRT_HOST_HOST_H
+#define MSMVIRT_HOST_HOST_H
 
 #include <stddef.h>
 
@@ -18,6 +18,7 @@ unsigned host_protocols(struct msm_core *core, struct mt_host_proto *protos);
 
 int cmd_host(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_pm4_coverage(int argc, char **argv);
 /* The core's counters as key=value lines; returns the length. */
 int host_format_stats(struct msm_core *core, char *buf, size_t cap);
 

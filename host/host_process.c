@@ -1,7 +1,8 @@
 /*
- * mode_host.c - a real `msmvirt host` process for compare's socket
- * transport: the same binary, the run's core configuration, a fresh unix
- * socket.  The guest side then connects like any guest process would.
+ * host_process.c - a real `msmvirt host` process for a harness (compare's
+ * socket transport, the remote conformance tests): the same binary, the
+ * run's core configuration, a fresh unix socket.  The guest side then
+ * connects like any guest process would.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,20 +14,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mode_host.h"
+#include "host_process.h"
 #include "transport.h"
 
 extern char **environ;
 
 int
-mode_host_start(const struct msm_core_config *cfg, struct mode_host *h)
+host_process_start(const struct msm_core_config *cfg, struct host_process *h)
 {
-   return mode_host_start_exe("/proc/self/exe", cfg, h);
+   return host_process_start_exe("/proc/self/exe", cfg, h);
 }
 
 int
-mode_host_start_exe(const char *exe, const struct msm_core_config *cfg,
-                    struct mode_host *h)
+host_process_start_exe(const char *exe, const struct msm_core_config *cfg,
+                    struct host_process *h)
 {
    char size[32], sub[32], dw[32];
    const char *chip = cfg->chip ? cfg->chip : "a630";
@@ -62,12 +63,12 @@ mode_host_start_exe(const char *exe, const struct msm_core_config *cfg,
       }
       nanosleep(&ts, NULL);
    }
-   mode_host_stop(h);
+   host_process_stop(h);
    return -ETIMEDOUT;
 }
 
 void
-mode_host_stop(struct mode_host *h)
+host_process_stop(struct host_process *h)
 {
    if (h->pid > 0) {
       kill(h->pid, SIGTERM);
