@@ -40,9 +40,11 @@ struct vgpu_node {
    struct cuse_limits lim;
    struct vgpu_counters counters[VGPU_ID_COUNT + 1];
    /* EXECBUFFERs by kind: ring 0 (host CPU work: ccmds), rings >= 1 (GPU
-    * work), and those with FENCE_FD_OUT (the caller will wait on a fence
-    * fd); the events queued for readers. */
-   _Atomic uint64_t exec_ring0, exec_gpu, exec_fence_out, events_queued;
+    * work); with FENCE_FD_OUT on a GPU ring (a fence fd for the submit)
+    * and on ring 0 (a sync request: the caller polls the fd until the host
+    * has run the batch, a round trip); the events queued for readers. */
+   _Atomic uint64_t exec_ring0, exec_gpu, exec_fence_out, exec_ring0_fence,
+      events_queued;
    pthread_mutex_t lock;          /* capset, closed_stats */
    bool have_capset;
    struct nc_capset capset;
@@ -56,6 +58,7 @@ struct vgpu_bo {
    uint64_t size;
    uint64_t hm_offset;
    bool node_heap;               /* hm_offset is ours to free */
+   struct vgpu_bo *next_zombie;  /* closed, storage still in GPU use */
    uint32_t fence_ring;          /* the last EXECBUFFER naming it */
    uint64_t fence_seq;           /* 0: none */
 };
@@ -77,6 +80,7 @@ struct vgpu_file {
    bool heap_ready;
    struct nc_heap heap;          /* storage for blobs no ccmd placed */
    struct vgpu_bo **handles;     /* handles[h - 1] */
+   struct vgpu_bo *zombies;      /* closed BOs whose storage waits for a fence */
    uint32_t nr_handles;
 
    pthread_mutex_t ev_lock;
@@ -148,11 +152,12 @@ vgpu_node_print_stats(struct vgpu_node *n, FILE *out)
               (unsigned long long)s.ioctls, (unsigned long long)s.requests,
               (unsigned long long)s.failed);
    }
-   fprintf(out, "execbuffer: ring0=%llu gpu_rings=%llu fence_fd_out=%llu; "
-           "events queued=%llu\n",
+   fprintf(out, "execbuffer: ring0=%llu gpu_rings=%llu fence_fd_out=%llu "
+           "ring0_fence_fd_out=%llu; events queued=%llu\n",
            (unsigned long long)atomic_load(&n->exec_ring0),
            (unsigned long long)atomic_load(&n->exec_gpu),
            (unsigned long long)atomic_load(&n->exec_fence_out),
+           (unsigned long long)atomic_load(&n->exec_ring0_fence),
            (unsigned long long)atomic_load(&n->events_queued));
    vgpu_node_vg_stats(n, &vs);
    fprintf(out, "vg: messages=%llu bytes=%llu sync_round_trips=%llu events=%llu\n",
@@ -227,6 +232,33 @@ bo_free(struct vgpu_file *f, struct vgpu_bo *bo)
    free(bo);
 }
 
+static bool
+fence_done(struct vgpu_file *f, uint32_t ring, uint64_t seq)
+{
+   pthread_mutex_lock(&f->ev_lock);
+   bool done = f->completed[ring] >= seq;
+   pthread_mutex_unlock(&f->ev_lock);
+   return done;
+}
+
+/* Storage the node placed goes back to the heap only once the last
+ * EXECBUFFER naming the BO has signalled, as virtio_gpu keeps an object
+ * (and its host-visible range) until its fences are done: a new blob must
+ * not land on memory the GPU may still write.  Under f->lock. */
+static void
+reap_zombies(struct vgpu_file *f)
+{
+   for (struct vgpu_bo **p = &f->zombies; *p;) {
+      struct vgpu_bo *bo = *p;
+      if (fence_done(f, bo->fence_ring, bo->fence_seq)) {
+         *p = bo->next_zombie;
+         bo_free(f, bo);
+      } else {
+         p = &bo->next_zombie;
+      }
+   }
+}
+
 void
 vgpu_file_destroy(struct vgpu_file *f)
 {
@@ -257,6 +289,11 @@ vgpu_file_destroy(struct vgpu_file *f)
       if (f->handles[i])
          bo_free(f, f->handles[i]);
    free(f->handles);
+   while (f->zombies) {
+      struct vgpu_bo *bo = f->zombies;
+      f->zombies = bo->next_zombie;
+      bo_free(f, bo);
+   }
    if (f->heap_ready)
       nc_heap_fini(&f->heap);
    while (f->pending) {
@@ -513,7 +550,12 @@ h_gem_close(struct vgpu_call *c)
     * transmit buffer for an EXECBUFFER that may never come. */
    if (f->vg && !vg_resource_unref(f->vg, bo->res_id))
       vg_flush(f->vg);
-   bo_free(f, bo);
+   if (bo->node_heap && !fence_done(f, bo->fence_ring, bo->fence_seq)) {
+      bo->next_zombie = f->zombies;
+      f->zombies = bo;
+   } else {
+      bo_free(f, bo);
+   }
    return 0;
 }
 
@@ -758,6 +800,7 @@ blob_storage(struct vgpu_file *f, const uint8_t *cmd, uint32_t len,
          return 0;
       }
    }
+   reap_zombies(f);
    if (!f->heap_ready || nc_heap_alloc(&f->heap, size, PAGE, off))
       return -ENOSPC;
    *node_heap = true;
@@ -861,7 +904,8 @@ h_execbuffer(struct vgpu_call *c)
    }
    atomic_fetch_add(ring ? &f->node->exec_gpu : &f->node->exec_ring0, 1);
    if (efd >= 0)
-      atomic_fetch_add(&f->node->exec_fence_out, 1);
+      atomic_fetch_add(ring ? &f->node->exec_fence_out
+                            : &f->node->exec_ring0_fence, 1);
    for (uint32_t i = 0; i < a->num_bo_handles; i++) {
       uint32_t h;
       memcpy(&h, c->in[1] + 4 * i, 4);

@@ -32,22 +32,27 @@ def parse(lines):
             c["fuse"] += v[0] + v[2] + v[3] + v[4]
             c.update(messages=v[5], round_trips=v[6], bytes=v[7], events=v[8])
             continue
-        m = re.match(r"execbuffer: ring0=(\d+) gpu_rings=(\d+) fence_fd_out=(\d+); events queued=(\d+)", l)
+        m = re.match(r"execbuffer: ring0=(\d+) gpu_rings=(\d+) fence_fd_out=(\d+) "
+                     r"ring0_fence_fd_out=(\d+); events queued=(\d+)", l)
         if m:
             c.update(ring0=int(m.group(1)), gpu=int(m.group(2)),
-                     fence_fd_out=int(m.group(3)), drm_events=int(m.group(4)))
+                     fence_fd_out=int(m.group(3)), sync_req=int(m.group(4)),
+                     drm_events=int(m.group(5)))
             continue
         m = re.match(r"([A-Z_0-9]+|\(unknown\))\s+(\d+)\s+(\d+)", l)
         if m and m.group(1) != "ioctl":
             n, r = int(m.group(2)), int(m.group(3))
             c["ioctls"] += n; c["fuse"] += r; c["by"][m.group(1)] = n
-    # fence waits: forward blocks in WAIT_FENCE / CPU_PREP ioctls; the virtio
-    # backend waits on fence fds of sync EXECBUFFERs (its WAIT_FENCE loop)
-    # and on VIRTGPU_WAIT
+    # fence waits that reach the node: forward blocks in WAIT_FENCE /
+    # CPU_PREP ioctls; nativectx in VIRTGPU_WAIT (a guest's poll of a fence
+    # fd costs the node nothing and is not seen)
     if mode == "forward":
         c["fence_waits"] = c["by"].get("MSM_WAIT_FENCE", 0) + c["by"].get("MSM_GEM_CPU_PREP", 0)
     else:
-        c["fence_waits"] = c.get("fence_fd_out", 0) + c["by"].get("WAIT", 0)
+        c["fence_waits"] = c["by"].get("WAIT", 0)
+        # a sync request: EXECBUFFER on ring 0 with a fence fd the caller
+        # polls until the host ran it: a round trip, though not a CALL
+        c["round_trips"] = c.get("round_trips", 0) + c.get("sync_req", 0)
     return c
 if not all(k in snaps for k in need):
     print("counts: missing snapshots (%s)" % ", ".join(k for k in need if k not in snaps))
@@ -55,7 +60,8 @@ if not all(k in snaps for k in need):
 s0, s1, s2 = (parse(snaps[k]) for k in need)
 keys = ["ioctls", "fuse", "messages", "round_trips", "bytes", "fence_waits", "events"]
 names = {"ioctls": "ioctls", "fuse": "FUSE requests", "messages": "guest->host messages",
-         "round_trips": "sync round trips", "bytes": "bytes (both ways)",
+         "round_trips": "sync round trips (CALLs + sync requests)" if mode == "nativectx"
+                        else "sync round trips", "bytes": "bytes (both ways)",
          "fence_waits": "fence waits", "events": "host->guest events"}
 print("| %s, %s | per frame | first %s + startup |"
       % (mode, label, "frame" if per_unit == 1 else "replay of %d frames" % per_unit))
@@ -72,5 +78,6 @@ print("per-frame ioctls by type: " + ", ".join(
     if by2[k] - by1.get(k, 0)))
 if mode == "nativectx":
     d = lambda k: ((s2.get(k, 0) - s1.get(k, 0)) - (s1.get(k, 0) - s0.get(k, 0))) / frames / per_unit
-    print("per-frame EXECBUFFERs: ring 0 %.1f, GPU rings %.1f, with a fence fd %.1f; DRM events %.1f"
-          % (d("ring0"), d("gpu"), d("fence_fd_out"), d("drm_events")))
+    print("per-frame EXECBUFFERs: ring 0 %.1f (with a fence fd: sync requests %.1f), "
+          "GPU rings %.1f (with a fence fd %.1f); DRM events %.1f"
+          % (d("ring0"), d("sync_req"), d("gpu"), d("fence_fd_out"), d("drm_events")))
