@@ -20,10 +20,12 @@
 #define CAPSET_DRM   6     /* virglrenderer's VIRGL_RENDERER_CAPSET_DRM */
 #define RES_BUCKETS  1024
 
-/* res_id -> GEM handle: unref names a resource, GEM_CLOSE a handle. */
+/* res_id -> GEM handle and where the blob is mapped: unref names a
+ * resource, GEM_CLOSE a handle. */
 struct res_map {
    struct res_map *next;
    uint32_t res_id, handle;
+   uint64_t hm_offset, size;
 };
 
 struct vg_ioctl_dev {
@@ -31,6 +33,12 @@ struct vg_ioctl_dev {
    const struct vg_ioctl_funcs *fn;
    void *data;
    struct res_map *res[RES_BUCKETS];
+   uint64_t reserved;            /* bytes at base.hostmem */
+   /* The BAR is mapped 1:1 (hostmem + X is the node at X): the library
+    * picks storage offsets and the kernel honours them (msmvirt's wire
+    * format 1 carries them in GEM_NEW).  Otherwise the kernel places
+    * storage and each blob is mapped where the library expects it. */
+   bool identity;
 
    pthread_t thread;
    bool thread_running;
@@ -115,6 +123,34 @@ io_execbuf(struct vg_dev *vg, const void *cmd, uint32_t len,
    return ret;
 }
 
+/* What [off, off + size) of the range shows outside a live blob: the BAR
+ * 1:1, or private zero pages (stray writes must not reach storage the
+ * kernel gave to another blob). */
+static int
+unmap_range(struct vg_ioctl_dev *d, uint64_t off, uint64_t size)
+{
+   if (d->identity)
+      return d->fn->map(d->data, d->base.hostmem + off, size, off);
+   return mmap(d->base.hostmem + off, size, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+               0) == MAP_FAILED ? -errno : 0;
+}
+
+/* The blob's storage, wherever the kernel put it, at the library's offset. */
+static int
+map_blob(struct vg_ioctl_dev *d, uint32_t handle, uint64_t off, uint64_t size)
+{
+   struct drm_virtgpu_map m = { .handle = handle };
+   int ret;
+
+   if (off > d->reserved || size > d->reserved - off)
+      return -EINVAL;
+   ret = call(d, DRM_IOCTL_VIRTGPU_MAP, &m);
+   if (!ret && !(d->identity && m.offset == off))
+      ret = d->fn->map(d->data, d->base.hostmem + off, size, m.offset);
+   return ret;
+}
+
 static int
 io_blob_create(struct vg_dev *vg, const struct vg_blob_create *args,
                uint32_t *res_id)
@@ -139,8 +175,17 @@ io_blob_create(struct vg_dev *vg, const struct vg_blob_create *args,
       return ret;
    }
    count_msg(d, sizeof(b) + args->cmd_len);
+   ret = map_blob(d, b.bo_handle, args->hm_offset, args->size);
+   if (ret) {
+      struct drm_gem_close c = { .handle = b.bo_handle };
+      call(d, DRM_IOCTL_GEM_CLOSE, &c);
+      free(m);
+      return ret;
+   }
    m->res_id = b.res_handle;
    m->handle = b.bo_handle;
+   m->hm_offset = args->hm_offset;
+   m->size = args->size;
    m->next = d->res[m->res_id % RES_BUCKETS];
    d->res[m->res_id % RES_BUCKETS] = m;
    *res_id = b.res_handle;
@@ -159,6 +204,9 @@ io_resource_unref(struct vg_dev *vg, uint32_t res_id)
          continue;
       struct drm_gem_close c = { .handle = m->handle };
       *p = m->next;
+      /* The library may write here before its next blob exists there: it
+       * must not reach storage the kernel may give to someone else. */
+      unmap_range(d, m->hm_offset, m->size);
       free(m);
       count_msg(d, sizeof(c));
       return call(d, DRM_IOCTL_GEM_CLOSE, &c);
@@ -229,6 +277,8 @@ io_destroy(struct vg_dev *vg)
    }
    /* Closing the node frees the context and everything it owned. */
    d->fn->close(d->data);
+   if (d->reserved)
+      munmap(d->base.hostmem, d->reserved);
    for (unsigned i = 0; i < RES_BUCKETS; i++) {
       while (d->res[i]) {
          struct res_map *m = d->res[i];
@@ -280,23 +330,35 @@ context_init(struct vg_ioctl_dev *d)
 
 int
 vg_ioctl_open_with(const struct vg_ioctl_funcs *fn, void *data,
-                   uint8_t *hostmem, uint64_t hostmem_size,
-                   struct vg_dev **out)
+                   uint64_t hostmem_size, struct vg_dev **out)
 {
    struct vg_ioctl_dev *d = calloc(1, sizeof(*d));
+   void *base;
    int ret;
 
-   if (!d) {
+   /* Reserve the range first: the mappings go at fixed places in it. */
+   base = hostmem_size ? mmap(NULL, hostmem_size, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                              -1, 0)
+                       : MAP_FAILED;
+   if (!d || base == MAP_FAILED) {
+      if (base != MAP_FAILED)
+         munmap(base, hostmem_size);
+      free(d);
       fn->close(data);
-      return -ENOMEM;
+      return hostmem_size ? -ENOMEM : -EINVAL;
    }
    d->base.ops = &ioctl_ops;
-   d->base.hostmem = hostmem;
+   d->base.hostmem = base;
    d->base.hostmem_size = hostmem_size;
+   d->reserved = hostmem_size;
+   d->identity = true;
    d->fn = fn;
    d->data = data;
    pthread_mutex_init(&d->ev_lock, NULL);
-   ret = context_init(d);
+   ret = unmap_range(d, 0, hostmem_size);
+   if (!ret)
+      ret = context_init(d);
    if (!ret) {
       ret = -pthread_create(&d->thread, NULL, event_thread, d);
       d->thread_running = !ret;
@@ -314,14 +376,21 @@ vg_ioctl_open_with(const struct vg_ioctl_funcs *fn, void *data,
 struct fd_node {
    int fd;
    int stop[2];     /* a pipe: stop() makes it readable */
-   void *map;
-   uint64_t map_size;
 };
 
 static int
 fd_ioctl(void *data, unsigned long req, void *arg)
 {
    return ioctl(((struct fd_node *)data)->fd, req, arg);
+}
+
+static int
+fd_map(void *data, void *addr, uint64_t size, uint64_t offset)
+{
+   struct fd_node *n = data;
+   void *p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                  n->fd, (off_t)offset);
+   return p == MAP_FAILED ? -errno : 0;
 }
 
 static int
@@ -356,8 +425,6 @@ fd_close(void *data)
 {
    struct fd_node *n = data;
 
-   if (n->map)
-      munmap(n->map, n->map_size);
    close(n->fd);
    close(n->stop[0]);
    close(n->stop[1]);
@@ -366,6 +433,7 @@ fd_close(void *data)
 
 static const struct vg_ioctl_funcs fd_funcs = {
    .ioctl = fd_ioctl,
+   .map = fd_map,
    .wait_events = fd_wait_events,
    .stop = fd_stop,
    .close = fd_close,
@@ -382,13 +450,5 @@ vg_ioctl_open_fd(int fd, uint64_t hostmem_size, struct vg_dev **out)
       return -ENOMEM;
    }
    n->fd = fd;
-   n->map = mmap(NULL, hostmem_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-   if (n->map == MAP_FAILED) {
-      int ret = -errno;
-      n->map = NULL;
-      fd_close(n);
-      return ret;
-   }
-   n->map_size = hostmem_size;
-   return vg_ioctl_open_with(&fd_funcs, n, n->map, hostmem_size, out);
+   return vg_ioctl_open_with(&fd_funcs, n, hostmem_size, out);
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,6 +178,20 @@ f_ioctl(void *data, unsigned long req, void *arg)
    return 0;
 }
 
+/* The preload's part: the node's offset is the core's hostmem offset. */
+static int
+f_map(void *data, void *addr, uint64_t size, uint64_t offset)
+{
+   struct vgpu_client *c = data;
+   struct msm_hostmem_info hm;
+
+   msm_core_hostmem(c->h->core, &hm);
+   if (hm.fd < 0 || offset > hm.size || size > hm.size - offset)
+      return -EINVAL;
+   return mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+               hm.fd, (off_t)offset) == MAP_FAILED ? -errno : 0;
+}
+
 static int
 f_wait_events(void *data)
 {
@@ -212,6 +227,7 @@ f_close(void *data)
 
 static const struct vg_ioctl_funcs client_funcs = {
    .ioctl = f_ioctl,
+   .map = f_map,
    .wait_events = f_wait_events,
    .stop = f_stop,
    .close = f_close,
@@ -227,5 +243,5 @@ vgpu_client_vg(struct vgpu_harness *h, struct vg_dev **out)
    if (ret)
       return ret;
    msm_core_hostmem(h->core, &hm);
-   return vg_ioctl_open_with(&client_funcs, c, hm.base, hm.size, out);
+   return vg_ioctl_open_with(&client_funcs, c, hm.size, out);
 }
