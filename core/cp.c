@@ -194,6 +194,14 @@ cp_event_write(struct cp_state *cp, const struct cp_pkt *pkt)
    return ret;
 }
 
+/* CP_REG_WRITE: dword 0 names a tracker, dword 1 the register, dword 2 the
+ * value (mesa writes RB_RENDER_CNTL this way). */
+static int
+cp_reg_write(struct cp_state *cp, const struct cp_pkt *pkt)
+{
+   return cp_pkt4(cp, rd32(&pkt->p[1]) & 0x3ffff, &pkt->p[2], 1);
+}
+
 /* dword 0: the 2D engine's operation; what it does is in the registers. */
 static int
 cp_blit(struct cp_state *cp, const struct cp_pkt *pkt)
@@ -362,6 +370,7 @@ static const struct {
    [PM4_CP_MEM_TO_MEM]      = { "CP_MEM_TO_MEM", cp_mem_to_mem, 5 },
    [PM4_CP_BLIT]            = { "CP_BLIT", cp_blit, 1 },
    [PM4_CP_SET_MARKER]      = { "CP_SET_MARKER", cp_set_marker, 1 },
+   [PM4_CP_REG_WRITE]       = { "CP_REG_WRITE", cp_reg_write, 3 },
    [PM4_CP_SET_DRAW_STATE]  = { "CP_SET_DRAW_STATE", cp_set_draw_state, 0 },
    [PM4_CP_DRAW_INDX_OFFSET] = { "CP_DRAW_INDX_OFFSET", cp_draw, 0 },
    [PM4_CP_DRAW_INDIRECT]   = { "CP_DRAW_INDIRECT", cp_draw, 0 },

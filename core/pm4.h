@@ -41,6 +41,7 @@
 #define PM4_CP_EXEC_CS_INDIRECT   0x41
 #define PM4_CP_SET_DRAW_STATE     0x43
 #define PM4_CP_SET_MARKER         0x65
+#define PM4_CP_REG_WRITE          0x6d
 
 /* Packet type in the header's top nibble (adreno_pm4_packet_type). */
 #define PM4_TYPE4_PKT             0x40000000u

@@ -26,6 +26,7 @@
 #define WAIT_TIMEOUT_NS (15ull * 1000000000ull) /* virtio_gpu_wait_ioctl() */
 #define PAGE            4096ull
 #define MAX_EVENTS      1024 /* queued, unread DRM events per file */
+#define ZOMBIE_RINGS    8    /* GPU rings a closed BO's storage may wait on */
 
 static const char drv_name[] = "virtio_gpu";
 static const char drv_date[] = "0";
@@ -46,8 +47,8 @@ struct vgpu_node {
    _Atomic uint64_t exec_ring0, exec_gpu, exec_fence_out, exec_ring0_fence,
       events_queued;
    pthread_mutex_t lock;          /* capset, closed_stats */
-   bool have_capset;
-   struct nc_capset capset;
+   bool have_caps;
+   struct nc_caps caps;
    struct vg_stats closed_stats;  /* of destroyed contexts */
    struct vgpu_file *files;       /* live files, under lock */
 };
@@ -59,6 +60,9 @@ struct vgpu_bo {
    uint64_t hm_offset;
    bool node_heap;               /* hm_offset is ours to free */
    struct vgpu_bo *next_zombie;  /* closed, storage still in GPU use */
+   /* A zombie's storage is free once each GPU ring reached its seq (0:
+    * nothing to wait for on that ring). */
+   uint64_t zombie_seq[ZOMBIE_RINGS];
    uint32_t fence_ring;          /* the last EXECBUFFER naming it */
    uint64_t fence_seq;           /* 0: none */
 };
@@ -78,7 +82,8 @@ struct vgpu_file {
    uint32_t num_rings;
    uint64_t poll_rings_mask;
    bool heap_ready;
-   struct nc_heap heap;          /* storage for blobs no ccmd placed */
+   struct nc_heap heap;          /* blob storage in the context's arena */
+   uint64_t heap_high;           /* arena bytes from here on were never used */
    struct vgpu_bo **handles;     /* handles[h - 1] */
    struct vgpu_bo *zombies;      /* closed BOs whose storage waits for a fence */
    uint32_t nr_handles;
@@ -241,16 +246,25 @@ fence_done(struct vgpu_file *f, uint32_t ring, uint64_t seq)
    return done;
 }
 
-/* Storage the node placed goes back to the heap only once the last
- * EXECBUFFER naming the BO has signalled, as virtio_gpu keeps an object
- * (and its host-visible range) until its fences are done: a new blob must
- * not land on memory the GPU may still write.  Under f->lock. */
+static bool
+zombie_idle(struct vgpu_file *f, const struct vgpu_bo *bo)
+{
+   for (uint32_t r = 0; r < ZOMBIE_RINGS; r++)
+      if (bo->zombie_seq[r] && !fence_done(f, r, bo->zombie_seq[r]))
+         return false;
+   return true;
+}
+
+/* Storage the node placed goes back to the heap only once the GPU is done
+ * with it, as virtio_gpu keeps an object (and its host-visible range) until
+ * its fences are done: a new blob must not land on memory the GPU may still
+ * read or write.  Under f->lock. */
 static void
 reap_zombies(struct vgpu_file *f)
 {
    for (struct vgpu_bo **p = &f->zombies; *p;) {
       struct vgpu_bo *bo = *p;
-      if (fence_done(f, bo->fence_ring, bo->fence_seq)) {
+      if (zombie_idle(f, bo)) {
          *p = bo->next_zombie;
          bo_free(f, bo);
       } else {
@@ -534,23 +548,57 @@ h_get_cap(struct vgpu_call *c)
    }
 }
 
+/* What a closed BO's storage must wait for: its last EXECBUFFER's fence
+ * when that was GPU work.  A BO never named with a GPU fence (a guest that
+ * submits through ccmds on ring 0 without BO lists) may still be in use by
+ * any submit queued so far: fence every GPU ring now (empty fenced
+ * EXECBUFFERs: a ring's fence signals when its last submit retired) and
+ * wait for all of them.  Under f->lock. */
+static int
+zombie_fences(struct vgpu_file *f, struct vgpu_bo *bo)
+{
+   uint32_t rings = f->vg->caps.capset.msm.priorities;
+   int ret = 0;
+
+   memset(bo->zombie_seq, 0, sizeof(bo->zombie_seq));
+   if (bo->fence_seq && bo->fence_ring) {
+      bo->zombie_seq[bo->fence_ring < ZOMBIE_RINGS ? bo->fence_ring : 0] =
+         bo->fence_seq;
+      return 0;
+   }
+   if (rings >= ZOMBIE_RINGS)
+      rings = ZOMBIE_RINGS - 1;
+   for (uint32_t r = 1; r <= rings && !ret; r++) {
+      pthread_mutex_lock(&f->ev_lock);
+      uint64_t seq = ++f->emitted[r];
+      pthread_mutex_unlock(&f->ev_lock);
+      ret = vg_execbuf(f->vg, NULL, 0, r, seq,
+                       VG_EXECBUF_FENCE | VG_EXECBUF_DEFER);
+      bo->zombie_seq[r] = seq;
+   }
+   return ret;
+}
+
 static int
 h_gem_close(struct vgpu_call *c)
 {
    struct drm_gem_close *a = c->args;
    struct vgpu_file *f = c->f;
    struct vgpu_bo *bo = bo_get(f, a->handle);
+   bool zombie = false;
 
    if (!bo)
       return -EINVAL;
    f->handles[a->handle - 1] = NULL;
    /* The last handle of the resource (no PRIME: there is one): the guest
-    * kernel unrefs it on the host once the object is freed. */
-   /* virtio_gpu notifies the host per command: nothing waits in our
-    * transmit buffer for an EXECBUFFER that may never come. */
-   if (f->vg && !vg_resource_unref(f->vg, bo->res_id))
+    * kernel unrefs it on the host; virtio_gpu notifies the host per
+    * command, so nothing waits in our transmit buffer for an EXECBUFFER
+    * that may never come. */
+   if (f->vg && !vg_resource_unref(f->vg, bo->res_id)) {
+      zombie = bo->node_heap && !zombie_fences(f, bo);
       vg_flush(f->vg);
-   if (bo->node_heap && !fence_done(f, bo->fence_ring, bo->fence_seq)) {
+   }
+   if (zombie && !zombie_idle(f, bo)) {
       bo->next_zombie = f->zombies;
       f->zombies = bo;
    } else {
@@ -655,33 +703,34 @@ h_wait(struct vgpu_call *c)
    return ret;
 }
 
-/* The device capset: the guest kernel fetches it once per VM.  Until the
- * anchor capset (device-wide) lands, a file with a context answers its own
- * context's (it names that context's shmem and arena). */
+/* The device capset: the guest kernel fetches it once per VM (a probe
+ * context).  A file with a context answers its own context's: the anchor
+ * bytes are the device's, the extension block names that context's arena
+ * (an extended guest reads it past the anchor's 80 bytes). */
 static int
-node_capset(struct vgpu_file *f, struct nc_capset *out)
+node_caps(struct vgpu_file *f, struct nc_caps *out)
 {
    struct vgpu_node *n = f->node;
    struct vg_dev *probe;
    int ret = 0;
 
    if (f->vg) {
-      *out = f->vg->capset;
+      *out = f->vg->caps;
       return 0;
    }
    pthread_mutex_lock(&n->lock);
-   if (!n->have_capset) {
+   if (!n->have_caps) {
       ret = n->cfg.open_ctx(n->cfg.open_data, &probe);
       if (!ret) {
-         n->capset = probe->capset;
-         n->have_capset = true;
+         n->caps = probe->caps;
+         n->have_caps = true;
          struct vg_stats s;
          vg_get_stats(probe, &s);
          stats_add(&n->closed_stats, &s);
          vg_destroy(probe);
       }
    }
-   *out = n->capset;
+   *out = n->caps;
    pthread_mutex_unlock(&n->lock);
    return ret ? -EIO : 0;
 }
@@ -690,14 +739,14 @@ static int
 h_get_caps(struct vgpu_call *c)
 {
    struct drm_virtgpu_get_caps *a = c->args;
-   struct nc_capset caps;
+   struct nc_caps caps;
    int ret;
 
    /* virtio_gpu_get_caps_ioctl(): size 0, an unknown id or a version
     * above the capset's max (0) are EINVAL. */
    if (!a->size || a->cap_set_id != VGPU_CAPSET_DRM || a->cap_set_ver > 0)
       return -EINVAL;
-   ret = node_capset(c->f, &caps);
+   ret = node_caps(c->f, &caps);
    if (ret)
       return ret;
    if (!c->out[0])
@@ -707,21 +756,19 @@ h_get_caps(struct vgpu_call *c)
    return 0;
 }
 
+/* The context's hostmem arena (the capset's extension block, which the
+ * host gives the guest kernel): the node places every blob in it, as
+ * virtio_gpu places mappable blobs in its host-visible region. */
 static int
 init_heap(struct vgpu_file *f)
 {
-   const struct nc_capset_msm *m = &f->vg->capset.msm;
-   uint64_t start = m->arena_offset, end = m->arena_offset + m->arena_size;
-   uint64_t shm_end = m->shmem_offset + m->shmem_size;
+   const struct nc_capset_ext *x = &f->vg->caps.ext;
 
-   /* The context's arena past its shmem. */
-   if (shm_end > start && shm_end <= end)
-      start = (shm_end + PAGE - 1) & ~(PAGE - 1);
-   if (start >= end)
-      return 0;
-   if (nc_heap_init(&f->heap, start, end - start))
-      return 0;
+   if (x->magic != NC_CAPSET_EXT_MAGIC || !x->arena_size ||
+       nc_heap_init(&f->heap, x->arena_offset, x->arena_size))
+      return 0; /* no storage: blob creates fail with ENOSPC */
    f->heap_ready = true;
+   f->heap_high = x->arena_offset;
    return 0;
 }
 
@@ -782,28 +829,29 @@ h_context_init(struct vgpu_call *c)
    return init_heap(f);
 }
 
-/* Where the blob's storage lives in hostmem.  msmvirt's extended guest
- * picks it in its GEM_NEW (the ccmd the blob carries); otherwise the node
- * picks it, as virtio_gpu places a mappable blob in the host-visible
- * region. */
+/* Where the blob's storage lives in hostmem: the node's pick, in the
+ * context's arena, as virtio_gpu places a mappable blob in its
+ * host-visible region.  The arena is the guest kernel's: storage it hands
+ * out again is cleared first, as a kernel clears pages (a fresh arena is
+ * zero). */
 static int
-blob_storage(struct vgpu_file *f, const uint8_t *cmd, uint32_t len,
-             uint64_t size, uint64_t *off, bool *node_heap)
+blob_storage(struct vgpu_file *f, uint64_t size, uint64_t *off)
 {
-   struct nc_ccmd_gem_new_req req;
+   uint8_t *hm = f->vg->hostmem;
 
-   *node_heap = false;
-   if (len >= sizeof(req)) {
-      memcpy(&req, cmd, sizeof(req));
-      if (req.hdr.cmd == NC_CCMD_GEM_NEW && req.hdr.len >= sizeof(req)) {
-         *off = req.hm_offset;
-         return 0;
-      }
-   }
    reap_zombies(f);
    if (!f->heap_ready || nc_heap_alloc(&f->heap, size, PAGE, off))
       return -ENOSPC;
-   *node_heap = true;
+   if (*off < f->heap_high) {
+      uint64_t n = size < f->heap_high - *off ? size : f->heap_high - *off;
+      if (!hm || *off + n > f->vg->hostmem_size) {
+         nc_heap_free(&f->heap, *off, size);
+         return -ENOSPC;
+      }
+      memset(hm + *off, 0, n);
+   }
+   if (*off + size > f->heap_high)
+      f->heap_high = *off + size;
    return 0;
 }
 
@@ -832,8 +880,8 @@ h_resource_create_blob(struct vgpu_call *c)
    bo->blob_mem = a->blob_mem;
    bo->blob_flags = a->blob_flags;
    bo->size = a->size;
-   ret = blob_storage(f, c->in[0], a->cmd_size, a->size, &bo->hm_offset,
-                      &bo->node_heap);
+   ret = blob_storage(f, a->size, &bo->hm_offset);
+   bo->node_heap = !ret;
    if (!ret) {
       struct vg_blob_create args = {
          .blob_id = a->blob_id, .size = a->size, .hm_offset = bo->hm_offset,

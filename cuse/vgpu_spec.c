@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <sys/ioctl.h>
 
+#include "nc_proto.h"
 #include "vgpu_spec.h"
 
 #define ANSWER(id_, cmd_, err, why_) \
@@ -80,11 +81,12 @@ static const struct fwd_ioctl_spec vgpu_table[] = {
           NO_VIRGL),
    SERVED(WAIT, DRM_IOCTL_VIRTGPU_WAIT),
    /* The kernel copies min(size, the capset's size): a larger buffer is
-    * clamped, not refused. */
+    * clamped, not refused, and its bytes past the capset stay the
+    * caller's. */
    SERVED(GET_CAPS, DRM_IOCTL_VIRTGPU_GET_CAPS, .nr_regions = 1, .regions = {
       { .name = "addr", .ptr = FWD_FIELD(struct drm_virtgpu_get_caps, addr),
         .count = FWD_FIELD(struct drm_virtgpu_get_caps, size),
-        .elem_size = 1, .dir = FWD_OUT, .max_count = VGPU_CAPSET_MAX },
+        .elem_size = 1, .dir = FWD_OUT, .max_count = sizeof(struct nc_caps) },
    }),
    SERVED(RESOURCE_CREATE_BLOB, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB,
           .nr_regions = 1, .regions = {

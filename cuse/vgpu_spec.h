@@ -43,7 +43,6 @@ enum vgpu_id {
 #define VGPU_MAX_RINGS        64    /* VIRTGPU_CONTEXT_PARAM_NUM_RINGS bound */
 #define VGPU_CTX_PARAMS_MAX   3     /* one of each VIRTGPU_CONTEXT_PARAM_* */
 #define VGPU_EXEC_BOS_MAX     4096  /* msm's MSM_DEFAULT_MAX_SUBMIT_BOS */
-#define VGPU_CAPSET_MAX       256   /* GET_CAPS copies min(size, capset) */
 #define VGPU_VERSION_STR_MAX  64
 /* A ccmd batch or blob cmd: what one CUSE request can carry (the kernel
  * has no bound but memory; docs/cuse.md). */

@@ -1,7 +1,8 @@
 /*
- * nc_guest.c - the nativectx guest library: the device, request batching,
- * params, submit queues and submits.  BOs, heaps and fence waits live in
- * nc_guest_bo.c.  See nc_guest.h for what is async and why.
+ * nc_guest.c - the nativectx guest library: the device (and its shmem, with
+ * the extensions turned on), request batching, params and submits.  Submit
+ * queues live in nc_guest_queue.c, BOs and heaps in nc_guest_bo.c, fence
+ * waits in nc_guest_fence.c.  See nc_guest.h for what is async and why.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,11 +14,13 @@
 
 /* ----------------------------------------------------------- requests */
 
-/* Has the host lost the context?  The shmem says so without asking. */
+/* Has the host lost the context?  The shmem says so without asking (the
+ * anchor's async_error counter, which the host bumps when it loses it). */
 bool
 nc_check_lost(struct nc_dev *d)
 {
-   if (!d->lost && __atomic_load_n(&d->shmem->lost, __ATOMIC_ACQUIRE))
+   if (!d->lost && (__atomic_load_n(&d->shmem->async_error, __ATOMIC_ACQUIRE) ||
+                    __atomic_load_n(&d->state->lost, __ATOMIC_ACQUIRE)))
       d->lost = -EIO;
    return d->lost != 0;
 }
@@ -44,15 +47,16 @@ nc_flush_locked(struct nc_dev *d, uint32_t vg_flags)
 }
 
 /* Append a request of len bytes (header included) and return it, header
- * filled, the rest zeroed.  rsp_len: bytes of response wanted (0: none);
- * *rsp_off says where it will be.  NULL if it cannot be queued. */
+ * filled, the rest zeroed.  rsp_len: bytes of response room (0: a command
+ * without a response; the host ignores its rsp_off); *rsp_off says where
+ * it will be.  NULL if it cannot be queued. */
 void *
 nc_req(struct nc_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
        uint32_t *rsp_off)
 {
    struct nc_ccmd_req *hdr;
 
-   len = NC_ALIGN8(len);
+   len = NC_ALIGN4(len);
    if (len > NC_BATCH_MAX || rsp_len > NC_RSP_MAX || rsp_len > d->rsp_size)
       return NULL;
    if (d->batch_len + len > d->batch_cap) {
@@ -71,9 +75,9 @@ nc_req(struct nc_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
    hdr->cmd = cmd;
    hdr->len = len;
    hdr->seqno = ++d->seqno;
-   hdr->rsp_off = NC_RSP_NONE;
    if (rsp_len) {
-      /* A ring: one sync request is in flight at a time (d->lock). */
+      /* A ring, like mesa's: one sync request is in flight at a time
+       * (d->lock), and answers nobody waits for are written in order. */
       if (d->rsp_head + rsp_len > d->rsp_size)
          d->rsp_head = 0;
       hdr->rsp_off = d->rsp_head;
@@ -94,7 +98,8 @@ nc_req_error(const struct nc_dev *d)
 }
 
 /* Send everything and wait for the host to have run it; copy the response
- * out of shared memory (the host could still scribble on it). */
+ * out of shared memory (the host could still scribble on it).  rsp_len 0:
+ * only wait (a NOP). */
 int
 nc_sync_locked(struct nc_dev *d, uint32_t rsp_off, void *rsp, uint32_t rsp_len)
 {
@@ -102,6 +107,8 @@ nc_sync_locked(struct nc_dev *d, uint32_t rsp_off, void *rsp, uint32_t rsp_len)
 
    if (nc_flush_locked(d, VG_EXECBUF_SYNC))
       return -EIO;
+   if (!rsp_len)
+      return nc_check_lost(d) ? -EIO : 0;
    memcpy(rsp, d->rsp_area + rsp_off, rsp_len);
    if (hdr->len < sizeof(*hdr) || nc_check_lost(d)) {
       d->lost = -EIO;
@@ -123,14 +130,14 @@ nc_deadline(int64_t timeout_ns)
           (uint64_t)timeout_ns;
 }
 
-/* One allow-listed ioctl; sync: wait and copy the uapi struct back. */
-static int
-ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync,
-             uint32_t *slot)
+/* IOCTL_SIMPLE always has a response (the anchor's rule); an async one's
+ * answer lands in the ring unread. */
+int
+nc_ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync)
 {
    uint32_t size = _IOC_SIZE(cmd);
-   uint32_t rsp_len = sync ? NC_ALIGN8(sizeof(struct nc_ccmd_ioctl_simple_rsp) +
-                                       size) : 0;
+   uint32_t rsp_len = sizeof(struct nc_ccmd_ioctl_simple_rsp) +
+                      ((cmd & IOC_OUT) ? size : 0);
    uint64_t buf[(sizeof(struct nc_ccmd_ioctl_simple_rsp) +
                  NC_IOCTL_PAYLOAD_MAX) / 8];
    struct nc_ccmd_ioctl_simple_rsp *rsp = (void *)buf;
@@ -151,9 +158,8 @@ ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync,
       return ret;
    if (rsp->hdr.ret)
       return rsp->hdr.ret;
-   memcpy(payload, rsp->payload, size);
-   if (slot)
-      *slot = rsp->slot;
+   if (cmd & IOC_OUT)
+      memcpy(payload, rsp->payload, size);
    return 0;
 }
 
@@ -163,7 +169,7 @@ static int
 nc_get_param(struct ws_dev *dev, uint32_t param, uint64_t *value)
 {
    struct nc_dev *d = nc_dev(dev);
-   const struct nc_capset_msm *c = &d->caps.msm;
+   const struct nc_capset_msm *c = &d->caps.capset.msm;
    struct drm_msm_param p = { .pipe = MSM_PIPE_3D0, .param = param };
    int ret = 0;
 
@@ -186,14 +192,14 @@ nc_get_param(struct ws_dev *dev, uint32_t param, uint64_t *value)
    case MSM_PARAM_FAULTS:
       /* The host publishes it with every retired submit (before the fence),
        * so it is current for all work this guest saw complete. */
-      *value = __atomic_load_n(&d->shmem->global_faults, __ATOMIC_ACQUIRE);
+      *value = __atomic_load_n(&d->state->global_faults, __ATOMIC_ACQUIRE);
       goto out;
    default:
       break;
    }
    /* TIMESTAMP and SUSPENDS change; anything else gets the host's exact
     * answer (the errno for an unknown param included). */
-   ret = ioctl_simple(d, DRM_IOCTL_MSM_GET_PARAM, &p, true, NULL);
+   ret = nc_ioctl_simple(d, DRM_IOCTL_MSM_GET_PARAM, &p, true);
    if (!ret)
       *value = p.value;
 out:
@@ -225,133 +231,11 @@ nc_set_debuginfo(struct ws_dev *dev, const char *comm, const char *cmdline)
       ret = nc_req_error(d);
       goto out;
    }
-   req->flags = (comm ? NC_DEBUGINFO_COMM : 0) |
-                (cmdline ? NC_DEBUGINFO_CMDLINE : 0);
+   /* An empty string leaves that one as it was (the anchor's rule). */
    req->comm_len = comm_len;
    req->cmdline_len = cmdline_len;
    memcpy(req->payload, comm, comm_len);
    memcpy(req->payload + comm_len, cmdline, cmdline_len);
-out:
-   pthread_mutex_unlock(&d->lock);
-   return ret;
-}
-
-/* ------------------------------------------------------------- queues */
-
-struct nc_queue *
-nc_find_queue(struct nc_dev *d, uint32_t id)
-{
-   for (struct nc_queue *q = d->queues; q; q = q->next)
-      if (q->id == id)
-         return q;
-   return NULL;
-}
-
-static int
-nc_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
-                   uint32_t *id)
-{
-   struct nc_dev *d = nc_dev(dev);
-   struct drm_msm_submitqueue args = { .flags = flags, .prio = prio };
-   struct nc_queue *q;
-   uint32_t slot = NC_QUEUE_NONE;
-   int ret;
-
-   if (flags & ~MSM_SUBMITQUEUE_FLAGS)
-      return -EINVAL;
-   if (prio >= d->caps.msm.priorities)
-      return -EINVAL;
-   q = calloc(1, sizeof(*q));
-   if (!q)
-      return -ENOMEM;
-
-   pthread_mutex_lock(&d->lock);
-   ret = nc_check_lost(d) ? -EIO
-                          : ioctl_simple(d, DRM_IOCTL_MSM_SUBMITQUEUE_NEW,
-                                         &args, true, &slot);
-   if (!ret && slot >= NC_MAX_QUEUES) {
-      d->lost = -EIO; /* the host broke the protocol */
-      ret = -EIO;
-   }
-   if (!ret) {
-      q->id = args.id;
-      q->prio = prio;
-      q->slot = slot;
-      q->next = d->queues;
-      d->queues = q;
-      *id = args.id;
-   }
-   pthread_mutex_unlock(&d->lock);
-   if (ret)
-      free(q);
-   return ret;
-}
-
-static int
-nc_submitqueue_close(struct ws_dev *dev, uint32_t id)
-{
-   struct nc_dev *d = nc_dev(dev);
-   int ret = -ENOENT;
-
-   /* msm_submitqueue_remove(): the default queue is not closable. */
-   if (!id)
-      return -ENOENT;
-   pthread_mutex_lock(&d->lock);
-   if (nc_check_lost(d)) {
-      ret = -EIO;
-      goto out;
-   }
-   for (struct nc_queue **p = &d->queues; *p; p = &(*p)->next) {
-      struct nc_queue *q = *p;
-      if (q->id != id)
-         continue;
-      /* Fire and forget: BOs still tracked on it keep reading its slot,
-       * which the host holds until the queue's work retired. */
-      ret = ioctl_simple(d, DRM_IOCTL_MSM_SUBMITQUEUE_CLOSE, &id, false, NULL);
-      if (!ret) {
-         *p = q->next;
-         free(q);
-      }
-      break;
-   }
-out:
-   pthread_mutex_unlock(&d->lock);
-   return ret;
-}
-
-static int
-nc_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults)
-{
-   struct nc_dev *d = nc_dev(dev);
-   struct nc_ccmd_submitqueue_query_req *req;
-   uint64_t buf[(sizeof(struct nc_ccmd_submitqueue_query_rsp) + 8) / 8];
-   struct nc_ccmd_submitqueue_query_rsp *rsp = (void *)buf;
-   uint32_t rsp_off = 0;
-   int ret;
-
-   pthread_mutex_lock(&d->lock);
-   if (nc_check_lost(d)) {
-      ret = -EIO;
-      goto out;
-   }
-   if (!nc_find_queue(d, id)) {
-      ret = -ENOENT;
-      goto out;
-   }
-   req = nc_req(d, NC_CCMD_SUBMITQUEUE_QUERY, sizeof(*req), sizeof(buf),
-                &rsp_off);
-   if (!req) {
-      ret = nc_req_error(d);
-      goto out;
-   }
-   req->queue_id = id;
-   req->param = MSM_SUBMITQUEUE_PARAM_FAULTS;
-   req->len = sizeof(*faults);
-   ret = nc_sync_locked(d, rsp_off, rsp, sizeof(buf));
-   if (!ret)
-      ret = rsp->hdr.ret;
-   if (!ret)
-      memcpy(faults, rsp->payload, sizeof(*faults));
 out:
    pthread_mutex_unlock(&d->lock);
    return ret;
@@ -371,8 +255,8 @@ submit_check(const struct nc_dev *d, const struct ws_submit *s,
       return -EINVAL;
    if (flags & MSM_SUBMIT_FENCE_FD_OUT)
       return -EOPNOTSUPP;
-   if (s->nr_bos > d->caps.msm.max_submit_bos ||
-       s->nr_cmds > d->caps.msm.max_submit_cmds)
+   if (s->nr_bos > d->caps.ext.max_submit_bos ||
+       s->nr_cmds > d->caps.ext.max_submit_cmds)
       return -E2BIG;
    if ((s->nr_bos && !s->bos) || (s->nr_cmds && !s->cmds))
       return -EFAULT;
@@ -474,22 +358,25 @@ nc_submit(struct ws_dev *dev, struct ws_submit *s)
    req->fence = fence;
    req->nr_bos = s->nr_bos;
    req->nr_cmds = s->nr_cmds;
+   /* The arrays start at offset 36 (not 8-aligned): copy each in. */
    bos = (void *)req->payload;
    cmds = (void *)(req->payload + s->nr_bos * sizeof(*bos));
    for (uint32_t i = 0; i < s->nr_bos; i++) {
       struct nc_bo *bo = nc_bo(s->bos[i].bo);
-      bos[i] = (struct drm_msm_gem_submit_bo){
+      struct drm_msm_gem_submit_bo b = {
          .flags = s->bos[i].flags, .handle = bo->res_id,
          .presumed = bo->base.iova,
       };
+      memcpy(&bos[i], &b, sizeof(b));
       nc_bo_track(bo, q, fence, s->bos[i].flags);
       bo->submit_seqno = req->hdr.seqno;
    }
    for (uint32_t i = 0; i < s->nr_cmds; i++) {
-      cmds[i] = (struct drm_msm_gem_submit_cmd){
+      struct drm_msm_gem_submit_cmd c = {
          .type = s->cmds[i].type, .submit_idx = s->cmds[i].bo_idx,
          .submit_offset = s->cmds[i].offset, .size = s->cmds[i].size,
       };
+      memcpy(&cmds[i], &c, sizeof(c));
    }
    q->last_fence = fence;
    s->fence = fence;
@@ -649,24 +536,65 @@ static const struct ws_ops nc_ws_ops = {
    .get_stats = nc_get_stats,
 };
 
+/* What this library needs of the host beyond the anchor. */
+#define NC_GUEST_EXT NC_EXT_ALL
+
 /* Is the capset one we can build on, and is its memory mapped here? */
 static int
 check_capset(const struct vg_dev *vg)
 {
-   const struct nc_capset *c = &vg->capset;
-   const struct nc_capset_msm *m = &c->msm;
+   const struct nc_capset *c = &vg->caps.capset;
+   const struct nc_capset_ext *x = &vg->caps.ext;
 
    if (c->wire_format_version != NC_WIRE_FORMAT_VERSION ||
-       c->context_type != NC_CONTEXT_MSM || !m->va_size || !m->priorities)
+       c->context_type != NC_CONTEXT_MSM || !c->msm.va_size ||
+       !c->msm.priorities)
       return -EPROTONOSUPPORT;
+   if (x->magic != NC_CAPSET_EXT_MAGIC ||
+       (x->offered & NC_GUEST_EXT) != NC_GUEST_EXT ||
+       x->max_queues < NC_MAX_QUEUES || x->madv_slots < NC_MADV_SLOTS)
+      return -EPROTONOSUPPORT; /* a host without msmvirt's extensions */
    if (!vg->hostmem)
       return -ENODEV; /* responses and fence state live in hostmem */
-   if (m->shmem_offset != m->arena_offset || m->shmem_size < NC_SHMEM_SIZE ||
-       m->arena_size <= m->shmem_size || (m->arena_offset % NC_PAGE) ||
-       (m->arena_size % NC_PAGE) || m->arena_offset > vg->hostmem_size ||
-       m->arena_size > vg->hostmem_size - m->arena_offset)
+   if (x->arena_size <= NC_SHMEM_SIZE || (x->arena_offset % NC_PAGE) ||
+       (x->arena_size % NC_PAGE) || x->arena_offset > vg->hostmem_size ||
+       x->arena_size > vg->hostmem_size - x->arena_offset)
       return -EPROTO;
    return 0;
+}
+
+/* Blob 0, the shmem, at the head of the first arena, with the extensions
+ * turned on in its cmd: the host lays it out for them before anything
+ * else runs.  Async: held back until the first flush. */
+static int
+shmem_create(struct nc_dev *d)
+{
+   struct nc_ccmd_ext_enable_req req = {
+      .hdr = { .cmd = NC_CCMD_EXT_ENABLE, .len = sizeof(req),
+               .seqno = ++d->seqno },
+      .ext = d->ext,
+   };
+   struct vg_blob_create blob = {
+      .blob_id = 0, .size = NC_SHMEM_SIZE,
+      .hm_offset = d->caps.ext.arena_offset,
+      .cmd = &req, .cmd_len = sizeof(req),
+   };
+   uint8_t *base = d->hostmem + d->caps.ext.arena_offset;
+   uint32_t rsp_off = nc_shmem_rsp_offset(d->ext);
+
+   d->shmem = (struct nc_shmem *)base;
+   d->state = (struct nc_shmem_state *)(base + NC_SHMEM_STATE_OFFSET);
+   /* The layout follows from what we enabled, not from what the page
+    * says (the host writes the same rsp_mem_offset). */
+   d->rsp_area = base + rsp_off;
+   d->rsp_size = NC_SHMEM_SIZE - rsp_off;
+   d->madv_words = (uint32_t *)(base + NC_SHMEM_MADV_OFFSET);
+   /* Our queues' slots start out unused; the host publishes queue 0 in
+    * slot 0 (made with the context, so born at seqno 0). */
+   for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
+      d->slot_queue[i] = NC_QUEUE_NONE;
+   d->slot_queue[0] = 0;
+   return vg_blob_create(d->vg, &blob, &d->shmem_res);
 }
 
 int
@@ -696,13 +624,9 @@ ws_nativectx_open(struct vg_dev *vg, const struct nc_options *opts,
       d->opt = *opts;
    if (d->opt.anchors_only)
       d->opt.upload_ccmd = true;
-   d->caps = vg->capset;
+   d->caps = vg->caps;
+   d->ext = NC_GUEST_EXT;
    d->hostmem = vg->hostmem;
-   d->shmem = (struct nc_shmem *)(vg->hostmem + d->caps.msm.shmem_offset);
-   /* The layout is the protocol's, not whatever the page says. */
-   d->rsp_area = (uint8_t *)d->shmem + NC_SHMEM_RSP_OFFSET;
-   d->rsp_size = NC_SHMEM_RSP_SIZE;
-   d->madv_words = (uint32_t *)((uint8_t *)d->shmem + NC_SHMEM_MADV_OFFSET);
    pthread_mutex_init(&d->lock, NULL);
    pthread_mutex_init(&d->ev_lock, NULL);
    pthread_condattr_init(&attr);
@@ -711,11 +635,13 @@ ws_nativectx_open(struct vg_dev *vg, const struct nc_options *opts,
    pthread_condattr_destroy(&attr);
 
    /* The host made queue 0 in slot 0 at the middle priority. */
-   q0->prio = d->caps.msm.priorities / 2;
+   q0->prio = d->caps.capset.msm.priorities / 2;
    d->queues = q0;
    d->batch = malloc(NC_BATCH_CAP);
    d->batch_cap = NC_BATCH_CAP;
-   ret = d->batch ? nc_arenas_init(d) : -ENOMEM;
+   ret = d->batch ? shmem_create(d) : -ENOMEM;
+   if (!ret)
+      ret = nc_arenas_init(d);
    if (ret) {
       nc_free(d);
       vg_destroy(vg);

@@ -27,7 +27,12 @@
  * what still fails on the host loses the context and every later call
  * returns -EIO.
  *
- * Calls needing the host: submitqueue_new, submitqueue_faults, madvise
+ * It speaks the anchor protocol (mesa 22.3.6's msm_proto.h) with every
+ * msmvirt extension on (nc_proto.h): creating a submit queue names its id
+ * and shmem slot itself and costs no answer (the anchors_only option uses
+ * the anchor's synchronous IOCTL_SIMPLE instead).
+ *
+ * Calls needing the host: submitqueue_faults, madvise
  * (except DONTNEED without retained), get_param of the params above, and
  * bo_new when its context's arenas are full (one call for a new arena;
  * -ENOMEM once the host refuses).

@@ -88,12 +88,13 @@ track_prune(struct nc_dev *d, struct nc_bo *bo)
 int
 nc_arenas_init(struct nc_dev *d)
 {
-   const struct nc_capset_msm *c = &d->caps.msm;
+   const struct nc_capset_ext *c = &d->caps.ext;
+   const struct nc_capset_msm *m = &d->caps.capset.msm;
    struct nc_arena *a = &d->arenas[0];
-   uint64_t start = c->arena_offset + c->shmem_size;
+   uint64_t start = c->arena_offset + NC_SHMEM_SIZE;
    int ret;
 
-   ret = nc_heap_init(&d->iova, c->va_start, c->va_size);
+   ret = nc_heap_init(&d->iova, m->va_start, m->va_size);
    if (ret)
       return ret;
    /* The shmem is the first arena's head: never BO storage. */
@@ -258,11 +259,8 @@ reclaim_wait(struct nc_dev *d)
    }
    if (gated) {
       /* Any answered request proves the host ran everything before it. */
-      struct nc_ccmd_rsp rsp;
-      uint32_t rsp_off = 0;
-      if (nc_req(d, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), sizeof(rsp),
-                 &rsp_off))
-         nc_sync_locked(d, rsp_off, &rsp, sizeof(rsp));
+      if (nc_req(d, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), 0, NULL))
+         nc_sync_locked(d, 0, NULL, 0);
    }
    reclaim(d);
 }
@@ -315,7 +313,7 @@ bo_check_flags(const struct nc_dev *d, uint64_t size, uint32_t flags)
    case MSM_BO_UNCACHED:
       break;
    case MSM_BO_CACHED_COHERENT:
-      if (d->caps.msm.has_cached_coherent)
+      if (d->caps.capset.msm.has_cached_coherent)
          break;
       return -EINVAL;
    default:
@@ -323,7 +321,7 @@ bo_check_flags(const struct nc_dev *d, uint64_t size, uint32_t flags)
    }
    if (!size)
       return -EINVAL;
-   if (size > d->caps.msm.max_bo_size)
+   if (size > d->caps.ext.max_bo_size)
       return -ENOMEM;
    return 0;
 }
@@ -334,7 +332,7 @@ nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
 {
    struct nc_dev *d = nc_dev(dev);
    uint64_t asize = (size + NC_PAGE - 1) & ~(NC_PAGE - 1);
-   struct nc_ccmd_gem_new_req req;
+   struct nc_ccmd_gem_new_madv_req req;
    struct nc_bo *bo;
    int ret = bo_check_flags(d, size, flags);
 
@@ -358,15 +356,20 @@ nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
    bo->madv_pending = -1;
 
    /* GEM_NEW rides in the blob create (RESOURCE_CREATE_BLOB's cmd), after
-    * whatever is batched, so the host sees requests in seqno order. */
-   req = (struct nc_ccmd_gem_new_req){
-      .hdr = { .cmd = NC_CCMD_GEM_NEW, .len = sizeof(req),
-               .seqno = ++d->seqno, .rsp_off = NC_RSP_NONE },
-      .iova = bo->base.iova, .size = size, .hm_offset = bo->hm_offset,
-      .flags = flags, .blob_id = ++d->blob_id, .madv_slot = bo->madv_slot,
+    * whatever is batched, so the host sees requests in seqno order.  The
+    * storage offset is ours, as a guest kernel's; the madvise word is the
+    * extension's (GEM_NEW_MADV). */
+   req = (struct nc_ccmd_gem_new_madv_req){
+      .gem = {
+         .hdr = { .cmd = NC_CCMD_GEM_NEW_MADV, .len = sizeof(req),
+                  .seqno = ++d->seqno },
+         .iova = bo->base.iova, .size = size, .flags = flags,
+         .blob_id = ++d->blob_id,
+      },
+      .madv_slot = bo->madv_slot,
    };
    struct vg_blob_create blob = {
-      .blob_id = req.blob_id, .size = asize, .hm_offset = bo->hm_offset,
+      .blob_id = req.gem.blob_id, .size = asize, .hm_offset = bo->hm_offset,
       .cmd = &req, .cmd_len = sizeof(req),
    };
    ret = nc_flush_locked(d, VG_EXECBUF_DEFER);
@@ -456,8 +459,6 @@ out:
 static int
 bo_sync_uploads(struct nc_dev *d, struct nc_bo *bo, bool force)
 {
-   struct nc_ccmd_rsp rsp;
-   uint32_t rsp_off = 0;
    int ret;
 
    if (!force && (!bo->has_upload ||
@@ -465,10 +466,9 @@ bo_sync_uploads(struct nc_dev *d, struct nc_bo *bo, bool force)
                                               __ATOMIC_ACQUIRE),
                               bo->upload_seqno)))
       return 0;
-   if (!nc_req(d, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), sizeof(rsp),
-               &rsp_off))
+   if (!nc_req(d, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), 0, NULL))
       return nc_req_error(d);
-   ret = nc_sync_locked(d, rsp_off, &rsp, sizeof(rsp));
+   ret = nc_sync_locked(d, 0, NULL, 0);
    if (!ret)
       bo->has_upload = false;
    return ret;
@@ -514,8 +514,9 @@ nc_bo_upload(struct ws_bo *base, uint64_t offset, const void *src,
       ret = -EIO;
    } else if (bo->madv == NC_MADV_PURGED) {
       ret = -EBUSY;
-   } else if (!d->opt.upload_ccmd) {
-      /* The storage is mapped here already: no message at all. */
+   } else if (!d->opt.upload_ccmd || offset + len > UINT32_MAX) {
+      /* The storage is mapped here already: no message at all (and the
+       * anchor's GEM_UPLOAD offsets are 32 bits). */
       memcpy(d->hostmem + bo->hm_offset + offset, src, len);
    } else {
       while (len && !ret) {

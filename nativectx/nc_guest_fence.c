@@ -11,23 +11,52 @@
 
 #include "nc_guest_priv.h"
 
+/* Has the host run the request that put queue_id in slot?  Until then the
+ * slot does not name it yet (we make queues without waiting). */
+static bool
+slot_born(struct nc_dev *d, uint32_t slot, uint32_t queue_id)
+{
+   if (__atomic_load_n(&d->slot_queue[slot], __ATOMIC_ACQUIRE) != queue_id)
+      return true; /* we reused the slot: that queue is long gone */
+   return nc_after_eq(__atomic_load_n(&d->shmem->seqno, __ATOMIC_ACQUIRE),
+                      __atomic_load_n(&d->slot_born[slot], __ATOMIC_ACQUIRE));
+}
+
+/* May a new queue go into slot?  Only once the last queue we put there is
+ * out of it: made there by the host, then closed and drained. */
+bool
+nc_slot_drained(struct nc_dev *d, uint32_t slot)
+{
+   uint32_t id = __atomic_load_n(&d->slot_queue[slot], __ATOMIC_ACQUIRE);
+
+   if (id == NC_QUEUE_NONE)
+      return true;
+   bool born = slot_born(d, slot, id);
+   return born && __atomic_load_n(&d->state->queues[slot].queue_id,
+                                  __ATOMIC_SEQ_CST) != id;
+}
+
 /* Has fence retired on the queue published in slot?  Reads shared memory
- * only.  A slot that no longer names the queue means the queue closed and
- * all its work retired (queue ids are never reused). */
+ * only.  A slot that no longer names the queue (once the host made it
+ * there) means the queue closed and all its work retired (queue ids are
+ * never reused). */
 bool
 nc_fence_done(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
               uint32_t fence)
 {
-   struct nc_shmem_queue *sq = &d->shmem->queues[slot];
+   struct nc_shmem_queue *sq = &d->state->queues[slot];
    uint32_t completed;
 
    if (!fence)
       return true;
+   /* The host publishes the queue before it stores the seqno of the
+    * request that made it: born first, then the slot. */
+   bool born = slot_born(d, slot, queue_id);
    if (__atomic_load_n(&sq->queue_id, __ATOMIC_SEQ_CST) != queue_id)
-      return true;
+      return born;
    completed = __atomic_load_n(&sq->completed, __ATOMIC_SEQ_CST);
    if (__atomic_load_n(&sq->queue_id, __ATOMIC_SEQ_CST) != queue_id)
-      return true;
+      return born;
    return nc_after_eq(completed, fence);
 }
 
@@ -50,7 +79,7 @@ nc_on_event(void *data, const struct vg_event *ev)
 static void
 arm_locked(struct nc_dev *d, uint32_t slot, uint32_t fence)
 {
-   struct nc_shmem_queue *sq = &d->shmem->queues[slot];
+   struct nc_shmem_queue *sq = &d->state->queues[slot];
    uint32_t cur = __atomic_load_n(&sq->wait_fence, __ATOMIC_SEQ_CST);
    uint32_t completed = __atomic_load_n(&sq->completed, __ATOMIC_SEQ_CST);
 
@@ -70,7 +99,7 @@ int
 nc_wait_fence_slot(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
                    uint32_t fence, uint64_t deadline_ns)
 {
-   struct nc_shmem_queue *sq = &d->shmem->queues[slot];
+   struct nc_shmem_queue *sq = &d->state->queues[slot];
    struct timespec ts = {
       .tv_sec = (time_t)(deadline_ns / 1000000000ull),
       .tv_nsec = (long)(deadline_ns % 1000000000ull),
@@ -84,7 +113,7 @@ nc_wait_fence_slot(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
       do {
          if (nc_fence_done(d, slot, queue_id, fence))
             return 0;
-         if (__atomic_load_n(&d->shmem->lost, __ATOMIC_ACQUIRE))
+         if (__atomic_load_n(&d->state->lost, __ATOMIC_ACQUIRE))
             return -EIO;
       } while (nc_deadline(0) < until);
    }
@@ -93,7 +122,7 @@ nc_wait_fence_slot(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
    __atomic_add_fetch(&sq->waiters, 1, __ATOMIC_SEQ_CST);
    arm_locked(d, slot, fence);
    while (!nc_fence_done(d, slot, queue_id, fence)) {
-      if (__atomic_load_n(&d->shmem->lost, __ATOMIC_ACQUIRE)) {
+      if (__atomic_load_n(&d->state->lost, __ATOMIC_ACQUIRE)) {
          ret = -EIO;
          break;
       }

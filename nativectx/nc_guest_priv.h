@@ -1,6 +1,7 @@
 /*
  * nc_guest_priv.h - the nativectx guest library's objects, shared by
- * nc_guest.c (device, request batching, queues, submits), nc_guest_bo.c
+ * nc_guest.c (device, request batching, submits), nc_guest_queue.c (submit
+ * queues), nc_guest_bo.c
  * (BOs, address/storage heaps, fence tracking) and nc_guest_fence.c
  * (waiting on fences through the shared page).
  *
@@ -86,12 +87,15 @@ struct nc_dev {
    struct vg_dev *vg;
    struct nc_channel *owned_ch; /* closed with the device, or NULL */
    struct nc_options opt;
-   struct nc_capset caps;
+   struct nc_caps caps;
+   uint32_t ext;         /* the extensions this device enabled */
 
    pthread_mutex_t lock;
    int lost;             /* 0 or -EIO */
 
-   struct nc_shmem *shmem; /* host-written, mapped here */
+   struct nc_shmem *shmem; /* host-written, mapped here (blob 0) */
+   struct nc_shmem_state *state; /* NC_EXT_QUEUE_STATE's area in it */
+   uint32_t shmem_res;
    uint8_t *rsp_area;
    uint32_t rsp_size, rsp_head;
    uint8_t *hostmem;
@@ -110,8 +114,14 @@ struct nc_dev {
    struct nc_bo *bos;    /* live BOs: close frees what the caller did not */
 
    struct nc_queue *queues;
+   uint32_t next_queue_id; /* our queue ids: never reused, never 0 */
+   /* The queue we last put in each shmem slot, and the seqno of the request
+    * that made it: until the host ran that, the slot does not name it yet.
+    * Written under lock, read by fence waits without it (atomics). */
+   uint32_t slot_queue[NC_MAX_QUEUES];
+   uint32_t slot_born[NC_MAX_QUEUES];
 
-   /* Shared madvise words (NC_SHMEM_MADV_OFFSET): free slots, and slots
+   /* Shared madvise words (NC_EXT_MADV_WORDS): free slots, and slots
     * freed with their BO that wait for the host to detach them. */
    uint32_t *madv_words;
    uint32_t *madv_free, nr_madv_free;
@@ -161,6 +171,15 @@ int nc_sync_locked(struct nc_dev *d, uint32_t rsp_off, void *rsp,
                    uint32_t rsp_len);
 uint64_t nc_deadline(int64_t timeout_ns);
 struct nc_queue *nc_find_queue(struct nc_dev *d, uint32_t id);
+/* One allow-listed ioctl through IOCTL_SIMPLE; sync: wait for the answer
+ * and copy the uapi struct back. */
+int nc_ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync);
+
+/* nc_guest_queue.c */
+int nc_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
+                       uint32_t *id);
+int nc_submitqueue_close(struct ws_dev *dev, uint32_t id);
+int nc_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults);
 
 /* nc_guest_bo.c */
 int nc_arenas_init(struct nc_dev *d);
@@ -168,6 +187,7 @@ void nc_bos_fini(struct nc_dev *d);
 void nc_arenas_fini(struct nc_dev *d);
 bool nc_fence_done(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
                    uint32_t fence);
+bool nc_slot_drained(struct nc_dev *d, uint32_t slot);
 int nc_wait_fence_slot(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
                        uint32_t fence, uint64_t deadline_ns);
 int nc_bo_track(struct nc_bo *bo, const struct nc_queue *q, uint32_t fence,

@@ -100,7 +100,7 @@ rec_ctx_create(struct rec_args *a)
    s->next = a->conn->sessions;
    a->conn->sessions = s;
    a->s = s;
-   nc_ctx_capset(s->ctx, &a->reply->capset);
+   nc_ctx_caps(s->ctx, &a->reply->caps);
    *a->reply_len = sizeof(*a->reply);
    return 0;
 }
@@ -187,7 +187,7 @@ nc_host_frame(struct nc_host_conn *c, uint32_t session, const void *payload,
    int ret = 0;
 
    memset(reply, 0, sizeof(*reply));
-   *reply_len = offsetof(struct vg_reply, capset);
+   *reply_len = offsetof(struct vg_reply, caps);
 
    while (off < len) {
       struct vg_rec_hdr hdr;
@@ -197,7 +197,7 @@ nc_host_frame(struct nc_host_conn *c, uint32_t session, const void *payload,
          r = -EPROTO;
       } else {
          memcpy(&hdr, p + off, sizeof(hdr));
-         if (hdr.len < sizeof(hdr) || hdr.len % 8 || hdr.len > len - off ||
+         if (hdr.len < sizeof(hdr) || hdr.len % VG_REC_ALIGN || hdr.len > len - off ||
              !hdr.type || hdr.type >= VG_REC_COUNT ||
              hdr.len < rec_table[hdr.type].min_size)
             r = -EPROTO;

@@ -36,8 +36,10 @@ nc_ctx_lose(struct nc_ctx *ctx, int err)
    if (ctx->lost)
       return;
    ctx->lost = err < 0 ? err : -EIO;
+   /* The anchor's signal (a guest treats it as context lost), and the
+    * extension's errno. */
    __atomic_add_fetch(&ctx->shmem->async_error, 1, __ATOMIC_SEQ_CST);
-   __atomic_store_n(&ctx->shmem->lost, (uint32_t)-ctx->lost, __ATOMIC_SEQ_CST);
+   __atomic_store_n(&ctx->state->lost, (uint32_t)-ctx->lost, __ATOMIC_SEQ_CST);
    /* Sleepers would otherwise wait for fences that never come. */
    emit(ctx, VG_EVENT_SHMEM, NC_QUEUE_NONE, 0);
 }
@@ -54,6 +56,12 @@ nc_ctx_shmem(struct nc_ctx *ctx)
    return ctx->shmem;
 }
 
+struct nc_shmem_state *
+nc_ctx_state(struct nc_ctx *ctx)
+{
+   return ctx->state;
+}
+
 struct msm_ctx *
 nc_ctx_msm(struct nc_ctx *ctx)
 {
@@ -63,19 +71,20 @@ nc_ctx_msm(struct nc_ctx *ctx)
 void
 nc_publish_faults(struct nc_ctx *ctx, uint32_t faults)
 {
-   __atomic_store_n(&ctx->shmem->global_faults, faults, __ATOMIC_RELEASE);
+   __atomic_store_n(&ctx->state->global_faults, faults, __ATOMIC_RELEASE);
 }
 
 /* ------------------------------------------------------------ queues */
 
 static void
 queue_publish_locked(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
-                     uint32_t prio)
+                     uint32_t core_id, uint32_t prio)
 {
    struct nc_queue *q = &ctx->queues[slot];
-   struct nc_shmem_queue *sq = &ctx->shmem->queues[slot];
+   struct nc_shmem_queue *sq = &ctx->state->queues[slot];
 
-   *q = (struct nc_queue){ .used = true, .id = id, .prio = prio };
+   *q = (struct nc_queue){ .used = true, .id = id, .core_id = core_id,
+                           .prio = prio };
    /* completed first: a guest that sees the id must see its fresh state. */
    __atomic_store_n(&sq->completed, 0, __ATOMIC_RELEASE);
    __atomic_store_n(&sq->queue_id, id, __ATOMIC_RELEASE);
@@ -85,12 +94,12 @@ static void
 queue_free_locked(struct nc_ctx *ctx, uint32_t slot)
 {
    ctx->queues[slot] = (struct nc_queue){ 0 };
-   __atomic_store_n(&ctx->shmem->queues[slot].queue_id, NC_QUEUE_NONE,
+   __atomic_store_n(&ctx->state->queues[slot].queue_id, NC_QUEUE_NONE,
                     __ATOMIC_RELEASE);
 }
 
-/* Claim a free slot before the core queue exists, so SUBMITQUEUE_NEW never
- * makes a queue it cannot publish. */
+/* Claim a slot before the core queue exists, so a queue is never made that
+ * cannot be published. */
 int
 nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot)
 {
@@ -98,22 +107,28 @@ nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot)
 
    pthread_mutex_lock(&ctx->lock);
    for (uint32_t i = 0; i < NC_MAX_QUEUES; i++) {
+      if (*slot != NC_QUEUE_NONE && i != *slot)
+         continue;
       if (!ctx->queues[i].used) {
-         ctx->queues[i] = (struct nc_queue){ .used = true, .id = NC_QUEUE_NONE };
+         ctx->queues[i] = (struct nc_queue){ .used = true, .id = NC_QUEUE_NONE,
+                                             .core_id = NC_QUEUE_NONE };
          *slot = i;
          ret = 0;
          break;
       }
+      if (*slot != NC_QUEUE_NONE)
+         ret = -EBUSY;
    }
    pthread_mutex_unlock(&ctx->lock);
    return ret;
 }
 
 void
-nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id, uint32_t prio)
+nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
+                 uint32_t core_id, uint32_t prio)
 {
    pthread_mutex_lock(&ctx->lock);
-   queue_publish_locked(ctx, slot, id, prio);
+   queue_publish_locked(ctx, slot, id, core_id, prio);
    pthread_mutex_unlock(&ctx->lock);
 }
 
@@ -142,13 +157,54 @@ nc_queue_close(struct nc_ctx *ctx, uint32_t id)
    pthread_mutex_unlock(&ctx->lock);
 }
 
+/* The live (not closed) queue the wire calls id. */
 static int
 queue_slot_locked(struct nc_ctx *ctx, uint32_t id)
 {
    for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
-      if (ctx->queues[i].used && ctx->queues[i].id == id)
+      if (ctx->queues[i].used && !ctx->queues[i].closed &&
+          ctx->queues[i].id == id)
          return (int)i;
    return -1;
+}
+
+/* The slot of the core's queue core_id (closed or not). */
+static int
+queue_slot_core_locked(struct nc_ctx *ctx, uint32_t core_id)
+{
+   for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
+      if (ctx->queues[i].used && ctx->queues[i].core_id == core_id)
+         return (int)i;
+   return -1;
+}
+
+int
+nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id)
+{
+   int ret = -ENOENT;
+
+   if (id == NC_QUEUE_NONE)
+      return ret;
+   pthread_mutex_lock(&ctx->lock);
+   int i = queue_slot_locked(ctx, id);
+   if (i >= 0) {
+      *core_id = ctx->queues[i].core_id;
+      ret = 0;
+   }
+   pthread_mutex_unlock(&ctx->lock);
+   return ret;
+}
+
+bool
+nc_queue_id_used(struct nc_ctx *ctx, uint32_t id)
+{
+   bool used = false;
+
+   pthread_mutex_lock(&ctx->lock);
+   for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
+      used |= ctx->queues[i].used && ctx->queues[i].id == id;
+   pthread_mutex_unlock(&ctx->lock);
+   return used;
 }
 
 int
@@ -202,13 +258,13 @@ retire_cb(void *data, uint32_t queue_id, uint32_t fence, uint32_t faults)
 {
    struct nc_ctx *ctx = data;
 
+   pthread_mutex_lock(&ctx->lock);
    /* Before the fence: a guest that sees the fence sees its faults too. */
    nc_publish_faults(ctx, faults);
-   pthread_mutex_lock(&ctx->lock);
-   int i = queue_slot_locked(ctx, queue_id);
+   int i = queue_slot_core_locked(ctx, queue_id);
    if (i >= 0) {
       struct nc_queue *q = &ctx->queues[i];
-      struct nc_shmem_queue *sq = &ctx->shmem->queues[i];
+      struct nc_shmem_queue *sq = &ctx->state->queues[i];
 
       q->completed = fence;
       /* Publish, then look for a sleeper; the guest arms, then re-reads
@@ -221,7 +277,7 @@ retire_cb(void *data, uint32_t queue_id, uint32_t fence, uint32_t faults)
 
       for (struct nc_fence **p = &ctx->fences; *p;) {
          struct nc_fence *f = *p;
-         if (f->slot == (uint32_t)i && f->queue_id == queue_id &&
+         if (f->slot == (uint32_t)i && f->queue_id == q->id &&
              nc_fence_after_eq(fence, f->seqno)) {
             emit(ctx, VG_EVENT_FENCE, f->ring_idx, f->fence_id);
             *p = f->next;
@@ -251,7 +307,7 @@ nc_ctx_submit_fence(struct nc_ctx *ctx, uint32_t ring_idx, uint64_t fence_id)
       emit(ctx, VG_EVENT_FENCE, 0, fence_id);
       return 0;
    }
-   if (ring_idx > ctx->caps.msm.priorities || ring_idx >= NC_MAX_RINGS) {
+   if (ring_idx > ctx->caps.capset.msm.priorities || ring_idx >= NC_MAX_RINGS) {
       nc_ctx_lose(ctx, -EINVAL);
       return -EIO;
    }
@@ -281,74 +337,10 @@ nc_ctx_submit_fence(struct nc_ctx *ctx, uint32_t ring_idx, uint64_t fence_id)
    return 0;
 }
 
-/* ----------------------------------------------------------- objects */
-
-struct nc_obj *
-nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id)
-{
-   return nc_table_get(&ctx->res, res_id);
-}
-
-static void
-obj_close(struct nc_ctx *ctx, struct nc_obj *obj)
-{
-   msm_ctx_gem_close(ctx->mctx, obj->handle);
-   free(obj);
-}
-
-int
-nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
-                   uint64_t size, uint64_t hm_offset)
-{
-   struct nc_obj *obj;
-   int ret;
-
-   if (ctx->lost)
-      return -EIO;
-   /* Only a live, not yet attached object made by GEM_NEW can back a
-    * resource, and only once. */
-   obj = blob_id <= UINT32_MAX ? nc_table_remove(&ctx->blobs, (uint32_t)blob_id)
-                               : NULL;
-   if (!obj) {
-      nc_ctx_lose(ctx, -ENOENT);
-      return -EIO;
-   }
-   if (!res_id || nc_table_get(&ctx->res, res_id) || size != obj->size ||
-       hm_offset != obj->hm_offset) {
-      obj_close(ctx, obj);
-      nc_ctx_lose(ctx, -EINVAL);
-      return -EIO;
-   }
-   obj->res_id = res_id;
-   ret = nc_table_put(&ctx->res, res_id, obj);
-   if (ret) {
-      obj_close(ctx, obj);
-      nc_ctx_lose(ctx, ret);
-      return -EIO;
-   }
-   return 0;
-}
-
-int
-nc_ctx_resource_unref(struct nc_ctx *ctx, uint32_t res_id)
-{
-   struct nc_obj *obj;
-
-   if (ctx->lost)
-      return -EIO;
-   obj = nc_table_remove(&ctx->res, res_id);
-   if (!obj) {
-      nc_ctx_lose(ctx, -ENOENT);
-      return -EIO;
-   }
-   /* Busy objects live on in the core until their submits retire. */
-   obj_close(ctx, obj);
-   return 0;
-}
-
 /* ---------------------------------------------------------- requests */
 
-/* The one writer of the response area: bounds-checks the guest's offset. */
+/* The one writer of the response area: bounds-checks the guest's offset
+ * (relative to rsp_mem_offset, like the anchor's). */
 static int
 rsp_write(struct nc_ctx *ctx, uint32_t rsp_off, const struct nc_rsp *rsp)
 {
@@ -379,31 +371,39 @@ scratch_reserve(struct nc_ctx *ctx, size_t len)
    return 0;
 }
 
+/* The table's row for a command this context may send, or NULL. */
+static const struct nc_ccmd_desc *
+ccmd_desc(const struct nc_ctx *ctx, uint32_t cmd)
+{
+   const struct nc_ccmd_desc *d = cmd < NC_CCMD_COUNT ? &nc_ccmd_table[cmd]
+                                                      : NULL;
+   if (!d || !d->handler || (d->ext & ~ctx->ext))
+      return NULL;
+   return d;
+}
+
 static void
 run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
 {
+   const struct nc_ccmd_desc *d = ccmd_desc(ctx, hdr->cmd);
+   bool want_rsp = d && d->has_rsp;
    struct nc_rsp rsp;
-   bool want_rsp = hdr->rsp_off != NC_RSP_NONE;
    int ret = 0;
 
    rsp.u.hdr.ret = 0;
    rsp.u.hdr.len = sizeof(rsp.u.hdr);
 
    if (!ctx->lost) {
-      const struct nc_ccmd_desc *d =
-         hdr->cmd < NC_CCMD_COUNT ? &nc_ccmd_table[hdr->cmd] : NULL;
-
-      if (!d || !d->handler || hdr->len < d->min_size)
+      if (!d || hdr->len < d->min_size)
          ret = -EINVAL;
-      else if (want_rsp && (hdr->rsp_off % 8 ||
-                            hdr->rsp_off > ctx->rsp_size ||
+      else if (want_rsp && (hdr->rsp_off % 4 || hdr->rsp_off > ctx->rsp_size ||
                             ctx->rsp_size - hdr->rsp_off <
                                sizeof(struct nc_ccmd_rsp)))
          ret = -EINVAL; /* refuse before acting, not after */
       else
          ret = scratch_reserve(ctx, hdr->len);
       if (!ret) {
-         /* Decode a private copy: src may be guest-visible memory. */
+         /* Decode a private, aligned copy: src may be guest-visible. */
          memcpy(ctx->scratch, src, hdr->len);
          ret = d->handler(ctx, ctx->scratch, &rsp);
       }
@@ -413,7 +413,7 @@ run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
          nc_ctx_lose(ctx, rsp.u.hdr.ret); /* an async request failed */
       if (ctx->lost && getenv("MSMVIRT_NC_DEBUG"))
          fprintf(stderr, "nativectx: context lost at ccmd %u (%s) seqno %u: %s\n",
-                 hdr->cmd, d && d->name ? d->name : "?", hdr->seqno,
+                 hdr->cmd, d ? d->name : "?", hdr->seqno,
                  strerror(-ctx->lost));
    }
    if (ctx->lost) {
@@ -454,7 +454,8 @@ nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len)
       off += hdr.len;
    }
 
-   if (!ctx->lost && len) {
+   /* Only a guest that reads it pays for the fault counter. */
+   if (!ctx->lost && len && (ctx->ext & NC_EXT_QUEUE_STATE)) {
       struct drm_msm_param fp = { .pipe = MSM_PIPE_3D0,
                                   .param = MSM_PARAM_FAULTS };
       if (!msm_ctx_get_param(ctx->mctx, &fp))
@@ -476,12 +477,14 @@ query(struct nc_ctx *ctx, uint32_t param, uint64_t *value)
 }
 
 static int
-fill_capset(struct nc_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
+fill_caps(struct nc_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
 {
-   struct nc_capset *c = &ctx->caps;
-   uint64_t gpu_id, gmem_size, prio;
+   struct nc_capset *c = &ctx->caps.capset;
+   struct nc_capset_ext *x = &ctx->caps.ext;
+   uint64_t gpu_id, gmem_size, prio, max_freq;
    int ret;
 
+   memset(&ctx->caps, 0, sizeof(ctx->caps));
    *c = (struct nc_capset){
       .wire_format_version = NC_WIRE_FORMAT_VERSION,
       .version_major = NC_MSM_VERSION_MAJOR,
@@ -494,26 +497,30 @@ fill_capset(struct nc_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
        (ret = query(ctx, MSM_PARAM_PRIORITIES, &prio)) ||
        (ret = query(ctx, MSM_PARAM_CHIP_ID, &c->msm.chip_id)) ||
        (ret = query(ctx, MSM_PARAM_GMEM_BASE, &c->msm.gmem_base)) ||
-       (ret = query(ctx, MSM_PARAM_MAX_FREQ, &c->msm.max_freq)) ||
+       (ret = query(ctx, MSM_PARAM_MAX_FREQ, &max_freq)) ||
        (ret = query(ctx, MSM_PARAM_VA_START, &c->msm.va_start)) ||
        (ret = query(ctx, MSM_PARAM_VA_SIZE, &c->msm.va_size)))
       return ret;
    c->msm.gpu_id = (uint32_t)gpu_id;
    c->msm.gmem_size = (uint32_t)gmem_size;
    c->msm.priorities = (uint32_t)prio;
+   c->msm.max_freq = (uint32_t)max_freq; /* the anchor's field is 32 bits */
    c->msm.has_cached_coherent = msm_core_chip(ctx->core)->has_cached_coherent;
-   c->msm.shmem_offset = arena_offset;
-   c->msm.shmem_size = NC_SHMEM_SIZE;
-   c->msm.arena_offset = arena_offset;
-   c->msm.arena_size = arena_size;
-   /* The host's real limits: the guest refuses what would fail here
-    * synchronously, instead of losing the context on an async request. */
+
+   x->magic = NC_CAPSET_EXT_MAGIC;
+   x->offered = NC_EXT_ALL;
+   x->arena_offset = arena_offset;
+   x->arena_size = arena_size;
+   /* The host's real limits: an extended guest refuses what would fail
+    * here synchronously, instead of losing the context on an async
+    * request. */
    struct msm_limits lim;
    msm_core_limits(ctx->core, &lim);
-   c->msm.max_bo_size = lim.max_bo_size;
-   c->msm.max_submit_bos = lim.max_submit_bos;
-   c->msm.max_submit_cmds = lim.max_submit_cmds;
-   c->msm.max_queues = NC_MAX_QUEUES;
+   x->max_bo_size = lim.max_bo_size;
+   x->max_submit_bos = lim.max_submit_bos;
+   x->max_submit_cmds = lim.max_submit_cmds;
+   x->max_queues = NC_MAX_QUEUES;
+   x->madv_slots = NC_MADV_SLOTS;
    return 0;
 }
 
@@ -541,40 +548,31 @@ nc_ctx_create(struct msm_core *core, uint64_t arena_size, nc_emit_fn emit_fn,
    nc_table_init(&ctx->blobs);
    nc_table_init(&ctx->res);
    pthread_mutex_init(&ctx->lock, NULL);
+   /* No shmem until the guest makes blob 0: publish into our own page. */
+   ctx->shmem = &ctx->dummy.hdr;
+   ctx->state = &ctx->dummy.state;
 
    ret = msm_ctx_create(core, &ctx->mctx);
    if (ret)
       goto fail_free;
+   /* The first arena: the guest kernel places every blob (the shmem too)
+    * inside it. */
    ret = msm_ctx_arena_new(ctx->mctx, arena_size, &arena_offset);
    if (ret)
       goto fail_ctx;
    msm_core_hostmem(core, &hm);
-   if (arena_offset > hm.size || NC_SHMEM_SIZE > hm.size - arena_offset) {
-      ret = -EFAULT;
-      goto fail_ctx;
-   }
    ctx->hostmem = hm.base;
    ctx->hostmem_size = hm.size;
-   ret = fill_capset(ctx, arena_offset, arena_size);
+   ret = fill_caps(ctx, arena_offset, arena_size);
    if (ret)
       goto fail_ctx;
 
-   /* The shmem is the arena's first pages: zero on creation, and never
-    * handed out as BO storage (GEM_NEW refuses it). */
-   ctx->shmem = (struct nc_shmem *)(ctx->hostmem + arena_offset);
-   memset(ctx->shmem, 0, NC_SHMEM_SIZE);
-   ctx->rsp_area = ctx->hostmem + arena_offset + NC_SHMEM_RSP_OFFSET;
-   ctx->rsp_size = NC_SHMEM_RSP_SIZE;
-   ctx->shmem->rsp_offset = NC_SHMEM_RSP_OFFSET;
-   ctx->shmem->rsp_size = ctx->rsp_size;
-   ctx->shmem->nr_queues = NC_MAX_QUEUES;
-   for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
-      ctx->shmem->queues[i].queue_id = NC_QUEUE_NONE;
-
    /* msm_ctx_create() made queue 0 at the middle priority, like the
     * kernel's msm_submitqueue_init(). */
+   for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
+      ctx->dummy.state.queues[i].queue_id = NC_QUEUE_NONE;
    pthread_mutex_lock(&ctx->lock);
-   queue_publish_locked(ctx, 0, 0, ctx->caps.msm.priorities / 2);
+   queue_publish_locked(ctx, 0, 0, 0, ctx->caps.capset.msm.priorities / 2);
    pthread_mutex_unlock(&ctx->lock);
    msm_ctx_set_retire_cb(ctx->mctx, retire_cb, ctx);
    *out = ctx;
@@ -588,14 +586,6 @@ fail_free:
    return ret;
 }
 
-static void
-free_objs(struct nc_table *t)
-{
-   for (uint32_t i = 0; i < t->cap; i++)
-      free(t->vals[i]);
-   nc_table_fini(t);
-}
-
 void
 nc_ctx_destroy(struct nc_ctx *ctx)
 {
@@ -604,8 +594,7 @@ nc_ctx_destroy(struct nc_ctx *ctx)
    /* Closes every handle, queue and (once idle) arena; after it returns
     * the retire callback cannot run for this context any more. */
    msm_ctx_destroy(ctx->mctx);
-   free_objs(&ctx->blobs);
-   free_objs(&ctx->res);
+   nc_blobs_free(ctx);
    while (ctx->fences) {
       struct nc_fence *f = ctx->fences;
       ctx->fences = f->next;
@@ -617,7 +606,7 @@ nc_ctx_destroy(struct nc_ctx *ctx)
 }
 
 void
-nc_ctx_capset(const struct nc_ctx *ctx, struct nc_capset *caps)
+nc_ctx_caps(const struct nc_ctx *ctx, struct nc_caps *caps)
 {
    *caps = ctx->caps;
 }

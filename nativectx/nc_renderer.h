@@ -2,15 +2,15 @@
  * nc_renderer.h - the host half of one nativectx context.
  *
  * One nc_ctx per guest context (per virtgpu context, per guest drm_file):
- * a core msm_ctx, its hostmem arena (whose first NC_SHMEM_SIZE bytes are
- * the shared page), the res_id -> GEM handle table, and the published
- * fence state.  The transport glue (nc_host.c) feeds it; tests and fuzz
+ * a core msm_ctx, its hostmem arena (inside which the guest kernel places
+ * every blob, the shmem included), the res_id -> GEM handle table, and the
+ * published fence state.  The transport glue (nc_host.c) feeds it; tests and fuzz
  * targets can drive it directly: nc_ctx_execute() is a pure function of
  * (context, bytes) apart from what it does to the core.
  *
  * Errors: a malformed request, or a failing request with no response slot
- * (an async one), marks the context LOST: shmem->lost and async_error are
- * set, an event wakes sleepers, and every later call fails with -EIO
+ * (an async one), marks the context LOST: async_error (and, with
+ * NC_EXT_QUEUE_STATE, the state's lost errno) are set, an event wakes sleepers, and every later call fails with -EIO
  * (requests that wanted a response get ret = -EIO).  Nothing a guest sends
  * makes these functions abort or touch memory outside its context.
  */
@@ -40,12 +40,15 @@ int nc_ctx_create(struct msm_core *core, uint64_t arena_size,
 /* Frees the core context and with it every BO, queue and arena (objects
  * busy on the GPU go when they retire).  No emit call after it returns. */
 void nc_ctx_destroy(struct nc_ctx *ctx);
-void nc_ctx_capset(const struct nc_ctx *ctx, struct nc_capset *caps);
+/* The anchor capset and the extension block (what CTX_CREATE answers). */
+void nc_ctx_caps(const struct nc_ctx *ctx, struct nc_caps *caps);
 
 /* A batch of ccmds.  0, or -EIO once the context is lost. */
 int nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len);
-/* RESOURCE_CREATE_BLOB after its cmd ran: bind res_id to the object the
- * GEM_NEW with blob_id made.  Size and offset must match it. */
+/* RESOURCE_CREATE_BLOB after its cmd ran, with the storage offset the guest
+ * kernel picked: blob 0 is the shmem; any other blob_id makes the object a
+ * GEM_NEW with that blob_id described (sizes must match) and names it
+ * res_id. */
 int nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
                        uint64_t size, uint64_t hm_offset);
 int nc_ctx_resource_unref(struct nc_ctx *ctx, uint32_t res_id);
@@ -59,8 +62,10 @@ int nc_ctx_lost(const struct nc_ctx *ctx);
 /* Lose the context (first error wins). */
 void nc_ctx_lose(struct nc_ctx *ctx, int err);
 
-/* For tests: the shared page as the host sees it, and the core context. */
+/* For tests: the shared page as the host sees it (a private page until
+ * blob 0 exists), NC_EXT_QUEUE_STATE's area, and the core context. */
 struct nc_shmem *nc_ctx_shmem(struct nc_ctx *ctx);
+struct nc_shmem_state *nc_ctx_state(struct nc_ctx *ctx);
 struct msm_ctx *nc_ctx_msm(struct nc_ctx *ctx);
 
 #endif

@@ -14,15 +14,20 @@
 #include "nc_renderer.h"
 #include "nc_table.h"
 
-/* A GEM object of the context, named by the guest's res_id once attached
- * (until then by its blob_id). */
+/* A GEM object of the context.  GEM_NEW records what the guest asked for;
+ * the blob create that names the same blob_id makes the core object at the
+ * storage offset its kernel picked (handle != 0 from then on) and gives it
+ * its res_id.  Live objects stay in ctx->blobs under their blob_id, so a
+ * blob_id is never used twice at once. */
 struct nc_obj {
-   uint32_t handle;    /* core GEM handle */
+   uint32_t handle;    /* core GEM handle, 0 until attached */
    uint32_t res_id;    /* 0 until attached */
    uint32_t blob_id;
    uint32_t flags;
    uint64_t size;      /* page aligned */
-   uint64_t hm_offset;
+   uint64_t iova;
+   uint32_t madv_slot; /* NC_MADV_SLOT_NONE unless NC_CCMD_GEM_NEW_MADV */
+   bool shmem;         /* blob 0: the shared page, never a GPU buffer */
 };
 
 /* A submit queue and its shmem slot (same index).  Guarded by ctx->lock:
@@ -30,7 +35,8 @@ struct nc_obj {
 struct nc_queue {
    bool used;          /* the slot belongs to a queue */
    bool closed;        /* closed, still draining */
-   uint32_t id;
+   uint32_t id;        /* the id on the wire (the guest's pick, or core_id) */
+   uint32_t core_id;   /* the core's submitqueue id */
    uint32_t prio;
    uint32_t inflight;  /* our submits not yet retired */
    uint32_t completed; /* host copy of what shmem says (never read back) */
@@ -60,16 +66,24 @@ struct nc_ctx {
    uint8_t *hostmem;
    uint64_t hostmem_size;
 
-   /* Guest-writable: only written through atomics, never trusted. */
+   /* Guest-writable: only written through atomics, never trusted.  Until
+    * the guest's blob 0 exists they point at ctx->dummy, so writers need no
+    * "is there a shmem yet" test; the response area is empty until then. */
    struct nc_shmem *shmem;
+   struct nc_shmem_state *state; /* NC_EXT_QUEUE_STATE's area */
    uint8_t *rsp_area;
    uint32_t rsp_size;
-   struct nc_capset caps;
+   struct nc_obj *shmem_obj;     /* blob 0, once created */
+   struct {
+      struct nc_shmem hdr;
+      struct nc_shmem_state state;
+   } dummy;
+   struct nc_caps caps;
+   uint32_t ext;          /* enabled extensions (enum nc_ext) */
 
    int lost;              /* 0 or negative errno */
-   uint32_t last_blob_id; /* blob ids only go up */
-   struct nc_table blobs; /* blob_id -> nc_obj, made but not attached */
-   struct nc_table res;   /* res_id -> nc_obj */
+   struct nc_table blobs; /* blob_id -> nc_obj, every live object */
+   struct nc_table res;   /* res_id -> nc_obj, attached ones */
 
    nc_emit_fn emit;
    void *emit_data;
@@ -119,26 +133,41 @@ nc_rsp_body(struct nc_rsp *rsp, uint32_t size)
 typedef int (*nc_ccmd_fn)(struct nc_ctx *ctx, void *req,
                           struct nc_rsp *rsp);
 
+/* One row per command: anchor and extension commands alike.  ext: the
+ * extension a context must have enabled for it (0: anchor).  has_rsp: it
+ * answers at rsp_off (anchor rule: everything else ignores rsp_off, and a
+ * failure nobody can be told of loses the context). */
 struct nc_ccmd_desc {
    const char *name;
    nc_ccmd_fn handler;
    uint32_t min_size;
+   uint32_t ext;
+   bool has_rsp;
 };
 
 extern const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT];
 
 /* Helpers the handlers use (nc_renderer.c). */
+/* The attached GPU object named res_id (never the shmem), or NULL. */
 struct nc_obj *nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id);
+/* Claim slot (NC_QUEUE_NONE: any free one) for a queue about to be made;
+ * -EBUSY if taken, -ENOMEM if none is free. */
 int nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot);
 void nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
-                      uint32_t prio);
+                      uint32_t core_id, uint32_t prio);
 void nc_queue_unreserve(struct nc_ctx *ctx, uint32_t slot);
+/* The core's id of the queue the wire calls id (-ENOENT: none). */
+int nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id);
+/* Does a queue (open, or closed and still draining) have this wire id? */
+bool nc_queue_id_used(struct nc_ctx *ctx, uint32_t id);
 void nc_queue_close(struct nc_ctx *ctx, uint32_t id);
 /* Around msm_ctx_gem_submit: count the submit before it can retire. */
 int nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot);
 void nc_queue_submit_end(struct nc_ctx *ctx, uint32_t slot, uint32_t fence,
                          bool ok);
 void nc_publish_faults(struct nc_ctx *ctx, uint32_t faults);
+/* nc_blob.c: the context's object records, after msm_ctx_destroy(). */
+void nc_blobs_free(struct nc_ctx *ctx);
 
 /* Wrap-safe seqno order. */
 static inline bool

@@ -91,7 +91,7 @@ struct vg_ops {
 
 struct vg_dev {
    const struct vg_ops *ops;
-   struct nc_capset capset; /* from context init */
+   struct nc_caps caps;     /* from context init: anchor capset + ext */
    uint8_t *hostmem;        /* host-visible memory as mapped here, or NULL */
    uint64_t hostmem_size;
 };

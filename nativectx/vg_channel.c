@@ -124,7 +124,7 @@ tx_call(struct vg_chan_dev *d, struct vg_reply *reply)
       count(&d->messages, 1);
       count(&d->round_trips, 1);
       count(&d->bytes, 2 * FRAME_HDR + d->tx_len + rlen);
-      if (rlen < offsetof(struct vg_reply, capset))
+      if (rlen < offsetof(struct vg_reply, caps))
          ret = -EPROTO;
       else
          ret = reply->ret;
@@ -148,7 +148,7 @@ chan_execbuf(struct vg_dev *vg, const void *cmd, uint32_t len,
    };
    int ret;
 
-   if (len % 8 || (len && !cmd))
+   if (len % VG_REC_ALIGN || (len && !cmd))
       return -EINVAL;
 
    if (!(flags & (VG_EXECBUF_SYNC | VG_EXECBUF_DEFER)) && !d->tx_len) {
@@ -192,7 +192,7 @@ chan_blob_create(struct vg_dev *vg, const struct vg_blob_create *args,
    };
    int ret;
 
-   if (args->cmd_len % 8 || (args->cmd_len && !args->cmd))
+   if (args->cmd_len % VG_REC_ALIGN || (args->cmd_len && !args->cmd))
       return -EINVAL;
    /* res_ids are the guest kernel's: device-wide, never 0, never reused
     * while live (32 bits of them outlast any VM run here). */
@@ -321,13 +321,13 @@ vg_channel_open(struct nc_channel *ch, uint64_t arena_size,
       goto fail;
 
    /* The capset describes the host; do not build on one we do not speak. */
-   if (reply.capset.wire_format_version != NC_WIRE_FORMAT_VERSION ||
-       reply.capset.context_type != NC_CONTEXT_MSM) {
+   if (reply.caps.capset.wire_format_version != NC_WIRE_FORMAT_VERSION ||
+       reply.caps.capset.context_type != NC_CONTEXT_MSM) {
       ret = -EPROTONOSUPPORT;
       goto fail_ctx;
    }
    mt_guest_hostmem(ch->g, &hm, &hm_size);
-   d->base.capset = reply.capset;
+   d->base.caps = reply.caps;
    d->base.hostmem = hm;
    d->base.hostmem_size = hm_size;
    *out = &d->base;

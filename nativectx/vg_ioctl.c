@@ -34,10 +34,10 @@ struct vg_ioctl_dev {
    void *data;
    struct res_map *res[RES_BUCKETS];
    uint64_t reserved;            /* bytes at base.hostmem */
-   /* The BAR is mapped 1:1 (hostmem + X is the node at X): the library
-    * picks storage offsets and the kernel honours them (msmvirt's wire
-    * format 1 carries them in GEM_NEW).  Otherwise the kernel places
-    * storage and each blob is mapped where the library expects it. */
+   /* The BAR is mapped 1:1 (hostmem + X is the node at X) when the kernel
+    * honours the library's storage offsets.  The anchor's kernel places
+    * storage itself, so each blob is mapped where the library expects it
+    * and the rest of the range is private zero pages. */
    bool identity;
 
    pthread_t thread;
@@ -317,8 +317,8 @@ context_init(struct vg_ioctl_dev *d)
    };
    struct drm_virtgpu_get_caps caps = {
       .cap_set_id = CAPSET_DRM,
-      .addr = (uintptr_t)&d->base.capset,
-      .size = sizeof(d->base.capset),
+      .addr = (uintptr_t)&d->base.caps,
+      .size = sizeof(d->base.caps),
    };
    int ret = call(d, DRM_IOCTL_VIRTGPU_CONTEXT_INIT, &init);
 
@@ -354,7 +354,7 @@ vg_ioctl_open_with(const struct vg_ioctl_funcs *fn, void *data,
    d->base.hostmem = base;
    d->base.hostmem_size = hostmem_size;
    d->reserved = hostmem_size;
-   d->identity = true;
+   d->identity = false;
    d->fn = fn;
    d->data = data;
    pthread_mutex_init(&d->ev_lock, NULL);

@@ -3,7 +3,9 @@
  * nativectx session carries (vg_channel.c writes it, nc_host.c reads it).
  *
  * A frame's payload is a run of records, each a struct vg_rec_hdr followed
- * by its body, 8-byte aligned: held-back async operations travel together
+ * by its body, 4-byte aligned (the anchor's ccmd streams are multiples of 4
+ * bytes, and records carry them as they are; the host copies every record
+ * before decoding it): held-back async operations travel together
  * with the one that finally notifies the host.  A SEND carries async
  * records; a CALL carries the same and is answered with struct vg_reply
  * once every record in it was processed.  Events (host->guest) carry one
@@ -32,9 +34,11 @@ enum vg_rec_type {
    VG_REC_COUNT
 };
 
+#define VG_REC_ALIGN 4u
+
 struct vg_rec_hdr {
    uint32_t type;  /* enum vg_rec_type */
-   uint32_t len;   /* bytes, header included, multiple of 8 */
+   uint32_t len;   /* bytes, header included, multiple of VG_REC_ALIGN */
 };
 
 struct vg_rec_ctx_create {
@@ -60,9 +64,9 @@ struct vg_rec_blob_create {
    struct vg_rec_hdr hdr;
    uint32_t res_id;
    uint32_t cmd_len;      /* ccmd bytes at cmd[], run before the lookup */
-   uint64_t blob_id;
+   uint64_t blob_id;      /* 0: the shmem */
    uint64_t size;
-   uint64_t hm_offset;
+   uint64_t hm_offset;    /* the guest kernel's pick, in the ctx's arenas */
    uint8_t cmd[];
 };
 
@@ -76,7 +80,10 @@ struct vg_rec_resource_unref {
 struct vg_reply {
    int32_t ret;           /* 0, or the first failure (-EIO: context lost) */
    uint32_t pad;
-   struct nc_capset capset; /* filled by a CTX_CREATE in the CALL */
+   /* Filled by a CTX_CREATE in the CALL: the anchor's 80-byte capset 6 (all
+    * GET_CAPS hands a plain guest), then the extension block the guest
+    * kernel needs (arena) and an extended guest reads. */
+   struct nc_caps caps;
 };
 
 #endif

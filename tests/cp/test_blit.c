@@ -422,8 +422,13 @@ test_draw_state_groups(void **state)
    memset(e->dst, 0, 64);
    const uint32_t imm[3] = { ds[0] | SIM6_DS_LOAD_IMMED, ds[1], ds[2] };
    const uint32_t off[3] = { SIM6_DS_DISABLE_ALL, 0, 0 };
-   emit_solid(e, 1, 1, 1, 1);
+   emit_solid(e, 1, 1, 1, 0);
+   /* CP_REG_WRITE {tracker, reg, value} is a register write too */
+   const uint32_t rw[3] = { 0x1, SIM6_RB_2D_SRC_SOLID_C0 + 3, 1 };
+   e->cs += pm4_emit_pkt7(e->cs, PM4_CP_REG_WRITE, rw, 3);
    emit_2d_cntl(e, true, false);
+   emit_2d_dst(e, DST_IOVA, 64, SIM6_WZYX, 2, 0, 2, 0);
+   emit_cp_blit(e);
    emit_2d_dst(e, DST_IOVA, 64, SIM6_WZYX, 0, 0, 0, 0);
    e->cs += pm4_emit_pkt7(e->cs, PM4_CP_SET_DRAW_STATE, imm, 3);
    emit_cp_blit(e);
@@ -436,6 +441,25 @@ test_draw_state_groups(void **state)
    assert_int_equal(run(e, &res), 0);
    assert_int_equal(px32(e->dst, 64, 0, 0), rgba(7, 8, 9, 10));
    assert_int_equal(px32(e->dst, 64, 1, 0), rgba(2, 2, 2, 2));
+   assert_int_equal(px32(e->dst, 64, 2, 0), rgba(1, 1, 1, 1));
+}
+
+/* A group whose stream draws again would apply itself forever: the IB
+ * depth limit ends it as a fault. */
+static void
+test_draw_state_recursion(void **state)
+{
+   struct env *e = *state;
+   struct cp_result res;
+   const uint32_t draw[3] = { 0, 0, 0 };
+   uint32_t n = pm4_emit_pkt7(e->ib, PM4_CP_DRAW_INDX_OFFSET, draw, 3);
+   const uint32_t ds[3] = { n, (uint32_t)IB_IOVA, (uint32_t)(IB_IOVA >> 32) };
+
+   e->cs += pm4_emit_pkt7(e->cs, PM4_CP_SET_DRAW_STATE, ds, 3);
+   e->cs += pm4_emit_pkt7(e->cs, PM4_CP_DRAW_INDX_OFFSET, draw, 3);
+   assert_int_equal(run(e, &res), -EFAULT);
+   assert_int_equal(res.fault, CP_FAULT_IB_DEPTH);
+   assert_int_equal(res.fault_iova, IB_IOVA);
 }
 
 /* ---- bad register values: GPU faults, nothing written ------------------- */
@@ -600,14 +624,83 @@ test_unsupported_and_coverage(void **state)
    assert_int_equal(e->cov.skipped[0x6f], 1);
    assert_int_equal(e->cov.streams, 1);
    assert_true(e->cov.pkt4 >= 6);
-   assert_true(cp_coverage_format(&e->cov, buf, sizeof(buf)) < (int)sizeof(buf));
+   int full = cp_coverage_format(&e->cov, buf, sizeof(buf));
+   assert_true(full < (int)sizeof(buf));
+   assert_int_equal(full, (int)strlen(buf));
    assert_non_null(strstr(buf, "CP_BLIT"));
    assert_non_null(strstr(buf, "CP_BOOTSTRAP_UCODE"));
    assert_non_null(strstr(buf, "RB_2D "));
    assert_non_null(strstr(buf, "unsupported=1"));
    /* a truncated report still says how long the whole one is */
-   assert_int_equal(cp_coverage_format(&e->cov, buf, 10),
-                    (int)strlen(buf));
+   assert_int_equal(cp_coverage_format(&e->cov, buf, 10), full);
+   assert_int_equal(strlen(buf), 9);
+}
+
+/* Random register values a hostile guest could write, then a blit: every
+ * run ends done, skipped or faulted, never touching memory outside the
+ * surfaces (the guards) nor asking translate() for a wrapping range. */
+static void
+test_random_registers(void **state)
+{
+   struct env *e = *state;
+   static const uint32_t regs[] = {
+      SIM6_RB_BIN_CONTROL, SIM6_RB_WINDOW_OFFSET, SIM6_RB_BLIT_SCISSOR_TL,
+      SIM6_RB_BLIT_SCISSOR_BR, SIM6_RB_BLIT_BASE_GMEM, SIM6_RB_BLIT_DST_INFO,
+      SIM6_RB_BLIT_DST_LO, SIM6_RB_BLIT_DST_LO + 1, SIM6_RB_BLIT_DST_PITCH,
+      SIM6_RB_BLIT_CLEAR_COLOR_DW0, SIM6_RB_BLIT_INFO,
+      SIM6_GRAS_2D_SRC_TL_X, SIM6_GRAS_2D_SRC_BR_X, SIM6_GRAS_2D_SRC_TL_Y,
+      SIM6_GRAS_2D_SRC_BR_Y, SIM6_GRAS_2D_DST_TL, SIM6_GRAS_2D_DST_BR,
+      SIM6_GRAS_2D_RESOLVE_CNTL_1, SIM6_GRAS_2D_RESOLVE_CNTL_2,
+      SIM6_RB_2D_BLIT_CNTL, SIM6_RB_2D_DST_INFO, SIM6_RB_2D_DST_LO,
+      SIM6_RB_2D_DST_LO + 1, SIM6_RB_2D_DST_PITCH, SIM6_RB_2D_SRC_SOLID_C0,
+      SIM6_SP_PS_2D_SRC_INFO, SIM6_SP_PS_2D_SRC_SIZE, SIM6_SP_PS_2D_SRC_LO,
+      SIM6_SP_PS_2D_SRC_LO + 1, SIM6_SP_PS_2D_SRC_PITCH,
+   };
+   static const uint32_t fmts[] = {
+      SIM6_FMT_8_UNORM, SIM6_FMT_8_8_8_8_UNORM, SIM6_FMT_32_UINT,
+      SIM6_FMT_16_16_16_16_FLOAT, SIM6_FMT_32_32_32_32_UINT, 0x7e,
+   };
+   uint64_t seed = 0x9e3779b97f4a7c15ull;
+   unsigned outcomes[3] = { 0 };
+
+   for (unsigned iter = 0; iter < 3000; iter++) {
+      struct cp_result res;
+
+      e->cs = e->ring;
+      for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+         uint32_t v = (uint32_t)(seed >> 32), pick = (uint32_t)(seed >> 8) & 7;
+         /* half the values are plausible: small coordinates, real
+          * addresses, known formats, so the checks past the first get
+          * exercised too */
+         if (pick < 4) {
+            if (regs[i] == SIM6_RB_2D_DST_LO || regs[i] == SIM6_RB_BLIT_DST_LO ||
+                regs[i] == SIM6_SP_PS_2D_SRC_LO)
+               v = (uint32_t)((pick & 1 ? DST_IOVA : SRC_IOVA) + (v & 0xffff));
+            else if (regs[i] == SIM6_RB_2D_DST_LO + 1 ||
+                     regs[i] == SIM6_RB_BLIT_DST_LO + 1 ||
+                     regs[i] == SIM6_SP_PS_2D_SRC_LO + 1)
+               v = (uint32_t)(DST_IOVA >> 32);
+            else if (regs[i] == SIM6_RB_2D_DST_INFO ||
+                     regs[i] == SIM6_SP_PS_2D_SRC_INFO)
+               v = fmts[v % 6] | (v & 0xc00);
+            else if (regs[i] == SIM6_RB_BLIT_DST_INFO)
+               v = (fmts[v % 6] << 7) | (v & 0x60);
+            else
+               v &= 0x003f00ff;
+         }
+         reg(e, regs[i], v);
+      }
+      if (iter & 1)
+         emit_cp_blit(e);
+      else
+         e->cs += pm4_emit_event(e->cs, SIM6_EVENT_BLIT);
+      int ret = run(e, &res);
+      assert_true(ret == 0 || ret == -EFAULT);
+      outcomes[ret ? 2 : res.blits ? 1 : 0]++;
+   }
+   /* the generator reaches every outcome */
+   assert_true(outcomes[0] > 0 && outcomes[1] > 0 && outcomes[2] > 0);
 }
 
 int
@@ -623,6 +716,7 @@ main(void)
       T(test_2d_copy_pitch),
       T(test_2d_scale_scissor),
       T(test_draw_state_groups),
+      T(test_draw_state_recursion),
       T(test_fault_2d_unmapped),
       T(test_fault_2d_past_bo),
       T(test_fault_2d_readonly_and_src),
@@ -631,6 +725,7 @@ main(void)
       T(test_fault_resolve_unmapped),
       T(test_blit_budget),
       T(test_unsupported_and_coverage),
+      T(test_random_registers),
 #undef T
    };
    return cmocka_run_group_tests(tests, NULL, NULL);

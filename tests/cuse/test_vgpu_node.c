@@ -31,9 +31,10 @@
 struct env {
    struct vgpu_harness h;
    struct vgpu_client *c;
-   struct nc_capset caps;
+   struct nc_caps caps;
+   uint32_t shmem;      /* blob 0's handle */
    uint32_t next_blob;
-   uint64_t next_iova, next_hm;
+   uint64_t next_iova;
 };
 
 static int
@@ -57,7 +58,7 @@ ctx_init(struct vgpu_client *c, uint64_t rings, uint64_t poll_mask)
 }
 
 static int
-get_caps(struct vgpu_client *c, struct nc_capset *caps)
+get_caps(struct vgpu_client *c, struct nc_caps *caps)
 {
    struct drm_virtgpu_get_caps g = {
       .cap_set_id = VGPU_CAPSET_DRM, .addr = (uintptr_t)caps,
@@ -103,27 +104,32 @@ teardown(void **state)
    return 0;
 }
 
-/* A context with rings 0..3, ring 0 polled, and the capset. */
+/* A context with rings 0..3, ring 0 polled, the capset, and blob 0 (the
+ * shmem, as mesa makes it: 16 KiB, no cmd). */
 static void
 init_ctx(struct env *e)
 {
+   struct drm_virtgpu_resource_create_blob b = {
+      .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+      .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE, .size = 4 * PAGE,
+   };
+
    assert_int_equal(ctx_init(e->c, 4, 1), 0);
    assert_int_equal(get_caps(e->c, &e->caps), 0);
-   e->next_iova = e->caps.msm.va_start;
-   e->next_hm = (e->caps.msm.shmem_offset + e->caps.msm.shmem_size + PAGE - 1) &
-                ~(uint64_t)(PAGE - 1);
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &b), 0);
+   e->shmem = b.bo_handle;
+   e->next_iova = e->caps.capset.msm.va_start;
 }
 
-/* A blob backed by a GEM_NEW ccmd (msmvirt's guest picks iova and
- * storage). */
+/* A blob backed by a GEM_NEW ccmd (the guest picks the iova, the kernel
+ * the storage). */
 static int
 new_blob(struct env *e, uint32_t size, uint32_t *handle, uint32_t *res)
 {
    struct nc_ccmd_gem_new_req req = {
-      .hdr = { NC_CCMD_GEM_NEW, sizeof(req), 0, NC_RSP_NONE },
-      .iova = e->next_iova, .size = size, .hm_offset = e->next_hm,
-      .flags = MSM_BO_WC, .blob_id = ++e->next_blob,
-      .madv_slot = NC_MADV_SLOT_NONE,
+      .hdr = { NC_CCMD_GEM_NEW, sizeof(req), 0, 0 },
+      .iova = e->next_iova, .size = size, .flags = MSM_BO_WC,
+      .blob_id = ++e->next_blob,
    };
    struct drm_virtgpu_resource_create_blob b = {
       .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
@@ -135,7 +141,6 @@ new_blob(struct env *e, uint32_t size, uint32_t *handle, uint32_t *res)
 
    if (!ret) {
       e->next_iova += size;
-      e->next_hm += size;
       *handle = b.bo_handle;
       if (res)
          *res = b.res_handle;
@@ -148,7 +153,7 @@ execbuf(struct env *e, uint32_t flags, uint32_t ring, uint32_t *bos,
         uint32_t nr_bos, int *fence_fd)
 {
    struct nc_ccmd_nop_req nop = {
-      .hdr = { NC_CCMD_NOP, sizeof(nop), 0, NC_RSP_NONE },
+      .hdr = { NC_CCMD_NOP, sizeof(nop), 0, 0 },
    };
    struct drm_virtgpu_execbuffer eb = {
       .flags = flags, .size = sizeof(nop), .command = (uintptr_t)&nop,
@@ -214,7 +219,7 @@ static void
 test_get_caps(void **state)
 {
    struct env *e = *state;
-   struct nc_capset caps;
+   struct nc_caps caps;
    uint8_t big[512];
    struct drm_virtgpu_get_caps g = {
       .cap_set_id = VGPU_CAPSET_DRM, .addr = (uintptr_t)&caps, .size = 0,
@@ -227,19 +232,31 @@ test_get_caps(void **state)
    g.cap_set_id = VGPU_CAPSET_DRM;
    g.cap_set_ver = 1;
    assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_GET_CAPS, &g), -EINVAL);
-   /* Before any context: the device's capset. */
+   /* Before any context: the device's capset, as mesa 22.3.6 checks it. */
    assert_int_equal(get_caps(e->c, &caps), 0);
-   assert_int_equal(caps.wire_format_version, NC_WIRE_FORMAT_VERSION);
-   assert_int_equal(caps.context_type, NC_CONTEXT_MSM);
-   assert_int_equal(caps.msm.gpu_id, 630);
-   /* A larger buffer: only the capset's bytes are written. */
+   assert_int_equal(caps.capset.wire_format_version, 2);
+   assert_int_equal(caps.capset.context_type, NC_CONTEXT_MSM);
+   assert_int_equal(caps.capset.version_major, 1);
+   assert_true(caps.capset.version_minor >= 4);
+   assert_true(caps.capset.msm.va_size != 0);
+   assert_int_equal(caps.capset.msm.gpu_id, 630);
+   /* The anchor's 80 bytes, then msmvirt's extension block; a larger
+    * buffer gets only those. */
+   assert_int_equal(sizeof(caps.capset), 80);
    memset(big, 0xa5, sizeof(big));
    g = (struct drm_virtgpu_get_caps){ .cap_set_id = VGPU_CAPSET_DRM,
                                       .addr = (uintptr_t)big,
                                       .size = sizeof(big) };
    assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_GET_CAPS, &g), 0);
-   assert_memory_equal(big, &caps, offsetof(struct nc_capset, msm.va_start));
+   assert_memory_equal(big, &caps.capset, sizeof(caps.capset));
+   assert_int_equal(big[sizeof(caps)], 0xa5);
    assert_int_equal(big[sizeof(big) - 1], 0xa5);
+   /* 80 bytes: the anchor capset alone. */
+   memset(big, 0xa5, sizeof(big));
+   g.size = 80;
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_GET_CAPS, &g), 0);
+   assert_memory_equal(big, &caps.capset, 80);
+   assert_int_equal(big[80], 0xa5);
 }
 
 static void
@@ -313,17 +330,21 @@ test_blob_info_map_close(void **state)
    uint32_t h, res, h2, res2;
 
    init_ctx(e);
-   uint64_t hm = e->next_hm;
    assert_int_equal(new_blob(e, 2 * PAGE, &h, &res), 0);
-   assert_int_equal(h, 1); /* idr: lowest free, from 1 */
+   assert_int_equal(h, 2); /* idr: lowest free from 1; the shmem has 1 */
    struct drm_virtgpu_resource_info ri = { .bo_handle = h };
    assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_RESOURCE_INFO, &ri), 0);
    assert_int_equal(ri.res_handle, res);
    assert_int_equal(ri.size, 2 * PAGE);
    assert_int_equal(ri.blob_mem, VIRTGPU_BLOB_MEM_HOST3D);
-   struct drm_virtgpu_map m = { .handle = h };
+   /* The node's mmap offset is the hostmem offset it picked: in the
+    * context's arena, clear of the shmem. */
+   struct drm_virtgpu_map m = { .handle = h }, ms = { .handle = e->shmem };
    assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_MAP, &m), 0);
-   assert_int_equal(m.offset, hm); /* the node's mmap offset: hostmem's */
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_MAP, &ms), 0);
+   assert_true(m.offset >= e->caps.ext.arena_offset &&
+               m.offset + 2 * PAGE <= e->caps.ext.arena_offset + e->caps.ext.arena_size);
+   assert_true(m.offset >= ms.offset + 4 * PAGE || m.offset + 2 * PAGE <= ms.offset);
 
    /* Unknown handles, as 6.1 answers. */
    ri.bo_handle = 77;
@@ -345,7 +366,7 @@ test_blob_info_map_close(void **state)
    vgpu_client_close(other);
 
    assert_int_equal(new_blob(e, PAGE, &h2, &res2), 0);
-   assert_int_equal(h2, 2);
+   assert_int_equal(h2, 3);
    assert_int_not_equal(res2, res);
    gc.handle = h;
    assert_int_equal(vio(e, DRM_IOCTL_GEM_CLOSE, &gc), 0);

@@ -2,10 +2,14 @@
  * and reads one pixel back. Used to check that unmodified mesa (freedreno) runs on a
  * given render node: drm-shim, the forwarded msmvirt node, or real hardware.
  *
- *   gles_client [-n FRAMES] [RENDER_NODE]      (defaults: 60, /dev/dri/renderD128)
+ *   gles_client [-n FRAMES] [-c] [RENDER_NODE]      (defaults: 60, /dev/dri/renderD128)
  *
  * Prints GL_RENDERER=, GL_VERSION=, frames=, pixel=r,g,b,a (and a few more lines) and
- * exits 0 only if every EGL/GL call succeeded. */
+ * exits 0 only if every EGL/GL call succeeded.  The corner pixel (0,0) is touched by
+ * the clear only, so it must read back as that frame's clear colour; it is read after
+ * a third, two thirds and all of the frames ("check frame=F pixel=... expected=...").
+ * With -c a wrong pixel fails the run (exit 4): on a node whose GPU executes the
+ * clears and copies.  drm-shim executes nothing, so it is run without -c. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -116,13 +120,14 @@ static double now_ms(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gles_client [-n FRAMES] [RENDER_NODE]\n");
+	fprintf(stderr, "usage: gles_client [-n FRAMES] [-c] [RENDER_NODE]\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *node = "/dev/dri/renderD128";
 	int frames = 60;
+	int check_pixels = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
@@ -133,6 +138,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			frames = (int)v;
+		} else if (!strcmp(argv[i], "-c")) {
+			check_pixels = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage();
 			return 0;
@@ -296,9 +303,10 @@ int main(int argc, char **argv)
 	if (gl_check("pipeline setup"))
 		return 1;
 
-	double t0 = now_ms();
-	int done = 0;
+	double t0 = now_ms(), t_read = 0;
+	int done = 0, checks = 0, matches = 0;
 	float c[4] = { 0 };
+	GLubyte px[4] = { 0 };
 	for (int f = 0; f < frames; f++) {
 		frame_color(f, c);
 		glClearColor(c[0], c[1], c[2], c[3]);
@@ -309,14 +317,29 @@ int main(int argc, char **argv)
 		if (gl_check("frame"))
 			return 1;
 		done++;
+		/* Read the corner back after a third, two thirds and the last frame: several
+		 * colours, and the GPU must be done with each before the CPU looks. */
+		if (f != frames / 3 && f != 2 * frames / 3 && f != frames - 1)
+			continue;
+		double r0 = now_ms();
+		memset(px, 0, sizeof(px));
+		glReadPixels(0, 0, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
+		glFinish();
+		if (gl_check("glReadPixels/glFinish"))
+			return 1;
+		t_read += now_ms() - r0;
+		unsigned want[4];
+		for (int k = 0; k < 4; k++)
+			want[k] = (unsigned)(c[k] * 255.0f + 0.5f);
+		int ok = px[0] == want[0] && px[1] == want[1] && px[2] == want[2] &&
+			 px[3] == want[3];
+		printf("check frame=%d pixel=%u,%u,%u,%u expected=%u,%u,%u,%u %s\n", f, px[0],
+		       px[1], px[2], px[3], want[0], want[1], want[2], want[3],
+		       ok ? "match" : "MISMATCH");
+		checks++;
+		matches += ok;
 	}
-	double t1 = now_ms();
-
-	GLubyte px[4] = { 0 };
-	glReadPixels(0, 0, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
-	glFinish();
-	if (gl_check("glReadPixels/glFinish"))
-		return 1;
+	double t1 = now_ms() - t_read;
 
 	printf("frames=%d\n", done);
 	printf("frame_ms=%.3f\n", done ? (t1 - t0) / done : 0.0);
@@ -324,6 +347,7 @@ int main(int argc, char **argv)
 	printf("expected_clear=%u,%u,%u,%u\n", (unsigned)(c[0] * 255.0f + 0.5f),
 	       (unsigned)(c[1] * 255.0f + 0.5f), (unsigned)(c[2] * 255.0f + 0.5f),
 	       (unsigned)(c[3] * 255.0f + 0.5f));
+	printf("pixel_checks=%d/%d\n", matches, checks);
 
 	glDeleteBuffers(1, &vbo);
 	glDeleteProgram(prog);
@@ -344,5 +368,10 @@ int main(int argc, char **argv)
 	gbm_device_destroy(gbm);
 	close(fd);
 	printf("result=ok\n");
+	if (check_pixels && matches != checks) {
+		fprintf(stderr, "gles_client: %d of %d read-back pixels are not the clear colour\n",
+			checks - matches, checks);
+		return 4;
+	}
 	return 0;
 }

@@ -3,7 +3,8 @@
 # shellcheck shell=bash
 
 MESA_TESTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MESA_TESTS_OUT=$MESA_TESTS_ROOT/build/mesa/tests
+# Overridable, so that worktrees sharing one build/mesa do not race on the clients.
+MESA_TESTS_OUT=${MESA_TESTS_OUT:-$MESA_TESTS_ROOT/build/mesa/tests}
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 
 # shellcheck source=vm/mesa-image.sh

@@ -1,8 +1,10 @@
 /* A tiny Vulkan client for turnip: instance, physical device (name printed), device +
  * queue, a host-visible buffer, one command buffer with vkCmdFillBuffer, submit, fence
- * wait, map and read back.
+ * wait, map and read back; then a 64x64 RGBA8 optimal-tiling image cleared with
+ * vkCmdClearColorImage and a 32x32 corner of it copied into the buffer
+ * (vkCmdCopyImageToBuffer), read back.
  *
- *   vk_client [-n SUBMITS] [ICD]
+ *   vk_client [-n SUBMITS] [-c] [ICD]
  *
  * It loads the ICD (libvulkan_freedreno.so) directly with dlopen and talks to it through
  * vk_icdGetInstanceProcAddr: no Vulkan loader is needed (the guest image has none). ICD is
@@ -11,9 +13,10 @@
  *
  * Every step prints "step=<vkCall> ok" or, on failure,
  * "FAIL call=<vkCall> result=<VkResult name> (<number>)" and the client exits 1.
- * The filled value is printed (value=0x...) and compared (fill=match|mismatch) but a
- * mismatch does not fail: drm-shim and msmvirt's sim backend do not execute turnip's
- * blits. */
+ * The filled value is printed (value=0x...) and compared (fill=match|mismatch), the
+ * cleared image's pixels too (clear_pixel=r,g,b,a clear=match|mismatch). A mismatch fails
+ * (exit 4) only with -c: msmvirt's sim GPU executes turnip's 2D blits, drm-shim executes
+ * nothing. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <stdio.h>
@@ -26,6 +29,9 @@
 
 #define FILL_VALUE 0xdeadbeefu
 #define BUF_SIZE 4096
+#define IMG_SIZE 64
+#define COPY_SIZE 32 /* COPY_SIZE^2 RGBA8 pixels fill BUF_SIZE */
+static const uint8_t clear_rgba[4] = { 29, 203, 121, 255 };
 
 static const char *res_str(VkResult r)
 {
@@ -90,15 +96,17 @@ int main(int argc, char **argv)
 {
 	const char *icd = NULL;
 	char *icd_owned = NULL;
-	int submits = 1;
+	int submits = 1, check = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
 			submits = atoi(argv[++i]);
 			if (submits < 1)
 				submits = 1;
+		} else if (!strcmp(argv[i], "-c")) {
+			check = 1;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: vk_client [-n SUBMITS] [ICD_LIBRARY]\n");
+			fprintf(stderr, "usage: vk_client [-n SUBMITS] [-c] [ICD_LIBRARY]\n");
 			return 2;
 		} else {
 			icd = argv[i];
@@ -239,6 +247,13 @@ int main(int argc, char **argv)
 	DPROC(vkQueueSubmit);
 	DPROC(vkWaitForFences);
 	DPROC(vkDeviceWaitIdle);
+	DPROC(vkCreateImage);
+	DPROC(vkDestroyImage);
+	DPROC(vkGetImageMemoryRequirements);
+	DPROC(vkBindImageMemory);
+	DPROC(vkCmdPipelineBarrier);
+	DPROC(vkCmdClearColorImage);
+	DPROC(vkCmdCopyImageToBuffer);
 
 	VkQueue queue;
 	vkGetDeviceQueue(dev, family, 0, &queue);
@@ -330,18 +345,114 @@ int main(int argc, char **argv)
 	};
 	CHECK("vkInvalidateMappedMemoryRanges", vkInvalidateMappedMemoryRanges(dev, 1, &range));
 	uint32_t v0 = map[0], vlast = map[BUF_SIZE / 4 - 1];
+	int fill_ok = v0 == FILL_VALUE && vlast == FILL_VALUE;
 	printf("value=0x%08x,0x%08x\n", v0, vlast);
-	printf("fill=%s\n", v0 == FILL_VALUE && vlast == FILL_VALUE ? "match" : "mismatch");
+	printf("fill=%s\n", fill_ok ? "match" : "mismatch");
+
+	/* vkCmdClearColorImage on an optimal-tiling image, then a copy of its corner into
+	 * the buffer: turnip's 2D engine (solid fill, then a tiled-to-linear copy). */
+	const VkImageCreateInfo imci = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+		.imageType = VK_IMAGE_TYPE_2D,
+		.format = VK_FORMAT_R8G8B8A8_UNORM,
+		.extent = { IMG_SIZE, IMG_SIZE, 1 },
+		.mipLevels = 1,
+		.arrayLayers = 1,
+		.samples = VK_SAMPLE_COUNT_1_BIT,
+		.tiling = VK_IMAGE_TILING_OPTIMAL,
+		.usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+	};
+	VkImage img;
+	CHECK("vkCreateImage", vkCreateImage(dev, &imci, NULL, &img));
+	VkMemoryRequirements ireq;
+	vkGetImageMemoryRequirements(dev, img, &ireq);
+	uint32_t itype = UINT32_MAX;
+	for (uint32_t i = 0; i < mp.memoryTypeCount && itype == UINT32_MAX; i++)
+		if (ireq.memoryTypeBits & (1u << i))
+			itype = i;
+	const VkMemoryAllocateInfo imai = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = ireq.size,
+		.memoryTypeIndex = itype,
+	};
+	VkDeviceMemory imem;
+	CHECK("vkAllocateMemory(image)", vkAllocateMemory(dev, &imai, NULL, &imem));
+	CHECK("vkBindImageMemory", vkBindImageMemory(dev, img, imem, 0));
+	memset(map, 0x11, BUF_SIZE);
+
+	VkCommandBuffer cmd2;
+	CHECK("vkAllocateCommandBuffers", vkAllocateCommandBuffers(dev, &cbai, &cmd2));
+	CHECK("vkBeginCommandBuffer", vkBeginCommandBuffer(cmd2, &cbbi));
+	const VkImageSubresourceRange sub = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 };
+	VkImageMemoryBarrier ib = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER,
+		.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+		.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+		.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+		.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
+		.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
+		.image = img,
+		.subresourceRange = sub,
+	};
+	vkCmdPipelineBarrier(cmd2, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+			     0, 0, NULL, 0, NULL, 1, &ib);
+	VkClearColorValue ccv;
+	for (int k = 0; k < 4; k++)
+		ccv.float32[k] = clear_rgba[k] / 255.0f;
+	vkCmdClearColorImage(cmd2, img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &ccv, 1, &sub);
+	printf("step=vkCmdClearColorImage ok\n");
+	ib.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+	ib.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+	ib.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+	ib.newLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
+	vkCmdPipelineBarrier(cmd2, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+			     0, 0, NULL, 0, NULL, 1, &ib);
+	const VkBufferImageCopy bic = {
+		.imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+		.imageOffset = { IMG_SIZE - COPY_SIZE, IMG_SIZE - COPY_SIZE, 0 },
+		.imageExtent = { COPY_SIZE, COPY_SIZE, 1 },
+	};
+	vkCmdCopyImageToBuffer(cmd2, img, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, buf, 1, &bic);
+	printf("step=vkCmdCopyImageToBuffer ok\n");
+	CHECK("vkEndCommandBuffer", vkEndCommandBuffer(cmd2));
+	const VkSubmitInfo si2 = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.commandBufferCount = 1,
+		.pCommandBuffers = &cmd2,
+	};
+	VkFence fence2;
+	CHECK("vkCreateFence", vkCreateFence(dev, &fci, NULL, &fence2));
+	CHECK("vkQueueSubmit", vkQueueSubmit(queue, 1, &si2, fence2));
+	CHECK("vkWaitForFences", vkWaitForFences(dev, 1, &fence2, VK_TRUE, 10ull * 1000 * 1000 * 1000));
+	vkDestroyFence(dev, fence2, NULL);
+	CHECK("vkInvalidateMappedMemoryRanges", vkInvalidateMappedMemoryRanges(dev, 1, &range));
+	const uint8_t *px = (const uint8_t *)map;
+	int bad = 0;
+	for (int i = 0; i < COPY_SIZE * COPY_SIZE * 4; i++)
+		bad += px[i] != clear_rgba[i % 4];
+	printf("clear_pixel=%u,%u,%u,%u expected=%u,%u,%u,%u\n", px[0], px[1], px[2], px[3],
+	       clear_rgba[0], clear_rgba[1], clear_rgba[2], clear_rgba[3]);
+	printf("clear=%s (%d of %d bytes differ)\n", bad ? "mismatch" : "match", bad,
+	       COPY_SIZE * COPY_SIZE * 4);
 	vkUnmapMemory(dev, mem);
 
 	CHECK("vkDeviceWaitIdle", vkDeviceWaitIdle(dev));
 	vkDestroyCommandPool(dev, pool, NULL);
 	vkDestroyBuffer(dev, buf, NULL);
 	vkFreeMemory(dev, mem, NULL);
+	vkDestroyImage(dev, img, NULL);
+	vkFreeMemory(dev, imem, NULL);
 	vkDestroyDevice(dev, NULL);
 	vkDestroyInstance(inst, NULL);
 	printf("total_ms=%.1f\n", now_ms() - t0);
 	free(icd_owned);
 	printf("result=ok\n");
+	if (check && (!fill_ok || bad)) {
+		fprintf(stderr, "vk_client: the GPU's results are wrong (fill %s, clear %s)\n",
+			fill_ok ? "match" : "mismatch", bad ? "mismatch" : "match");
+		return 4;
+	}
 	return 0;
 }

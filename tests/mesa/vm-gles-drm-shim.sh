@@ -10,7 +10,7 @@ set -uo pipefail
 
 GPU_ID=${FD_GPU_ID:-630}
 FRAMES=30
-IMG=$MESA_TESTS_ROOT/build/mesa/vm-drm-shim
+IMG=${MESA_VM_IMAGE_DIR:-$MESA_TESTS_ROOT/build/mesa/vm-drm-shim}   # overridable, as MESA_TESTS_OUT
 T0=$EPOCHREALTIME
 
 mesa_tests_clients || { echo "FAIL: building mesa or the clients"; exit 1; }

@@ -8,9 +8,17 @@
 #          sysfs identity); no drm-shim.
 # Asserts: GL_RENDERER=FD630, N frames, glReadPixels + glFinish, exit 0; the host served
 # submits (submits>0, retired==submits) and no context/BO/queue is left after each client.
-# Pixel values are not checked: the sim backend executes only a CP subset.
+# The pixel: gles_client -c reads the corner pixel back after three frames of different
+# clear colours and fails unless each equals that frame's clear colour. It runs three
+# times: mesa's default (its autotuner picks GMEM for the first batch, then sysmem for
+# this tiny frame), FD_MESA_DEBUG=gmem (every frame GMEM: event-blit clear + per-tile
+# resolve) and FD_MESA_DEBUG=sysmem (every frame a 2D-engine solid fill); glReadPixels
+# is a 2D-engine copy into the staging buffer it maps. The sim GPU executes exactly those
+# blits (core/blit.c); the host's PM4 coverage report (msmvirt pm4-coverage) after each
+# run proves which path ran (its blit counters must grow by one per frame).
 # The Vulkan client (turnip) runs in the same boot; its outcome is reported, not asserted
-# (MESA_VK_REQUIRED=1 asserts it too).
+# (MESA_VK_REQUIRED=1 asserts it too): vkCmdFillBuffer, and vkCmdClearColorImage + a copy
+# to a buffer, both through the same 2D engine, must read back right (vk_client -c).
 #
 #   bash tests/mesa/vm-gles-forward.sh [BUILD_DIR]     exit 0 = pass
 # BUILD_DIR: the meson build with tools/msmvirt and cuse/msmvirt-cuse +
@@ -25,7 +33,7 @@ BUILD=${1:-${MESON_BUILD_ROOT:-$ROOT/build}}
 BUILD=$(cd "$BUILD" && pwd) || { echo "FAIL: no build directory $BUILD"; exit 1; }
 FRAMES=${FRAMES:-30}
 HOSTMEM_SIZE=128M
-IMG=$ROOT/build/mesa/vm-forward
+IMG=${MESA_VM_IMAGE_DIR:-$ROOT/build/mesa/vm-forward}   # overridable, as MESA_TESTS_OUT
 T0=$EPOCHREALTIME
 
 find_bin() { # name -> first file of that name under the build dir
@@ -83,14 +91,21 @@ summary() { # per-ioctl counts from msmvirt-cuse's trace since the last call, fa
 }
 echo "== gles"
 t=\$(up)
-name=gles; LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap gles_client -n $FRAMES \$node
+name=gles; LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap gles_client -c -n $FRAMES \$node
 echo "gles_rc=\$?"
 echo "gles_s=\$(awk -v a=\$t -v b=\$(up) 'BEGIN{printf "%.2f", b-a}')"
 summary
 checkpoint after-gles
+for mode in gmem sysmem; do
+    echo "== gles-\$mode"
+    name=gles-\$mode; FD_MESA_DEBUG=\$mode LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap gles_client -c -n $FRAMES \$node
+    echo "gles_\${mode}_rc=\$?"
+    summary
+    checkpoint after-gles-\$mode
+done
 echo "== vulkan"
 t=\$(up)
-name=vk; LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap vk_client
+name=vk; LD_PRELOAD=/usr/local/lib/libmsmvirt-preload.so $wrap vk_client -c
 echo "vk_rc=\$?"
 echo "vk_s=\$(awk -v a=\$t -v b=\$(up) 'BEGIN{printf "%.2f", b-a}')"
 summary
@@ -116,7 +131,10 @@ while IFS= read -r line; do
         "CHECKPOINT "*)
             name=${line#CHECKPOINT }
             "$MSMVIRT" stats --connect "$stats_sock" >"$work/stats.$name" 2>&1
-            echo "host stats at $name: $(tr '\n' ' ' <"$work/stats.$name")" ;;
+            echo "host stats at $name: $(tr '\n' ' ' <"$work/stats.$name")"
+            "$MSMVIRT" pm4-coverage --connect "$stats_sock" >"$work/coverage.$name" 2>&1
+            echo "host PM4 coverage at $name (all submits so far):"
+            sed 's/^/    /' "$work/coverage.$name" ;;
     esac
 done
 rc=${PIPESTATUS[0]}
@@ -124,7 +142,9 @@ out=$(cat "$work/guest-output" 2>/dev/null)
 echo "boot+run: $(mt_since "$t") s (launcher status $rc)"
 echo "launcher and host daemon:"; sed 's/^/  | /' "$work/launcher.log"
 stat_of() { sed -n "s/^$2=//p" "$work/stats.$1" 2>/dev/null; }
-gles=$(sed -n '/^== gles$/,/^== vulkan$/p' <<<"$out")
+gles=$(sed -n '/^== gles$/,/^== gles-gmem$/p' <<<"$out")
+gles_gmem=$(sed -n '/^== gles-gmem$/,/^== gles-sysmem$/p' <<<"$out")
+gles_sysmem=$(sed -n '/^== gles-sysmem$/,/^== vulkan$/p' <<<"$out")
 vk=$(sed -n '/^== vulkan$/,/^== msmvirt-cuse log$/p' <<<"$out")
 
 fail=0 total=0
@@ -143,12 +163,42 @@ check "host served submits (submits=$(stat_of after-gles submits))" \
     '[ "$(stat_of after-gles submits)" -gt 0 ] 2>/dev/null'
 check "host retired every submit (retired=$(stat_of after-gles retired))" \
     '[ "$(stat_of after-gles retired)" = "$(stat_of after-gles submits)" ]'
-for cp in after-gles after-vk; do
+pixels_ok() { # $1: a client's output; every read-back pixel is its frame's clear colour
+    [ "$(grep -c '^check frame=.* match$' <<<"$1")" -ge 3 ] && ! grep -q MISMATCH <<<"$1"
+}
+blits_of() { # checkpoint kind -> the host's count of that blit kind so far (coverage report)
+    sed -n "s/.*blits:.* $2=\([0-9]*\).*/\1/p" "$work/coverage.$1" 2>/dev/null | head -n 1
+}
+grew() { # checkpoint-before checkpoint-after kind -> how much that blit count grew
+    echo $(( $(blits_of "$2" "$3" || echo 0) - $(blits_of "$1" "$3" || echo 0) ))
+}
+check "default path: read-back pixels equal the clear colours ($(grep -m1 '^pixel_checks=' <<<"$gles"))" \
+    'pixels_ok "$gles"'
+for mode in gmem sysmem; do
+    sect=gles_$mode; sect=${!sect}
+    check "FD_MESA_DEBUG=$mode: gles_client -c exits 0" 'grep -qx "gles_${mode}_rc=0" <<<"$sect"'
+    check "FD_MESA_DEBUG=$mode: read-back pixels equal the clear colours ($(grep -m1 '^pixel_checks=' <<<"$sect"))" \
+        'pixels_ok "$sect"'
+done
+prev=after-gles cur=after-gles-gmem
+check "GMEM run cleared and resolved GMEM every frame (gmem_clear +$(grew $prev $cur gmem_clear), gmem_resolve +$(grew $prev $cur gmem_resolve))" \
+    '[ "$(grew $prev $cur gmem_clear)" -ge "$FRAMES" ] && [ "$(grew $prev $cur gmem_resolve)" -ge "$FRAMES" ]'
+prev=after-gles-gmem cur=after-gles-sysmem
+check "sysmem run filled with the 2D engine every frame, no GMEM (2d_fill +$(grew $prev $cur 2d_fill), gmem_clear +$(grew $prev $cur gmem_clear))" \
+    '[ "$(grew $prev $cur 2d_fill)" -ge "$FRAMES" ] && [ "$(grew $prev $cur gmem_clear)" = 0 ]'
+check "glReadPixels went through 2D copies (2d_copy=$(blits_of after-gles-sysmem 2d_copy))" \
+    '[ "$(blits_of after-gles-sysmem 2d_copy)" -ge 9 ]'
+check "the sim GPU faulted on nothing (faults=$(stat_of after-gles-sysmem faults))" \
+    '[ "$(stat_of after-gles-sysmem faults)" = 0 ]'
+for cp in after-gles after-gles-gmem after-gles-sysmem after-vk; do
     check "host at $cp: contexts=0 bos=0 queues=0 inflight=0" \
         '[ "$(stat_of $cp contexts)/$(stat_of $cp bos)/$(stat_of $cp queues)/$(stat_of $cp inflight)" = 0/0/0/0 ]'
 done
 if [ "${MESA_VK_REQUIRED:-0}" = 1 ]; then
-    check "vk_client exits 0" 'grep -qx "vk_rc=0" <<<"$vk"'
+    check "vk_client -c exits 0" 'grep -qx "vk_rc=0" <<<"$vk"'
+    check "turnip: vkCmdFillBuffer reads back ($(grep -m1 '^value=' <<<"$vk"))" 'grep -qx "fill=match" <<<"$vk"'
+    check "turnip: vkCmdClearColorImage + vkCmdCopyImageToBuffer read back ($(grep -m1 '^clear_pixel=' <<<"$vk"))" \
+        'grep -q "^clear=match" <<<"$vk"'
 else
     if grep -qx "vk_rc=0" <<<"$vk"; then
         echo "info - turnip: vk_client passed ($(grep -m1 '^deviceName=' <<<"$vk"))"

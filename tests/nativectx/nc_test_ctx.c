@@ -1,7 +1,8 @@
 /*
  * nc_test_ctx.c - building requests for the host renderer by hand (the
- * tests are the guest): BOs at fixed slots of a context's VA range and
- * arena, submits, and an end-to-end proof that a context still works.
+ * tests are the guest): the shmem and BOs at fixed slots of a context's VA
+ * range and arena, submits, and an end-to-end proof that a context still
+ * works.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,33 +17,62 @@
 #include "pm4.h"
 
 uint64_t
-nc_bo_hm(const struct nc_capset *c, unsigned i)
+nc_bo_hm(const struct nc_caps *c, unsigned i)
 {
-   return c->msm.arena_offset + c->msm.shmem_size + i * 4096ull;
+   return c->ext.arena_offset + NC_SHMEM_SIZE + i * 4096ull;
 }
 
 uint64_t
-nc_bo_iova(const struct nc_capset *c, unsigned i)
+nc_bo_iova(const struct nc_caps *c, unsigned i)
 {
-   return c->msm.va_start + (1 + i) * 4096ull;
+   return c->capset.msm.va_start + (1 + i) * 4096ull;
 }
 
 void
-nc_add_gem_new(struct nc_batch *b, const struct nc_capset *c,
-               uint32_t blob_id, unsigned slot)
+nc_make_shmem(struct nc_ctx *ctx, const struct nc_caps *c, uint32_t ext,
+              uint32_t size)
+{
+   if (ext) {
+      struct nc_batch b = { .len = 0 };
+      struct nc_ccmd_ext_enable_req *r =
+         nc_batch_add(&b, NC_CCMD_EXT_ENABLE, sizeof(*r), 0);
+      r->ext = ext;
+      assert_int_equal(nc_ctx_execute(ctx, b.buf, b.len), 0);
+   }
+   assert_int_equal(nc_ctx_blob_attach(ctx, NC_TEST_SHMEM_RES, 0, size,
+                                       c->ext.arena_offset), 0);
+   assert_int_equal(nc_ctx_shmem(ctx)->rsp_mem_offset,
+                    nc_shmem_rsp_offset(ext));
+}
+
+uint8_t *
+nc_rsp_area(struct nc_ctx *ctx)
+{
+   struct nc_shmem *shm = nc_ctx_shmem(ctx);
+   return (uint8_t *)shm + shm->rsp_mem_offset;
+}
+
+uint32_t
+nc_rsp_size(struct nc_ctx *ctx, uint32_t shmem_size)
+{
+   return shmem_size - nc_ctx_shmem(ctx)->rsp_mem_offset;
+}
+
+void
+nc_add_gem_new(struct nc_batch *b, const struct nc_caps *c, uint32_t blob_id,
+               unsigned slot)
 {
    struct nc_ccmd_gem_new_req *r =
-      nc_batch_add(b, NC_CCMD_GEM_NEW, sizeof(*r), NC_RSP_NONE);
+      nc_batch_add(b, NC_CCMD_GEM_NEW, sizeof(*r), 0);
    r->iova = nc_bo_iova(c, slot);
    r->size = 4096;
-   r->hm_offset = nc_bo_hm(c, slot);
    r->flags = MSM_BO_WC;
    r->blob_id = blob_id;
 }
 
 /* A live BO: res_id, blob_id and slot i of iova/hostmem. */
 void
-nc_make_bo(struct nc_ctx *ctx, const struct nc_capset *c, uint32_t res_id,
+nc_make_bo(struct nc_ctx *ctx, const struct nc_caps *c, uint32_t res_id,
            uint32_t blob_id, unsigned slot)
 {
    struct nc_batch b = { .len = 0 };
@@ -60,37 +90,44 @@ nc_add_submit(struct nc_batch *b, uint32_t fence, uint32_t nr_bos,
    uint32_t len = sizeof(*r) + nr_bos * sizeof(struct drm_msm_gem_submit_bo) +
                   sizeof(struct drm_msm_gem_submit_cmd);
 
-   r = nc_batch_add(b, NC_CCMD_GEM_SUBMIT, len, NC_RSP_NONE);
+   r = nc_batch_add(b, NC_CCMD_GEM_SUBMIT, len, 0);
    r->flags = MSM_PIPE_3D0;
    r->fence = fence;
    r->nr_bos = nr_bos;
    r->nr_cmds = 1;
-   struct drm_msm_gem_submit_bo *bos = (void *)r->payload;
+   /* Offset 36: not 8-aligned, so each element is copied in. */
+   uint8_t *p = r->payload;
    for (uint32_t i = 0; i < nr_bos; i++) {
-      bos[i].handle = res[i];
-      bos[i].flags = i ? MSM_SUBMIT_BO_WRITE : MSM_SUBMIT_BO_READ;
+      struct drm_msm_gem_submit_bo bo = {
+         .handle = res[i],
+         .flags = i ? MSM_SUBMIT_BO_WRITE : MSM_SUBMIT_BO_READ,
+      };
+      memcpy(p, &bo, sizeof(bo));
+      p += sizeof(bo);
    }
-   struct drm_msm_gem_submit_cmd *cmd = (void *)(bos + nr_bos);
-   cmd->type = MSM_SUBMIT_CMD_BUF;
-   cmd->size = cs_dwords * 4;
+   struct drm_msm_gem_submit_cmd cmd = { .type = MSM_SUBMIT_CMD_BUF,
+                                         .size = cs_dwords * 4 };
+   memcpy(p, &cmd, sizeof(cmd));
    return r;
 }
 
 /* Prove ctx works end to end: two BOs, a submit writing value, its fence. */
 void
-nc_prove_alive(uint8_t *hostmem, struct nc_ctx *ctx, const struct nc_capset *c,
+nc_prove_alive(uint8_t *hostmem, struct nc_ctx *ctx, const struct nc_caps *c,
                uint32_t base, uint32_t value)
 {
    struct nc_batch b = { .len = 0 };
    uint32_t cs[8], res[2] = { base, base + 1 };
    unsigned n = pm4_emit_mem_write(cs, nc_bo_iova(c, base + 1) + 16, &value,
                                    1);
+   uint32_t errors = nc_ctx_shmem(ctx)->async_error;
 
    nc_make_bo(ctx, c, base, base, base);
    nc_make_bo(ctx, c, base + 1, base + 1, base + 1);
    memcpy(hostmem + nc_bo_hm(c, base), cs, n * 4); /* the guest's mapping */
    nc_add_submit(&b, base, 2, res, n);
    assert_int_equal(nc_ctx_execute(ctx, b.buf, b.len), 0);
+   assert_int_equal(nc_ctx_shmem(ctx)->seqno, b.seqno);
 
    struct drm_msm_wait_fence w = { .fence = base, .queueid = 0 };
    struct timespec ts;
@@ -101,9 +138,10 @@ nc_prove_alive(uint8_t *hostmem, struct nc_ctx *ctx, const struct nc_capset *c,
    uint32_t got;
    memcpy(&got, hostmem + nc_bo_hm(c, base + 1) + 16, 4);
    assert_int_equal(got, value);
-   /* The shmem says so too (the zero-round-trip fence wait's source). */
-   assert_int_equal(nc_ctx_shmem(ctx)->queues[0].completed, base);
+   /* The state area says so too (the zero-round-trip fence wait's source;
+    * a private page for a plain guest). */
+   assert_int_equal(nc_ctx_state(ctx)->queues[0].completed, base);
    assert_int_equal(nc_ctx_lost(ctx), 0);
-   assert_int_equal(nc_ctx_shmem(ctx)->lost, 0);
+   assert_int_equal(nc_ctx_state(ctx)->lost, 0);
+   assert_int_equal(nc_ctx_shmem(ctx)->async_error, errors);
 }
-

@@ -96,7 +96,7 @@ nc_batch_add(struct nc_batch *b, uint32_t cmd, uint32_t len, uint32_t rsp_off)
 {
    struct nc_ccmd_req *hdr;
 
-   len = NC_ALIGN8(len);
+   len = NC_ALIGN4(len);
    if (b->len + len > sizeof(b->buf))
       abort();
    hdr = (struct nc_ccmd_req *)(b->buf + b->len);

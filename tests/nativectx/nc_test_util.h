@@ -28,7 +28,8 @@ struct nc_batch {
    uint32_t seqno;
 };
 
-/* Append a request of len bytes (8-aligned up) with a header; zeroed. */
+/* Append a request of len bytes (4-aligned up) with a header; zeroed.
+ * rsp_off only matters for commands with a response. */
 void *nc_batch_add(struct nc_batch *b, uint32_t cmd, uint32_t len,
                    uint32_t rsp_off);
 

@@ -1,9 +1,11 @@
 /*
  * test_nc_fuzz.c - the host side of nativectx under garbage: the vg record
  * layer (nc_host_frame(), what a transport frame carries) with broken
- * records and sessions, and a seeded fuzz loop of ccmd batches.  Whatever
- * arrives, a context is lost or keeps working, nothing crashes, nothing
- * leaks, and the other contexts are untouched.
+ * records and sessions, and a seeded fuzz loop of ccmd batches (anchor and
+ * extension commands, plain and extended contexts, the shmem scribbled on
+ * between batches as a guest may).  Whatever arrives, a context is lost or
+ * keeps working, nothing crashes, nothing leaks, and the other contexts are
+ * untouched.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,7 +26,7 @@ struct env {
    struct msm_core *core;
    uint8_t *hostmem;
    struct nc_ctx *a, *b;
-   struct nc_capset caps_a, caps_b;
+   struct nc_caps caps_a, caps_b;
 };
 
 static int
@@ -43,8 +45,10 @@ setup(void **state)
    if (nc_ctx_create(e.core, 0, NULL, NULL, &e.a) ||
        nc_ctx_create(e.core, 0, NULL, NULL, &e.b))
       return -1;
-   nc_ctx_capset(e.a, &e.caps_a);
-   nc_ctx_capset(e.b, &e.caps_b);
+   nc_ctx_caps(e.a, &e.caps_a);
+   nc_ctx_caps(e.b, &e.caps_b);
+   /* b: a plain (anchor) guest with mesa's 16 KiB shmem. */
+   nc_make_shmem(e.b, &e.caps_b, 0, 16384);
    *state = &e;
    return 0;
 }
@@ -61,12 +65,6 @@ teardown(void **state)
    assert_int_equal(st.contexts, 0);
    msm_core_destroy(e->core);
    return 0;
-}
-
-static uint32_t
-rsp_size(void)
-{
-   return NC_SHMEM_SIZE - NC_SHMEM_RSP_OFFSET;
 }
 
 static uint32_t
@@ -101,14 +99,15 @@ test_vg_records(void **state)
    ((struct vg_rec_ctx_create *)p)->context_type = NC_CONTEXT_MSM;
    assert_int_equal(nc_host_frame(c, 1, p, n, &reply, &rlen), 0);
    assert_int_equal(rlen, sizeof(reply));
-   assert_int_equal(reply.capset.context_type, NC_CONTEXT_MSM);
+   assert_int_equal(reply.caps.capset.context_type, NC_CONTEXT_MSM);
+   assert_int_equal(reply.caps.capset.wire_format_version, 2);
    assert_int_equal(nc_host_frame(c, 1, p, n, &reply, &rlen), -EEXIST);
    n = add_rec(p, 0, VG_REC_CTX_CREATE, sizeof(struct vg_rec_ctx_create));
    assert_int_equal(nc_host_frame(c, 2, p, n, &reply, &rlen), -EINVAL);
 
    /* Framing garbage: unknown type, short, unaligned, past the frame. */
    const uint32_t bad[][2] = { { 99, 8 }, { VG_REC_EXECBUF, 8 },
-                               { VG_REC_EXECBUF, 28 }, { VG_REC_EXECBUF, 4096 } };
+                               { VG_REC_EXECBUF, 26 }, { VG_REC_EXECBUF, 4096 } };
    for (unsigned i = 0; i < 4; i++) {
       uint32_t sid = 10 + i;
       n = add_rec(p, 0, VG_REC_CTX_CREATE, sizeof(struct vg_rec_ctx_create));
@@ -166,24 +165,35 @@ test_fuzz(void **state)
    struct env *e = *state;
    uint64_t seed = 0x9e3779b97f4a7c15ull;
    struct nc_ctx *c = NULL;
-   struct nc_capset caps;
-   unsigned lost = 0;
+   struct nc_caps caps;
+   uint32_t shmem_size = 0;
+   unsigned lost = 0, made = 0, ran = 0;
 
    for (unsigned iter = 0; iter < 3000; iter++) {
       struct nc_batch b = { .len = 0 };
 
       if (!c) {
+         /* Alternately a plain guest (mesa's shmem) and an extended one. */
+         uint32_t ext = made++ % 2 ? NC_EXT_ALL : 0;
+         shmem_size = ext ? NC_SHMEM_SIZE : 16384;
          assert_int_equal(nc_ctx_create(e->core, 0, NULL, NULL, &c), 0);
-         nc_ctx_capset(c, &caps);
+         nc_ctx_caps(c, &caps);
+         nc_make_shmem(c, &caps, ext, shmem_size);
          nc_make_bo(c, &caps, 1, 1, 0);
          nc_make_bo(c, &caps, 2, 2, 1);
       }
+      uint32_t rsp_size = nc_rsp_size(c, shmem_size);
       unsigned nreq = 1 + rnd(&seed) % 4;
       for (unsigned i = 0; i < nreq; i++) {
-         uint32_t cmd = rnd(&seed) % (NC_CCMD_COUNT + 2);
-         uint32_t len = 16 + 8 * (rnd(&seed) % 24);
-         uint32_t rsp = rnd(&seed) % 3 ? NC_RSP_NONE
-                                       : 8 * (rnd(&seed) % (rsp_size() / 8 + 8));
+         /* Mostly commands the context may send (extension ones only
+          * sometimes for a plain guest), and a few past either end. */
+         uint32_t cmd = rnd(&seed) % (shmem_size == NC_SHMEM_SIZE ? 2 : 8)
+            ? rnd(&seed) % (NC_CCMD_ANCHOR_END + 1)
+            : NC_CCMD_EXT_BASE + rnd(&seed) % (NC_CCMD_COUNT -
+                                               NC_CCMD_EXT_BASE + 2);
+         uint32_t len = 16 + 4 * (rnd(&seed) % 48);
+         uint32_t rsp = rnd(&seed) % 3 ? 4 * (rnd(&seed) % 64)
+                                       : 4 * (rnd(&seed) % (rsp_size / 4 + 8));
          struct nc_ccmd_req *h = nc_batch_add(&b, cmd, len, rsp);
          uint32_t *w = (uint32_t *)(h + 1);
          for (uint32_t k = 0; k < (len - 16) / 4; k++) {
@@ -199,9 +209,19 @@ test_fuzz(void **state)
          len = rnd(&seed) % (b.len + 1);
       int ret = nc_ctx_execute(c, b.buf, len);
       assert_true(ret == 0 || ret == -EIO);
+      ran += ret == 0;
       if (rnd(&seed) % 8 == 0)
-         nc_ctx_blob_attach(c, rnd(&seed) % 4, rnd(&seed) % 4, 4096,
+         nc_ctx_blob_attach(c, rnd(&seed) % 4, rnd(&seed) % 4,
+                            4096 << (rnd(&seed) % 3),
                             nc_bo_hm(&caps, rnd(&seed) % 4));
+      if (rnd(&seed) % 4 == 0) {
+         /* The guest owns its shmem: garbage anywhere in it. */
+         uint8_t *shm = (uint8_t *)nc_ctx_shmem(c);
+         for (unsigned k = 0; k < 16; k++) {
+            uint32_t v = rnd(&seed);
+            memcpy(shm + 4 * (rnd(&seed) % (shmem_size / 4)), &v, 4);
+         }
+      }
       if (rnd(&seed) % 8 == 0)
          nc_ctx_resource_unref(c, rnd(&seed) % 4);
       if (nc_ctx_lost(c)) {
@@ -212,8 +232,16 @@ test_fuzz(void **state)
    }
    if (c)
       nc_ctx_destroy(c);
-   printf("# fuzz: 3000 batches, %u contexts lost\n", lost);
+   printf("# fuzz: 3000 batches, %u ran without losing the context, %u "
+          "contexts lost\n", ran, lost);
    nc_prove_alive(e->hostmem, e->b, &e->caps_b, 100, 0xf00d);
+   /* b is a plain guest: nothing of the extensions lives in its shmem. */
+   uint8_t *shm = (uint8_t *)nc_ctx_shmem(e->b);
+   uint8_t *state_p = (uint8_t *)nc_ctx_state(e->b);
+   assert_true(state_p + sizeof(struct nc_shmem_state) <= shm ||
+               state_p >= shm + 16384);
+   assert_int_equal(nc_ctx_shmem(e->b)->rsp_mem_offset,
+                    sizeof(struct nc_shmem));
 
    /* Everything the fuzzed contexts made is gone once their work is. */
    struct msm_core_stats st;

@@ -28,7 +28,7 @@
 #include "nc_channel.h"
 #include "nc_guest.h"
 #include "nc_host.h"
-#include "nc_test_util.h"
+#include "nc_test_ctx.h"
 #include "pm4.h"
 #include "vg.h"
 #include "ws.h"
@@ -129,10 +129,13 @@ test_leaks_and_close(void **state)
    uint32_t q;
 
    assert_int_equal(ws_nativectx_open_channel(e->ch, NULL, &dev), 0);
+   /* The shmem (blob 0) goes with the first message: push it. */
+   assert_int_equal(ws_get_param(dev, MSM_PARAM_TIMESTAMP, &v), 0);
    msm_core_get_stats(e->core, &opened);
-   /* A context, its default queue, its first arena; no BO. */
+   /* A context, its default queue, its first arena, and in it the shmem
+    * (one object reserving its range); no BO. */
    assert_int_equal(opened.contexts, e->base.contexts + 1);
-   assert_int_equal(opened.bos, e->base.bos);
+   assert_int_equal(opened.bos, e->base.bos + 1);
    assert_true(opened.hostmem_used > e->base.hostmem_used);
 
    assert_int_equal(ws_submitqueue_new(dev, 1, 0, &q), 0);
@@ -323,8 +326,7 @@ test_lost_context(void **state)
    uint32_t f = write_value(dev, 0, dst, 0, 1, 200 * MS);
 
    /* A request the host cannot accept, as a buggy guest driver would send. */
-   struct nc_ccmd_req bad = { .cmd = 0x777, .len = sizeof(bad),
-                              .rsp_off = NC_RSP_NONE };
+   struct nc_ccmd_req bad = { .cmd = 0x777, .len = sizeof(bad) };
    assert_int_equal(vg_execbuf(vg, &bad, sizeof(bad), 0, 0, 0), 0);
 
    /* The sleeper is woken by the loss, not by the fence. */
@@ -397,25 +399,32 @@ test_vg_execbuf_fences(void **state)
    pthread_mutex_init(&log.lock, NULL);
    pthread_cond_init(&log.cond, NULL);
    assert_int_equal(vg_channel_open(e->ch, 0, &vg), 0);
-   const struct nc_capset_msm *c = &vg->capset.msm;
-   assert_int_equal(vg->capset.version_major, 1);
-   assert_int_equal(vg->capset.version_minor, 9);
-   assert_int_equal(vg->capset.version_patchlevel, 0);
+   const struct nc_capset_msm *c = &vg->caps.capset.msm;
+   assert_int_equal(vg->caps.capset.wire_format_version, 2);
+   assert_int_equal(vg->caps.capset.version_major, 1);
+   assert_int_equal(vg->caps.capset.version_minor, 9);
+   assert_int_equal(vg->caps.capset.version_patchlevel, 0);
    assert_int_equal(c->gpu_id, 630);
    assert_int_equal(c->priorities, 3);
    assert_true(c->va_size >= (1ull << 32));
    vg_set_event_cb(vg, log_event, &log);
 
-   /* Two blobs, by hand: GEM_NEW rides in the blob create. */
-   uint64_t hm = c->arena_offset + c->shmem_size;
-   for (uint32_t i = 1; i <= 2; i++) {
+   /* What mesa 22.3.6 does, by hand: blob 0 (its 16 KiB shmem, no cmd),
+    * then BOs whose GEM_NEW rides in the blob create, blob_ids out of
+    * order.  Storage offsets are the guest kernel's pick (us). */
+   uint64_t hm = vg->caps.ext.arena_offset + NC_SHMEM_SIZE;
+   uint32_t res_shm;
+   struct vg_blob_create shm = { .blob_id = 0, .size = 16384,
+                                 .hm_offset = vg->caps.ext.arena_offset };
+   assert_int_equal(vg_blob_create(vg, &shm, &res_shm), 0);
+   for (uint32_t i = 2; i >= 1; i--) {
       struct nc_ccmd_gem_new_req req = {
-         .hdr = { NC_CCMD_GEM_NEW, sizeof(req), i, NC_RSP_NONE },
+         .hdr = { NC_CCMD_GEM_NEW, sizeof(req), i, 0 },
          .iova = c->va_start + i * 4096, .size = 4096,
-         .hm_offset = hm + i * 4096, .flags = MSM_BO_WC, .blob_id = i,
+         .flags = MSM_BO_WC, .blob_id = i,
       };
       struct vg_blob_create blob = { .blob_id = i, .size = 4096,
-                                     .hm_offset = req.hm_offset,
+                                     .hm_offset = hm + i * 4096,
                                      .cmd = &req, .cmd_len = sizeof(req) };
       assert_int_equal(vg_blob_create(vg, &blob, i == 1 ? &res_cs : &res_dst),
                        0);
@@ -427,31 +436,26 @@ test_vg_execbuf_fences(void **state)
    wait_events(&log, 1);
    assert_int_equal(log.ev[0].ring_idx, 0);
    assert_int_equal(log.ev[0].fence_id, 7);
+   struct nc_shmem *shmem = (void *)(vg->hostmem + vg->caps.ext.arena_offset);
+   assert_int_equal(shmem->rsp_mem_offset, sizeof(struct nc_shmem));
+   assert_int_equal(shmem->seqno, 1);
+   assert_int_equal(shmem->async_error, 0);
 
    /* Ring prio+1: signalled when the GPU work of the batch retired. */
-   uint32_t cs[16], v = 0x77;
+   uint32_t cs[16], v = 0x77, res[2] = { res_cs, res_dst };
    unsigned n = pm4_emit_delay(cs, 30 * MS);
    n += pm4_emit_mem_write(cs + n, c->va_start + 2 * 4096, &v, 1);
    memcpy(vg->hostmem + hm + 4096, cs, n * 4);
-   struct {
-      struct nc_ccmd_gem_submit_req req;
-      struct drm_msm_gem_submit_bo bos[2];
-      struct drm_msm_gem_submit_cmd cmd;
-   } sub = {
-      .req = { .hdr = { NC_CCMD_GEM_SUBMIT, sizeof(sub), 3, NC_RSP_NONE },
-               .flags = MSM_PIPE_3D0, .queue_id = 0, .fence = 1,
-               .nr_bos = 2, .nr_cmds = 1 },
-      .bos = { { MSM_SUBMIT_BO_READ, res_cs, 0 },
-               { MSM_SUBMIT_BO_WRITE, res_dst, 0 } },
-      .cmd = { .type = MSM_SUBMIT_CMD_BUF, .size = n * 4 },
-   };
+   struct nc_batch b = { .len = 0, .seqno = 2 };
+   nc_add_submit(&b, 1, 2, res, n);
    uint32_t ring = c->priorities / 2 + 1; /* queue 0's priority */
-   assert_int_equal(vg_execbuf(vg, &sub, sizeof(sub), ring, 9,
-                               VG_EXECBUF_FENCE), 0);
+   assert_int_equal(vg_execbuf(vg, b.buf, b.len, ring, 9, VG_EXECBUF_FENCE),
+                    0);
    wait_events(&log, 2);
    assert_int_equal(log.ev[1].ring_idx, ring);
    assert_int_equal(log.ev[1].fence_id, 9);
    assert_int_equal(log.seen_at_event, 0x77); /* after the GPU, not before */
+   assert_int_equal(shmem->seqno, 3);
 
    /* A sync EXECBUFFER returns after the host ran it. */
    assert_int_equal(vg_execbuf(vg, NULL, 0, 0, 0, VG_EXECBUF_SYNC), 0);

@@ -285,6 +285,64 @@ test_params_from_capset(void **state)
    assert_int_equal(c.messages - b.messages, 1);
 }
 
+/* A new guest process on a VM whose channel is up: what it pays before its
+ * first submit.  Context creation is one call (the host makes the
+ * context's hostmem arena and says where); the shmem, the extensions, a
+ * new submit queue (our id, our slot), the BOs (our iova, our storage) and
+ * the submit itself then go together in one message, with no answer
+ * awaited. */
+static void
+test_startup_round_trips(void **state)
+{
+   struct msm_core *core;
+   struct msm_core_config cfg;
+   struct nc_channel *ch;
+   struct ws_dev *dev;
+   struct ws_bo *cs, *dst;
+   uint32_t q, buf[16], v = 0x57a7, *p;
+
+   (void)state;
+   msm_core_config_defaults(&cfg);
+   assert_int_equal(msm_core_create(&cfg, &core), 0);
+   assert_int_equal(nc_channel_loopback(core, NULL, &ch), 0);
+
+   assert_int_equal(ws_nativectx_open_channel(ch, NULL, &dev), 0);
+   struct ws_stats opened = stats(dev);
+   assert_int_equal(ws_submitqueue_new(dev, 0, 0, &q), 0);
+   cs = new_bo(dev, 4096);
+   dst = new_bo(dev, 4096);
+   unsigned n = pm4_emit_mem_write(buf, dst->iova, &v, 1);
+   assert_int_equal(ws_bo_map(cs, (void **)&p), 0);
+   memcpy(p, buf, n * 4);
+   struct ws_submit_bo bos[] = { { cs, MSM_SUBMIT_BO_READ },
+                                 { dst, MSM_SUBMIT_BO_WRITE } };
+   struct ws_submit_cmd cmd = { MSM_SUBMIT_CMD_BUF, 0, 0, n * 4 };
+   struct ws_submit s = { .queue = q, .nr_bos = 2, .bos = bos, .nr_cmds = 1,
+                          .cmds = &cmd };
+   assert_int_equal(ws_submit(dev, &s), 0);
+   struct ws_stats submitted = stats(dev);
+
+   printf("# startup: %llu sync round trips to open, %llu more before the "
+          "first submit; %llu messages in all\n",
+          (unsigned long long)opened.sync_round_trips,
+          (unsigned long long)(submitted.sync_round_trips -
+                               opened.sync_round_trips),
+          (unsigned long long)submitted.messages);
+   assert_int_equal(opened.sync_round_trips, 1);
+   assert_int_equal(submitted.sync_round_trips, 1);
+   assert_int_equal(submitted.messages - opened.messages, 1);
+
+   /* And it all happened, in order, on the queue we named ourselves. */
+   assert_int_equal(ws_fence_wait(dev, q, s.fence, 5 * SEC), 0);
+   assert_int_equal(ws_bo_map(dst, (void **)&p), 0);
+   assert_int_equal(p[0], 0x57a7);
+   ws_bo_free(cs);
+   ws_bo_free(dst);
+   ws_close(dev);
+   nc_channel_close(ch);
+   msm_core_destroy(core);
+}
+
 /* Uploads as GEM_UPLOAD ccmds ride in the submit's batch: still one
  * message and no round trip per frame, just more bytes. */
 static void
@@ -413,6 +471,7 @@ main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_params_from_capset, setup,
                                       teardown),
+      cmocka_unit_test(test_startup_round_trips),
       cmocka_unit_test(test_upload_ccmd_frame_loop),
       cmocka_unit_test(test_anchors_pay_round_trips),
       cmocka_unit_test(test_latency_100us),
