@@ -18,6 +18,7 @@
 
 #include "core_priv.h"
 #include "cp.h"
+#include "vclock.h"
 
 #define SIM_HANGCHECK_NS 500000000ull /* DRM_MSM_HANGCHECK_DEFAULT_PERIOD */
 
@@ -34,24 +35,12 @@ struct sim {
    struct sim_ring *rings;
 };
 
-/* Precise waiting: sleep most of the way, spin the last stretch (timer
- * slack makes plain sleeps overshoot microsecond-scale durations). */
+/* The modelled duration passes on the shared clock (vclock.h): real, or
+ * virtual when compare runs deterministically. */
 static void
 sim_wait_until(uint64_t deadline_ns)
 {
-   const uint64_t spin_ns = 30000;
-   uint64_t now = msm_now_ns();
-
-   if (deadline_ns > now + spin_ns) {
-      uint64_t t = deadline_ns - spin_ns;
-      struct timespec ts = { (time_t)(t / 1000000000ull),
-                             (long)(t % 1000000000ull) };
-      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-             EINTR)
-         ;
-   }
-   while (msm_now_ns() < deadline_ns)
-      ;
+   vclock_wait_until(deadline_ns, VC_GPU);
 }
 
 /* One submit on the GPU: the modelled clock runs from start. */

@@ -18,6 +18,7 @@
 #include "fwd_spec.h"
 #include "fwd_wire.h"
 #include "msm_core.h"
+#include "vclock.h"
 
 /* bufs[i]: host copy of region i, NULL when the region is inactive. */
 typedef int (*fwd_host_fn)(struct msm_ctx *ctx, void *args,
@@ -316,6 +317,7 @@ run_clamped(struct msm_ctx *ctx, const struct fwd_ioctl_spec *spec,
          fwd_field_set(args, spec->regions[i].count, regs[i].count);
       }
    }
+   vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
    ret = host_handlers[spec->id] ? host_handlers[spec->id](ctx, args, bufs)
                                  : -ENOTTY;
    if (ret > 0)

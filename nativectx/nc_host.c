@@ -16,6 +16,7 @@
 #include "msm_core.h"
 #include "nc_host.h"
 #include "nc_renderer.h"
+#include "vclock.h"
 #include "vg_wire.h"
 
 struct nc_session {
@@ -92,6 +93,7 @@ rec_ctx_create(struct rec_args *a)
       return -ENOMEM;
    s->conn = a->conn;
    s->id = a->session;
+   vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
    ret = nc_ctx_create(a->conn->core, r.arena_size, session_emit, s, &s->ctx);
    if (ret) {
       free(s);
@@ -155,6 +157,7 @@ rec_resource_unref(struct rec_args *a)
    struct vg_rec_resource_unref r;
 
    memcpy(&r, a->rec, sizeof(r));
+   vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
    return nc_ctx_resource_unref(a->s->ctx, r.res_id);
 }
 

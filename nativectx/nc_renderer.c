@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "nc_renderer_priv.h"
+#include "vclock.h"
 
 #define PAGE_SIZE 4096ull
 
@@ -405,6 +406,7 @@ run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
       if (!ret) {
          /* Decode a private, aligned copy: src may be guest-visible. */
          memcpy(ctx->scratch, src, hdr->len);
+         vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
          ret = d->handler(ctx, ctx->scratch, &rsp);
       }
       if (ret)

@@ -8,6 +8,7 @@
  * and slow drift of the machine hits both sides of every ratio alike.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,44 @@
 #include "compare.h"
 #include "trace.h"
 
-static const uint32_t default_rtts[] = { 0, 2, 5, 10, 20, 50, 100 };
+static const uint32_t default_rtts[] = { 0, 1, 2, 5, 10, 20, 50, 100, 200 };
 static const uint32_t quick_rtts[] = { 0, 20, 100 };
+
+void (*cmp_start_virtual)(void);
+
+/* The cost model's flags: one row per constant (vclock.h). */
+static const struct cost_flag {
+   const char *name;
+   size_t off;
+   const char *what;
+} cost_flags[] = {
+   { "cost-guest-op-ns", offsetof(struct vclock_costs, guest_op_ns),
+     "guest driver CPU per ws call" },
+   { "cost-host-op-ns", offsetof(struct vclock_costs, host_op_ns),
+     "host CPU per request run on the core" },
+   { "cost-msg-ns", offsetof(struct vclock_costs, msg_ns),
+     "CPU to frame one message, each side" },
+   { "cost-byte-ps", offsetof(struct vclock_costs, byte_ps),
+     "CPU per message byte, each side (picoseconds)" },
+   { "cost-exit-ns", offsetof(struct vclock_costs, vm_exit_ns),
+     "guest CPU per VM exit (each guest->host message)" },
+   { "cost-irq-ns", offsetof(struct vclock_costs, irq_ns),
+     "guest CPU per injected interrupt (each reply or event)" },
+   { "cost-wake-ns", offsetof(struct vclock_costs, wake_ns),
+     "latency of one thread waking another (any side)" },
+};
+#define NR_COST_FLAGS (sizeof(cost_flags) / sizeof(cost_flags[0]))
+
+const char *
+cmp_cost_flag(unsigned i, uint64_t **field, const char **what,
+              struct vclock_costs *c)
+{
+   if (i >= NR_COST_FLAGS)
+      return NULL;
+   *field = (uint64_t *)((char *)c + cost_flags[i].off);
+   *what = cost_flags[i].what;
+   return cost_flags[i].name;
+}
 static const char *const default_workloads =
    "frame,alloc,dispatch,readback,startup";
 
@@ -30,12 +67,20 @@ usage(FILE *f)
       "  --workloads LIST  %s[,trace:FILE]\n"
       "  --modes LIST      direct,forward,nativectx (default: all; modes not\n"
       "                    in this build are skipped with a note)\n"
-      "  --rtt-us LIST     modelled round trips in us (default 0,2,5,10,20,50,100)\n"
+      "  --rtt-us LIST     modelled round trips in us (default 0,1,2,5,10,20,50,100,200)\n"
+      "  --clock virtual|real  virtual (default): deterministic time, one thread\n"
+      "                    at a time, the CPU cost model below; real: wall clock\n"
+      "  --cost-NAME N     the virtual clock's CPU cost model (defaults):\n"
+      "                    guest-op-ns, host-op-ns, msg-ns, byte-ps, exit-ns,\n"
+      "                    irq-ns, wake-ns (see the report's Clock section)\n"
+      "  --breakdown-rtt N the critical-path figures' RTT (default 50)\n"
+      "  --real-json FILE  a --clock real run's JSON to validate against in\n"
+      "                    the report\n"
       "  --transport LIST  inproc, socket and/or node (default inproc); node:\n"
       "                    inside a guest, nativectx on the virtio_gpu node\n"
       "                    ($MSMVIRT_NODE, default /dev/dri/renderD128, under\n"
       "                    libmsmvirt-preload.so; the host is outside)\n"
-      "  --repeat N        repetitions of every point (default 5)\n"
+      "  --repeat N        repetitions of every point (default 5; virtual: 1)\n"
       "  --iters N         timed iterations of every workload (default: profile)\n"
       "  --quick           small sweep: quick_iters, RTT 0,20,100, repeat 2\n"
       "  --profile FILE    workload parameters (INI; see docs/evaluation.md)\n"
@@ -217,14 +262,14 @@ progress_show(struct progress *pg, const struct cmp_results *r,
    /* A log file gets a line per workload and then one every 10 s; a
     * terminal gets a line that rewrites itself. */
    if (!pg->tty) {
-      uint64_t now = wl_now_ns();
+      uint64_t now = vclock_wall_ns();
 
       if (pg->last_wl == wl && now - pg->last < 10000000000ull)
          return;
       pg->last_wl = wl;
       pg->last = now;
    }
-   el = (double)(wl_now_ns() - pg->t0) / 1e9;
+   el = (double)(vclock_wall_ns() - pg->t0) / 1e9;
    eta = pg->done ? el / pg->done * (pg->total - pg->done) : 0;
    fprintf(stderr, "%s[compare] %3u%% %s %s %-9s rtt=%-3u rep %u/%u  "
            "elapsed %.0fs, ~%.0fs left%s",
@@ -291,10 +336,12 @@ record(struct cmp_cell *c, const struct wl_sample *s, double direct_us)
    c->events[i] = (double)s->st.events / it;
    for (unsigned o = 0; o < WL_OP_COUNT; o++)
       c->op_calls[o] = (double)s->op[o].calls / it;
+   for (unsigned k = 0; k < VC_NCAT; k++)
+      c->cp_us[k] = (double)s->path_ns[k] / 1e3 / it;
 }
 
-static void
-summarize(struct cmp_results *r)
+void
+cmp_summarize(struct cmp_results *r)
 {
    for (unsigned t = 0; t < r->nr_transports; t++)
       for (unsigned w = 0; w < r->nr_workloads; w++)
@@ -317,11 +364,11 @@ summarize(struct cmp_results *r)
             }
 }
 
-static void
-sweep(struct cmp_results *r, bool progress)
+void
+cmp_sweep(struct cmp_results *r, bool progress)
 {
    struct progress pg = {
-      .on = progress, .tty = isatty(2), .t0 = wl_now_ns(),
+      .on = progress, .tty = isatty(2), .t0 = vclock_wall_ns(),
    };
    struct wl_sample s;
    char err[512];
@@ -427,9 +474,13 @@ print_summary(struct cmp_results *r)
                }
                snprintf(mm, sizeof(mm), "%.1f-%.1f", c->time.min,
                         c->time.max);
-               printf("  %-10s %6u %12.1f %12s %8.3f %8.2f %8.2f\n",
+               printf("  %-10s %6u %12.1f %12s %8.3f %8.2f %8.2f",
                       r->modes[m]->name, r->rtts[k], c->time.median, mm,
                       c->ratio_s.median, c->rt_s.median, c->msgs_s.median);
+               /* The critical path, where the clock can tell it. */
+               for (unsigned i = 0; r->virt && i < VC_NCAT; i++)
+                  printf(" %s=%.1f", vc_cat_name[i], c->cp_us[i]);
+               printf("\n");
             }
       }
    }
@@ -441,8 +492,9 @@ int
 cmd_compare(int argc, char **argv)
 {
    enum { O_WL = 256, O_MODES, O_RTT, O_TRANSPORT, O_REPEAT, O_ITERS,
-          O_QUICK, O_PROFILE, O_CHIP, O_JSON, O_REPORT, O_NOATTR };
-   static const struct option opts[] = {
+          O_QUICK, O_PROFILE, O_CHIP, O_JSON, O_REPORT, O_NOATTR, O_CLOCK,
+          O_REAL_JSON, O_BREAKDOWN, O_COST };
+   struct option opts[32] = {
       { "workloads", required_argument, NULL, O_WL },
       { "modes", required_argument, NULL, O_MODES },
       { "rtt-us", required_argument, NULL, O_RTT },
@@ -455,17 +507,20 @@ cmd_compare(int argc, char **argv)
       { "json", required_argument, NULL, O_JSON },
       { "report", required_argument, NULL, O_REPORT },
       { "no-attribution", no_argument, NULL, O_NOATTR },
+      { "clock", required_argument, NULL, O_CLOCK },
+      { "real-json", required_argument, NULL, O_REAL_JSON },
+      { "breakdown-rtt", required_argument, NULL, O_BREAKDOWN },
       { "quiet", no_argument, NULL, 'q' },
       { "help", no_argument, NULL, 'h' },
-      { NULL, 0, NULL, 0 },
    };
+   unsigned nopts = 0;
    const char *wl_list = default_workloads, *mode_list = "direct,forward,nativectx";
    const char *rtt_list = NULL, *tr_list = "inproc", *profile = NULL;
-   const char *json = NULL, *report = NULL;
+   const char *json = NULL, *report = NULL, *clock = "virtual";
    long repeat = -1, iters = -1;
    bool quick = false, quiet = false, attribute = true;
    struct cmp_results *r;
-   unsigned ncells;
+   unsigned ncells, nb;
    uint64_t t0;
    int c, ret = 0;
 
@@ -477,10 +532,31 @@ cmd_compare(int argc, char **argv)
    r->chip = r->core_cfg.chip ? r->core_cfg.chip : "a630";
    profile_defaults(&r->prof);
 
+   r->costs = vclock_default_costs;
+   r->breakdown_rtt = 50;
+   while (opts[nopts].name)
+      nopts++;
+   for (unsigned i = 0; i < NR_COST_FLAGS; i++)
+      opts[nopts++] = (struct option){ cost_flags[i].name, required_argument,
+                                       NULL, O_COST + (int)i };
+   opts[nopts] = (struct option){ NULL, 0, NULL, 0 };
+
    optind = 1;
    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
       char *end = NULL;
 
+      if (c >= O_COST && c < O_COST + (int)NR_COST_FLAGS) {
+         const struct cost_flag *f = &cost_flags[c - O_COST];
+         unsigned long long v = strtoull(optarg, &end, 10);
+
+         if (*end || end == optarg || *optarg == '-' || v > 1000000000ull) {
+            fprintf(stderr, "msmvirt compare: --%s wants 0..1000000000\n",
+                    f->name);
+            goto usage_err;
+         }
+         *(uint64_t *)((char *)&r->costs + f->off) = v;
+         continue;
+      }
       switch (c) {
       case O_WL: wl_list = optarg; break;
       case O_MODES: mode_list = optarg; break;
@@ -507,6 +583,14 @@ cmd_compare(int argc, char **argv)
       case O_JSON: json = optarg; break;
       case O_REPORT: report = optarg; break;
       case O_NOATTR: attribute = false; break;
+      case O_CLOCK: clock = optarg; break;
+      case O_REAL_JSON: r->real_json = optarg; break;
+      case O_BREAKDOWN:
+         if (parse_u32_list(optarg, &r->breakdown_rtt, 1, &nb)) {
+            fprintf(stderr, "msmvirt compare: bad --breakdown-rtt\n");
+            goto usage_err;
+         }
+         break;
       case 'q': quiet = true; break;
       case 'h': usage(stdout); free(r); return 0;
       default: goto usage_err;
@@ -530,9 +614,26 @@ cmd_compare(int argc, char **argv)
          goto out;
       }
    }
+   if (strcmp(clock, "virtual") && strcmp(clock, "real")) {
+      fprintf(stderr, "msmvirt compare: --clock wants virtual or real\n");
+      goto usage_err;
+   }
+   r->virt = !strcmp(clock, "virtual");
+   if (r->virt && !cmp_start_virtual) {
+      fprintf(stderr, "msmvirt compare: this binary has no virtual clock\n");
+      goto usage_err;
+   }
+   if (r->virt && strcmp(tr_list, "inproc")) {
+      /* The scheduler must see every thread: a host process it cannot. */
+      fprintf(stderr, "msmvirt compare: --clock virtual runs the inproc "
+              "transport only\n");
+      goto usage_err;
+   }
+   vclock_costs = r->costs;
    r->quick = quick;
    r->attribute = attribute;
-   r->repeat = repeat > 0 ? (unsigned)repeat : quick ? 2 : 5;
+   /* Virtual time is exact: a repetition would only repeat it. */
+   r->repeat = repeat > 0 ? (unsigned)repeat : r->virt ? 1 : quick ? 2 : 5;
    if (rtt_list) {
       if (parse_u32_list(rtt_list, r->rtts, CMP_MAX_RTTS, &r->nr_rtts)) {
          fprintf(stderr, "msmvirt compare: bad --rtt-us '%s' (want a list "
@@ -541,7 +642,7 @@ cmd_compare(int argc, char **argv)
       }
    } else {
       const uint32_t *src = quick ? quick_rtts : default_rtts;
-      r->nr_rtts = quick ? 3 : 7;
+      r->nr_rtts = quick ? 3 : sizeof(default_rtts) / sizeof(*src);
       memcpy(r->rtts, src, r->nr_rtts * sizeof(*src));
    }
    /* These explain themselves; the usage text would bury the message. */
@@ -571,11 +672,30 @@ cmd_compare(int argc, char **argv)
       goto out;
    }
 
-   t0 = wl_now_ns();
-   sweep(r, !quiet);
-   r->wall_s = (double)(wl_now_ns() - t0) / 1e9;
-   summarize(r);
+   if (r->virt) {
+      cmp_start_virtual(); /* before the first thread */
+   } else {
+      for (unsigned t = 0; t < r->nr_transports; t++)
+         if (cmp_harness_floor(r->transports[t], &r->harness_floor_us[t]))
+            r->harness_floor_us[t] = 0;
+   }
+   t0 = vclock_wall_ns();
+   cmp_sweep(r, !quiet);
+   r->wall_s = (double)(vclock_wall_ns() - t0) / 1e9;
+   /* Once more after the sweep: a neighbour's burst during one of the two
+    * only raises it, so the lower is the floor. */
+   for (unsigned t = 0; !r->virt && t < r->nr_transports; t++) {
+      double again;
+
+      if (!cmp_harness_floor(r->transports[t], &again) &&
+          (again < r->harness_floor_us[t] || !r->harness_floor_us[t]))
+         r->harness_floor_us[t] = again;
+   }
+   cmp_summarize(r);
    print_summary(r);
+   if (r->virt && r->real_json && cmp_calibrate(r, !quiet))
+      fprintf(stderr, "msmvirt compare: no calibrated run (%s): the report "
+              "compares with the design costs only\n", r->real_json);
    printf("compare: %.1f s\n", r->wall_s);
 
    if (json && cmp_write_json(r, json)) {
@@ -599,6 +719,7 @@ usage_err:
 out:
    for (unsigned w = 0; w < r->nr_workloads; w++)
       trace_free(r->workloads[w].trace);
+   cmp_calibrate_free(r);
    free(r->cells);
    free(r->attrs);
    free(r);

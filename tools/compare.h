@@ -15,6 +15,7 @@
 #include "modes.h"
 #include "profile.h"
 #include "stats.h"
+#include "vclock.h"
 #include "wdev.h"
 #include "workload.h"
 
@@ -43,6 +44,8 @@ struct cmp_cell {
    double events[CMP_MAX_REPEAT];
    double op_calls[WL_OP_COUNT];           /* per iteration, last rep */
    uint64_t iters;
+   double cp_us[VC_NCAT];                  /* critical path per iteration,
+                                            * last rep (virtual clock) */
    struct stat_summary time, ratio_s, rt_s, msgs_s, bytes_s, events_s;
    double floor_us;                        /* 0: none */
    bool unsupported;                       /* the mode cannot run here */
@@ -74,6 +77,15 @@ struct cmp_results {
    const char *chip;
    struct profile prof;
    bool quick;
+   bool virt;                              /* --clock virtual */
+   struct vclock_costs costs;              /* its cost model */
+   uint32_t breakdown_rtt;                 /* the breakdown figures' RTT */
+   const char *real_json;                  /* a --clock real run to show
+                                            * next to this one, or NULL */
+   double harness_floor_us[CMP_MAX_TRANSPORTS]; /* real clock: an empty
+                                            * CALL at RTT 0; 0: not run */
+   struct cmp_calib *calib;                /* the run replaying this
+                                            * machine (calibrate.c) */
    unsigned repeat;
    bool attribute;
 
@@ -110,6 +122,10 @@ cmp_attr(struct cmp_results *r, unsigned t, unsigned w, unsigned m)
    return &r->attrs[(t * r->nr_workloads + w) * r->nr_modes + m];
 }
 
+/* Makes the clock virtual (vsched_start); set by the msmvirt binary, which
+ * is linked with the scheduler.  NULL: only --clock real is possible. */
+extern void (*cmp_start_virtual)(void);
+
 /* argv[0] of msmvirt (main sets it). */
 extern const char *msmvirt_prog;
 
@@ -124,6 +140,31 @@ int cmp_write_report(struct cmp_results *r, const char *dir);
 
 /* The ioctls a ws op costs over msm (for labels in tables). */
 const char *cmp_op_ioctls(enum wl_op op);
+
+/* Run every point of r (progress on stderr), then fill in the summaries. */
+void cmp_sweep(struct cmp_results *r, bool progress);
+void cmp_summarize(struct cmp_results *r);
+
+/* calibrate.c: a second virtual run at the real run's RTTs with the cost
+ * model set from the real run's harness floor, so the report can show how
+ * much of the real/virtual gap is this machine's constants. */
+struct cmp_calib {
+   double floor_us;                        /* measured (the real run) */
+   double model_floor_us;                  /* the calibrated model's */
+   struct vclock_costs costs;
+   struct cmp_results *run;                /* cells at the real RTTs */
+};
+int cmp_calibrate(struct cmp_results *r, bool progress);
+void cmp_calibrate_free(struct cmp_results *r);
+
+/* The harness's own floor on transport ("inproc" or "socket"): the median
+ * time of an empty CALL at RTT 0, in us (pingpong.c). */
+int cmp_harness_floor(const char *transport, double *us);
+
+/* The i-th cost flag's name (NULL past the last), its field in c and what
+ * it means: one table for the parser and the report. */
+const char *cmp_cost_flag(unsigned i, uint64_t **field, const char **what,
+                          struct vclock_costs *c);
 
 int cmd_compare(int argc, char **argv);
 

@@ -169,3 +169,49 @@ fig_round_trips(const struct cmp_results *cr, unsigned t, const char *path)
    fprintf(gp, "\n");
    return gp_close(gp);
 }
+
+/* One colour per critical-path category (vclock.h order). */
+static const char *const cat_colors[VC_NCAT] = {
+   "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+   "#bbbbbb",
+};
+
+int
+fig_breakdown(const struct cmp_results *cr, unsigned t, unsigned w,
+              unsigned k, const char *path)
+{
+   struct cmp_results *r = (struct cmp_results *)cr;
+   const struct cmp_workload *cw = &r->workloads[w];
+   char title[512];
+   FILE *gp = gp_open();
+
+   if (!gp)
+      return -errno;
+   snprintf(title, sizeof(title), "%s: critical path per %s at RTT %u µs "
+            "(virtual clock, %s)", cw->label, cw->wl->unit, r->rtts[k],
+            r->transports[t]);
+   gp_preamble(gp, path, title);
+   fprintf(gp, "set style data histograms\n"
+               "set style histogram rowstacked\n"
+               "set style fill solid 0.9 border -1\n"
+               "set boxwidth 0.55\n"
+               "set ylabel 'µs per %s'\n"
+               "set yrange [0:*]\n"
+               "set key outside right vertical noenhanced\n"
+               "set xtics noenhanced\n", cw->wl->unit);
+   fprintf(gp, "$cp << EOD\n");
+   for (unsigned m = 0; m < r->nr_modes; m++) {
+      struct cmp_cell *c = cmp_cell(r, t, w, m, k);
+
+      fprintf(gp, "\"%s\"", r->modes[m]->name);
+      for (unsigned i = 0; i < VC_NCAT; i++)
+         fprintf(gp, " %.4f", c->nr && !c->error[0] ? c->cp_us[i] : 0.0);
+      fprintf(gp, "\n");
+   }
+   fprintf(gp, "EOD\nplot ");
+   for (unsigned i = 0; i < VC_NCAT; i++)
+      fprintf(gp, "%s$cp using %u%s lc rgb '%s' title '%s'", i ? ", " : "",
+              i + 2, i ? "" : ":xtic(1)", cat_colors[i], vc_cat_label[i]);
+   fprintf(gp, "\n");
+   return gp_close(gp);
+}

@@ -15,4 +15,9 @@ int fig_time_vs_rtt(const struct cmp_results *r, unsigned t, unsigned w,
 int fig_round_trips(const struct cmp_results *r, unsigned t,
                     const char *path);
 
+/* The critical path of each mode at RTT index k, stacked by category
+ * (virtual clock). */
+int fig_breakdown(const struct cmp_results *r, unsigned t, unsigned w,
+                  unsigned k, const char *path);
+
 #endif

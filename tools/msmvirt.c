@@ -19,6 +19,7 @@
 #include "ioctl2trace.h"
 #include "msm_core.h"
 #include "pm4.h"
+#include "vsched.h"
 #include "ws.h"
 
 static uint64_t
@@ -97,6 +98,7 @@ int
 main(int argc, char **argv)
 {
    msmvirt_prog = argv[0];
+   cmp_start_virtual = vsched_start;
    if (argc >= 2 && !strcmp(argv[1], "compare"))
       return cmd_compare(argc - 1, argv + 1);
    if (argc >= 2 && !strcmp(argv[1], "host"))

@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "pipe.h"
-#include "transport.h"
 #include "pm4.h"
+#include "vclock.h"
 
 int
 pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue, uint32_t prio)
@@ -143,5 +143,6 @@ cpu_work_us(uint32_t us)
     * scheduler tends to place next to its waker), and the evaluation would
     * measure that contention instead of the protocols. */
    if (us)
-      mt_wait_until(mt_now_ns() + (uint64_t)us * 1000);
+      vclock_wait_until(vclock_now_ns() + (uint64_t)us * 1000,
+                        VC_GUEST_CPU);
 }

@@ -24,6 +24,8 @@ jsummary(const struct stat_summary *s)
    json_object_object_add(o, "min", json_object_new_double(s->min));
    json_object_object_add(o, "max", json_object_new_double(s->max));
    json_object_object_add(o, "spread", json_object_new_double(s->spread));
+   json_object_object_add(o, "ci95_lo", json_object_new_double(s->ci_lo));
+   json_object_object_add(o, "ci95_hi", json_object_new_double(s->ci_hi));
    return o;
 }
 
@@ -43,6 +45,27 @@ jheader(struct cmp_results *r)
    json_object_object_add(h, "wall_s", json_object_new_double(r->wall_s));
    json_object_object_add(h, "quick", json_object_new_boolean(r->quick));
    json_object_object_add(h, "repeat", json_object_new_int(r->repeat));
+   json_object_object_add(h, "clock",
+                          json_object_new_string(r->virt ? "virtual" : "real"));
+   o = json_object_new_object();
+   for (unsigned i = 0;; i++) {
+      uint64_t *v;
+      const char *what, *name = cmp_cost_flag(i, &v, &what, &r->costs);
+
+      if (!name)
+         break;
+      json_object_object_add(o, name + strlen("cost-"),
+                             json_object_new_int64((int64_t)*v));
+   }
+   json_object_object_add(h, "cost_model", o);
+   if (!r->virt) {
+      o = json_object_new_object();
+      for (unsigned t = 0; t < r->nr_transports; t++)
+         if (r->harness_floor_us[t] > 0)
+            json_object_object_add(o, r->transports[t], json_object_new_double(
+               r->harness_floor_us[t]));
+      json_object_object_add(h, "harness_floor_us", o);
+   }
 
    o = json_object_new_object();
    json_object_object_add(o, "backend", json_object_new_string(
@@ -142,6 +165,15 @@ jrecord(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
          json_object_object_add(ops, wl_op_name(i),
                                 json_object_new_double(c->op_calls[i]));
    json_object_object_add(o, "ws_calls_per_iter", ops);
+   if (r->virt) {
+      /* Sums to time_per_iter_us: the run is exact, one repetition. */
+      struct json_object *cp = json_object_new_object();
+
+      for (unsigned i = 0; i < VC_NCAT; i++)
+         json_object_object_add(cp, vc_cat_name[i],
+                                json_object_new_double(c->cp_us[i]));
+      json_object_object_add(o, "critical_path_us", cp);
+   }
    return o;
 }
 

@@ -1,6 +1,8 @@
 /*
- * stats.c - medians, extremes and a least-squares slope.
+ * stats.c - medians, extremes, bootstrap intervals and a least-squares
+ * slope.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,45 @@ cmp_double(const void *a, const void *b)
 {
    double x = *(const double *)a, y = *(const double *)b;
    return (x > y) - (x < y);
+}
+
+static double
+median_sorted(const double *s, size_t n)
+{
+   return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+#define BOOT_RESAMPLES 2000
+
+/* Percentile bootstrap of the median of sorted s (n >= 2). */
+static void
+bootstrap_ci(const double *s, size_t n, double *lo, double *hi)
+{
+   double *med = malloc(BOOT_RESAMPLES * sizeof(*med));
+   double *x = malloc(n * sizeof(*x));
+   uint32_t rng = 0x2545f491u;
+
+   if (!med || !x) {
+      *lo = s[0];
+      *hi = s[n - 1];
+      goto out;
+   }
+   for (unsigned b = 0; b < BOOT_RESAMPLES; b++) {
+      for (size_t i = 0; i < n; i++) {
+         rng ^= rng << 13;
+         rng ^= rng >> 17;
+         rng ^= rng << 5;
+         x[i] = s[rng % n];
+      }
+      qsort(x, n, sizeof(*x), cmp_double);
+      med[b] = median_sorted(x, n);
+   }
+   qsort(med, BOOT_RESAMPLES, sizeof(*med), cmp_double);
+   *lo = med[BOOT_RESAMPLES * 25 / 1000];
+   *hi = med[BOOT_RESAMPLES * 975 / 1000 - 1];
+out:
+   free(med);
+   free(x);
 }
 
 void
@@ -32,6 +73,8 @@ stat_summarize(const double *v, size_t n, struct stat_summary *out)
             sum += v[i];
          }
          out->mean = out->median = sum / (double)n;
+         out->ci_lo = out->min;
+         out->ci_hi = out->max;
          return;
       }
    }
@@ -43,8 +86,11 @@ stat_summarize(const double *v, size_t n, struct stat_summary *out)
    out->min = s[0];
    out->max = s[n - 1];
    out->mean = sum / (double)n;
-   out->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+   out->median = median_sorted(s, n);
    out->spread = out->median != 0 ? (out->max - out->min) / out->median : 0;
+   out->ci_lo = out->ci_hi = out->median;
+   if (n >= 2)
+      bootstrap_ci(s, n, &out->ci_lo, &out->ci_hi);
    if (s != stack)
       free(s);
 }

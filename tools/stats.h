@@ -17,9 +17,13 @@ struct stat_summary {
    double max;
    double mean;
    double spread; /* (max - min) / median; 0 when median is 0 */
+   double ci_lo;  /* bootstrap 95% interval of the median (= median */
+   double ci_hi;  /* when n < 2) */
 };
 
-/* Summarise n values (not modified).  n == 0 gives all zeros. */
+/* Summarise n values (not modified).  n == 0 gives all zeros.  The
+ * interval is a percentile bootstrap of the median with a fixed seed, so
+ * the same values always give the same interval. */
 void stat_summarize(const double *v, size_t n, struct stat_summary *out);
 
 /* Least-squares fit y = a + b*x over n points; returns b (0 if n < 2 or

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vclock.h"
 #include "ws.h"
 
 struct mode_ctx;
@@ -76,6 +77,8 @@ void wdev_end_(struct wdev *w, enum wl_op op);
 static inline void
 wdev_begin(struct wdev *w)
 {
+   /* The guest driver's own work per call (the virtual clock's cost model). */
+   vclock_charge(VC_GUEST_CPU, vclock_costs.guest_op_ns);
    if (w->attribute)
       wdev_begin_(w);
 }

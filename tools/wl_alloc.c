@@ -96,8 +96,16 @@ wl_alloc_run(struct wl_run *r, struct wl_sample *out)
       bool by_map = wl_rand(&rng) % 100 < p->map_pct;
       struct wbo *bo;
 
-      if (i == r->warmup)
+      if (i == r->warmup) {
+         /* The window starts with the GPU idle, as it ends: work the
+          * warmup left queued must not count for (or against) a mode. */
+         ret = pipe_idle(&pipe, WL_TIMEOUT_NS);
+         if (ret) {
+            ret = wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
+            goto out;
+         }
          wl_window_start(&win, &w);
+      }
       ret = wbo_new(&cache, size, MSM_BO_WC, &bo);
       if (ret) {
          ret = wl_fail(r, ret, "BO %u (%llu bytes): %s", i,

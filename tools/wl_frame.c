@@ -97,8 +97,16 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
    for (uint32_t f = 0; f < frames; f++) {
       struct wl_fence fence = { 0 };
 
-      if (f == r->warmup)
+      if (f == r->warmup) {
+         /* The window starts with the GPU idle, as it ends: work the
+          * warmup left queued must not count for (or against) a mode. */
+         ret = pipe_idle(&pipe, WL_TIMEOUT_NS);
+         if (ret) {
+            ret = wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
+            goto out;
+         }
          wl_window_start(&win, &w);
+      }
       cpu_work_us(p->cpu_us);
 
       for (uint32_t s = 0; s < p->stream_bos; s++) {

@@ -16,6 +16,7 @@
 
 #include "bo_cache.h"
 #include "profile.h"
+#include "vclock.h"
 #include "wdev.h"
 
 struct mode_ctx;
@@ -28,6 +29,7 @@ struct wl_sample {
    struct ws_stats st;                /* transport counters, delta */
    struct wl_opstat op[WL_OP_COUNT];  /* ws calls, delta (and attribution) */
    struct bo_cache_stats cache;       /* over the whole run */
+   uint64_t path_ns[VC_NCAT];         /* critical path, delta (vclock.h) */
 };
 
 struct wl_run {

@@ -60,9 +60,7 @@ workload_find(const char *name)
 uint64_t
 wl_now_ns(void)
 {
-   struct timespec ts;
-   clock_gettime(CLOCK_MONOTONIC, &ts);
-   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+   return vclock_now_ns();
 }
 
 void
@@ -71,6 +69,7 @@ wl_window_start(struct wl_window *win, struct wdev *w)
    win->w = w;
    wdev_stats(w, &win->st0);
    memcpy(win->op0, w->op, sizeof(win->op0));
+   vclock_path_mark();
    win->t0 = wl_now_ns();
 }
 
@@ -78,7 +77,11 @@ void
 wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
 {
    uint64_t t1 = wl_now_ns();
+   uint64_t path[VC_NCAT];
    struct ws_stats st;
+
+   vclock_path(path);
+   memcpy(out->path_ns, path, sizeof(out->path_ns));
 
    wdev_stats(win->w, &st);
    out->iters = iters;
@@ -107,6 +110,8 @@ wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
    acc->st.bytes += s->st.bytes;
    acc->st.sync_round_trips += s->st.sync_round_trips;
    acc->st.events += s->st.events;
+   for (unsigned c = 0; c < VC_NCAT; c++)
+      acc->path_ns[c] += s->path_ns[c];
    for (unsigned i = 0; i < WL_OP_COUNT; i++) {
       acc->op[i].calls += s->op[i].calls;
       acc->op[i].sync_round_trips += s->op[i].sync_round_trips;

@@ -158,6 +158,7 @@ conn_tx(struct mt_conn *c, uint32_t type, uint32_t session, uint64_t tag,
       return -EMSGSIZE;
    if (len && !data)
       return -EFAULT;
+   vclock_charge_msg(VC_HOST_CPU, total); /* the cost model's framing */
 
    pthread_mutex_lock(&c->tx_lock);
    if (c->broken) {
@@ -282,8 +283,8 @@ conn_hello(struct mt_conn *c, const struct mt_frame_hdr *hdr, uint64_t now)
    if (c->flags & MT_SERVE_REMOTE_CLOCK)
       c->clock_offset = (int64_t)(now - hdr->ts_ns);
    c->delay_ns = delay_ns;
-   mt_wait_until(mt_deliver_at(hdr->ts_ns, c->clock_offset, now,
-                               c->delay_ns));
+   vclock_wait_until(mt_deliver_at(hdr->ts_ns, c->clock_offset, now,
+                                   c->delay_ns), VC_SYNC_RT);
 
    const struct mt_host_proto *proto = mt_host_find_proto(c->host, name);
    int status = -EPROTONOSUPPORT;
@@ -337,8 +338,9 @@ conn_loop(struct mt_conn *c)
       if (!c->state)
          return -EPROTO;
 
-      mt_wait_until(mt_deliver_at(hdr.ts_ns, c->clock_offset, now,
-                                  c->delay_ns));
+      vclock_wait_until(mt_deliver_at(hdr.ts_ns, c->clock_offset, now,
+                                      c->delay_ns), mt_delay_cat(hdr.type));
+      vclock_charge_msg(VC_HOST_CPU, sizeof(hdr) + hdr.len);
       ret = c->proto->on_frame(c->state, c, hdr.type, hdr.session, hdr.tag,
                                c->buf, hdr.len);
       if (ret < 0)

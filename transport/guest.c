@@ -98,6 +98,9 @@ guest_write(struct mt_guest *g, uint32_t type, uint32_t session, uint64_t tag,
 
    if (iovcnt > MT_MAX_IOV)
       return -EINVAL;
+   /* The cost model (virtual clock): framing, then the exit that notifies. */
+   vclock_charge_msg(VC_GUEST_CPU, sizeof(hdr) + len);
+   vclock_charge(VC_EXIT, vclock_costs.vm_exit_ns);
    v[0].iov_base = &hdr;
    v[0].iov_len = sizeof(hdr);
    if (iovcnt)
@@ -123,6 +126,14 @@ guest_write(struct mt_guest *g, uint32_t type, uint32_t session, uint64_t tag,
    count(&g->messages, 1);
    count(&g->bytes_sent, sizeof(hdr) + len);
    return 0;
+}
+
+/* The cost model of a REPLY or EVENT arriving: the interrupt, the frame. */
+static void
+guest_charge_rx(uint32_t len)
+{
+   vclock_charge(VC_EXIT, vclock_costs.irq_ns);
+   vclock_charge_msg(VC_GUEST_CPU, sizeof(struct mt_frame_hdr) + len);
 }
 
 static struct mt_pending *
@@ -180,7 +191,8 @@ read_event(struct mt_guest *g, const struct mt_frame_hdr *hdr, uint64_t at)
    if (ret)
       return ret;
 
-   mt_wait_until(at);
+   vclock_wait_until(at, VC_ASYNC);
+   guest_charge_rx(hdr->len);
    count(&g->events, 1);
    if (g->on_event)
       g->on_event(g->event_data, hdr->session, g->evbuf, hdr->len);
@@ -269,7 +281,8 @@ mt_callv(struct mt_guest *g, uint32_t session, const struct iovec *iov,
 
    ret = p.status;
    if (!ret || ret == -EMSGSIZE) {
-      mt_wait_until(p.deliver_at);
+      vclock_wait_until(p.deliver_at, VC_SYNC_RT);
+      guest_charge_rx(p.len);
       count(&g->round_trips, 1);
       if (rsp_len)
          *rsp_len = p.len;
@@ -350,7 +363,8 @@ guest_hello(struct mt_guest *g, const struct mt_guest_config *cfg,
    uint64_t now = mt_now_ns();
    if (flags & MT_GUEST_REMOTE_CLOCK)
       g->clock_offset = (int64_t)(now - hdr.ts_ns);
-   mt_wait_until(mt_deliver_at(hdr.ts_ns, g->clock_offset, now, g->delay_ns));
+   vclock_wait_until(mt_deliver_at(hdr.ts_ns, g->clock_offset, now,
+                                   g->delay_ns), VC_SYNC_RT);
    count(&g->round_trips, 1);
    count(&g->bytes_received, sizeof(hdr) + sizeof(wel));
 

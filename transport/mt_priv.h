@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "transport.h"
+#include "vclock.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "the wire format is little-endian");
@@ -59,6 +60,9 @@ mt_deliver_at(uint64_t ts, int64_t offset, uint64_t now, uint64_t delay)
       sent = now;
    return sent + delay;
 }
+
+/* Which part of the critical path a frame's one-way delay is (vclock.h). */
+enum vc_cat mt_delay_cat(uint32_t type);
 
 /* Make this thread's sleeps precise (PR_SET_TIMERSLACK). */
 void mt_thread_timing_init(void);

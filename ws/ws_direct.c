@@ -11,8 +11,14 @@
 #include <string.h>
 
 #include "msm_core.h"
+#include "vclock.h"
 #include "ws.h"
 #include "ws_util.h"
+
+/* Each call into the core is one request of the virtual clock's cost model,
+ * as each forwarded ioctl and each nativectx ccmd is on the host. */
+#define CORE_OP(fn) \
+   (vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns), fn)
 
 struct direct_dev {
    struct ws_dev base;
@@ -39,7 +45,7 @@ static int
 direct_get_param(struct ws_dev *dev, uint32_t param, uint64_t *value)
 {
    struct drm_msm_param p = { .pipe = MSM_PIPE_3D0, .param = param };
-   int ret = msm_ctx_get_param(to_direct(dev)->ctx, &p);
+   int ret = CORE_OP(msm_ctx_get_param)(to_direct(dev)->ctx, &p);
    if (!ret)
       *value = p.value;
    return ret;
@@ -55,12 +61,12 @@ direct_set_debuginfo(struct ws_dev *dev, const char *comm, const char *cmdline)
    if (comm) {
       p.param = MSM_PARAM_COMM;
       p.len = (uint32_t)strlen(comm);
-      ret = msm_ctx_set_param(d->ctx, &p, comm);
+      ret = CORE_OP(msm_ctx_set_param)(d->ctx, &p, comm);
    }
    if (!ret && cmdline) {
       p.param = MSM_PARAM_CMDLINE;
       p.len = (uint32_t)strlen(cmdline);
-      ret = msm_ctx_set_param(d->ctx, &p, cmdline);
+      ret = CORE_OP(msm_ctx_set_param)(d->ctx, &p, cmdline);
    }
    return ret;
 }
@@ -78,15 +84,15 @@ direct_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
    bo = calloc(1, sizeof(*bo));
    if (!bo)
       return -ENOMEM;
-   ret = msm_ctx_gem_new(d->ctx, &req);
+   ret = CORE_OP(msm_ctx_gem_new)(d->ctx, &req);
    if (ret) {
       free(bo);
       return ret;
    }
    info.handle = req.handle;
-   ret = msm_ctx_gem_info(d->ctx, &info, NULL);
+   ret = CORE_OP(msm_ctx_gem_info)(d->ctx, &info, NULL);
    if (ret) {
-      msm_ctx_gem_close(d->ctx, req.handle);
+      CORE_OP(msm_ctx_gem_close)(d->ctx, req.handle);
       free(bo);
       return ret;
    }
@@ -102,7 +108,7 @@ direct_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
 static void
 direct_bo_free(struct ws_bo *bo)
 {
-   msm_ctx_gem_close(to_direct(bo->dev)->ctx, bo->handle);
+   CORE_OP(msm_ctx_gem_close)(to_direct(bo->dev)->ctx, bo->handle);
    free(bo);
 }
 
@@ -113,7 +119,7 @@ direct_bo_map(struct ws_bo *bo, void **ptr)
 
    if (!bo->map) {
       /* mesa's msm backend: GEM_INFO GET_OFFSET, then mmap of the node. */
-      ret = msm_ctx_bo_map(to_direct(bo->dev)->ctx, bo->handle, &bo->map);
+      ret = CORE_OP(msm_ctx_bo_map)(to_direct(bo->dev)->ctx, bo->handle, &bo->map);
       if (ret)
          return ret;
    }
@@ -143,14 +149,14 @@ direct_bo_cpu_prep(struct ws_bo *bo, uint32_t op, int64_t timeout_ns)
    struct drm_msm_gem_cpu_prep req = {
       .handle = bo->handle, .op = op, .timeout = ws_abs_timeout(timeout_ns),
    };
-   return msm_ctx_gem_cpu_prep(to_direct(bo->dev)->ctx, &req);
+   return CORE_OP(msm_ctx_gem_cpu_prep)(to_direct(bo->dev)->ctx, &req);
 }
 
 static int
 direct_bo_cpu_fini(struct ws_bo *bo)
 {
    struct drm_msm_gem_cpu_fini req = { .handle = bo->handle };
-   return msm_ctx_gem_cpu_fini(to_direct(bo->dev)->ctx, &req);
+   return CORE_OP(msm_ctx_gem_cpu_fini)(to_direct(bo->dev)->ctx, &req);
 }
 
 static int
@@ -160,14 +166,14 @@ direct_bo_set_name(struct ws_bo *bo, const char *name)
       .handle = bo->handle, .info = MSM_INFO_SET_NAME,
       .len = (uint32_t)strlen(name), .value = (uintptr_t)name,
    };
-   return msm_ctx_gem_info(to_direct(bo->dev)->ctx, &info, (char *)name);
+   return CORE_OP(msm_ctx_gem_info)(to_direct(bo->dev)->ctx, &info, (char *)name);
 }
 
 static int
 direct_bo_madvise(struct ws_bo *bo, uint32_t madv, uint32_t *retained)
 {
    struct drm_msm_gem_madvise req = { .handle = bo->handle, .madv = madv };
-   int ret = msm_ctx_gem_madvise(to_direct(bo->dev)->ctx, &req);
+   int ret = CORE_OP(msm_ctx_gem_madvise)(to_direct(bo->dev)->ctx, &req);
    if (!ret && retained)
       *retained = req.retained;
    return ret;
@@ -178,7 +184,7 @@ direct_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
                        uint32_t *id)
 {
    struct drm_msm_submitqueue req = { .flags = flags, .prio = prio };
-   int ret = msm_ctx_submitqueue_new(to_direct(dev)->ctx, &req);
+   int ret = CORE_OP(msm_ctx_submitqueue_new)(to_direct(dev)->ctx, &req);
    if (!ret)
       *id = req.id;
    return ret;
@@ -187,7 +193,7 @@ direct_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
 static int
 direct_submitqueue_close(struct ws_dev *dev, uint32_t id)
 {
-   return msm_ctx_submitqueue_close(to_direct(dev)->ctx, id);
+   return CORE_OP(msm_ctx_submitqueue_close)(to_direct(dev)->ctx, id);
 }
 
 static int
@@ -196,7 +202,7 @@ direct_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults)
    struct drm_msm_submitqueue_query req = {
       .id = id, .param = MSM_SUBMITQUEUE_PARAM_FAULTS, .len = sizeof(*faults),
    };
-   return msm_ctx_submitqueue_query(to_direct(dev)->ctx, &req, faults);
+   return CORE_OP(msm_ctx_submitqueue_query)(to_direct(dev)->ctx, &req, faults);
 }
 
 static int
@@ -207,7 +213,7 @@ direct_submit(struct ws_dev *dev, struct ws_submit *s)
 
    if (ret)
       return ret;
-   ret = msm_ctx_gem_submit(to_direct(dev)->ctx, &u.req, u.bos, u.cmds);
+   ret = CORE_OP(msm_ctx_gem_submit)(to_direct(dev)->ctx, &u.req, u.bos, u.cmds);
    if (!ret)
       s->fence = u.req.fence;
    ws_uapi_submit_fini(&u);
@@ -221,7 +227,7 @@ direct_fence_wait(struct ws_dev *dev, uint32_t queue, uint32_t fence,
    struct drm_msm_wait_fence req = {
       .fence = fence, .queueid = queue, .timeout = ws_abs_timeout(timeout_ns),
    };
-   return msm_ctx_wait_fence(to_direct(dev)->ctx, &req);
+   return CORE_OP(msm_ctx_wait_fence)(to_direct(dev)->ctx, &req);
 }
 
 static int
@@ -268,7 +274,7 @@ ws_direct_open(struct msm_core *core, struct ws_dev **out)
 
    if (!d)
       return -ENOMEM;
-   ret = msm_ctx_create(core, &d->ctx);
+   ret = CORE_OP(msm_ctx_create)(core, &d->ctx);
    if (ret) {
       free(d);
       return ret;

@@ -8,7 +8,12 @@
  *              each sync round trip is a message;
  *   nativectx  a frame costs no sync round trip at all.
  *
- * argv[1]: the msmvirt binary, argv[2]: tests/tools/sample.trace
+ * On the virtual clock also: a second run gives the same records byte for
+ * byte; every record's critical path sums to its time; forward's time per
+ * iteration never falls as RTT grows.
+ *
+ * argv[1]: the msmvirt binary, argv[2]: tests/tools/sample.trace,
+ * argv[3]: the clock (virtual or real)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -27,7 +32,8 @@
 #include "test_fs.h"
 #include <json-c/json.h>
 
-static const char *msmvirt, *sample;
+static const char *msmvirt, *sample, *clock_name;
+static bool virt;
 static char dir[64];
 static struct json_object *root;
 
@@ -74,25 +80,32 @@ has_mode(const char *name)
    return false;
 }
 
-static int
-setup(void **state)
+/* One quick compare into DIR/NAME.json (and the report, for "r"). */
+static struct json_object *
+run_compare(const char *name)
 {
    char cmd[2048], path[128];
 
+   snprintf(cmd, sizeof(cmd), "'%s' compare --quick --clock %s --workloads "
+            "frame,alloc,dispatch,readback,startup,trace:'%s' "
+            "--json %s/%s.json --report %s/rep-%s -q > %s/out-%s.txt",
+            msmvirt, clock_name, sample, dir, name, dir, name, dir, name);
+   if (system(cmd) != 0) {
+      fprintf(stderr, "failed: %s\n", cmd);
+      return NULL;
+   }
+   snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+   return json_object_from_file(path);
+}
+
+static int
+setup(void **state)
+{
    (void)state;
    snprintf(dir, sizeof(dir), "/tmp/msmvirt-compare-XXXXXX");
    if (!mkdtemp(dir))
       return -1;
-   snprintf(cmd, sizeof(cmd), "'%s' compare --quick --workloads "
-            "frame,alloc,dispatch,readback,startup,trace:'%s' "
-            "--json %s/r.json --report %s/rep -q > %s/out.txt",
-            msmvirt, sample, dir, dir, dir);
-   if (system(cmd) != 0) {
-      fprintf(stderr, "failed: %s\n", cmd);
-      return -1;
-   }
-   snprintf(path, sizeof(path), "%s/r.json", dir);
-   root = json_object_from_file(path);
+   root = run_compare("r");
    return root ? 0 : -1;
 }
 
@@ -111,6 +124,7 @@ test_header(void **state)
 
    (void)state;
    assert_string_equal(str(root, "schema"), "msmvirt-compare/1");
+   assert_string_equal(str(h, "clock"), clock_name);
    assert_true(strlen(str(h, "date")) >= 20);
    m = get(h, "machine");
    assert_true(num(m, "nproc") >= 1);
@@ -163,7 +177,8 @@ test_records(void **state)
       str(r, "transport");
       num(r, "rtt_us");
       assert_true(num(r, "iters") > 0);
-      assert_true(num(r, "repeat") == 2);
+      /* Virtual time is exact: one repetition says it all. */
+      assert_true(num(r, "repeat") == (virt ? 1 : 2));
       t = get(r, "time_per_iter_us");
       assert_true(num(t, "min") > 0);
       assert_true(num(t, "min") <= num(t, "median"));
@@ -250,7 +265,7 @@ test_report(void **state)
    FILE *f;
 
    (void)state;
-   snprintf(path, sizeof(path), "%s/rep/evaluation.md", dir);
+   snprintf(path, sizeof(path), "%s/rep-r/evaluation.md", dir);
    f = fopen(path, "r");
    assert_non_null(f);
    while (fgets(line, sizeof(line), f)) {
@@ -261,14 +276,100 @@ test_report(void **state)
    assert_true(regen);
    assert_true(tables);
    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
-      snprintf(path, sizeof(path), "%s/rep/figures/time-frame-inproc.svg",
-               dir);
+      snprintf(path, sizeof(path),
+               "%s/rep-r/figures/time-frame-inproc.svg", dir);
       assert_int_equal(stat(path, &st), 0);
       assert_true(st.st_size > 1000);
-      snprintf(path, sizeof(path), "%s/rep/figures/roundtrips-inproc.svg",
-               dir);
+      snprintf(path, sizeof(path),
+               "%s/rep-r/figures/roundtrips-inproc.svg", dir);
       assert_int_equal(stat(path, &st), 0);
    }
+}
+
+static void
+test_deterministic(void **state)
+{
+   struct json_object *again;
+
+   (void)state;
+   if (!virt)
+      skip();
+   again = run_compare("again");
+   assert_non_null(again);
+   /* Everything measured; the header has the date and the wall time. */
+   assert_string_equal(json_object_to_json_string(get(root, "records")),
+                       json_object_to_json_string(get(again, "records")));
+   assert_string_equal(json_object_to_json_string(get(root, "attribution")),
+                       json_object_to_json_string(get(again,
+                                                      "attribution")));
+   json_object_put(again);
+}
+
+static void
+test_breakdown_sums(void **state)
+{
+   struct json_object *recs = get(root, "records");
+   unsigned checked = 0;
+
+   (void)state;
+   if (!virt)
+      skip();
+   for (size_t i = 0; i < json_object_array_length(recs); i++) {
+      struct json_object *r = json_object_array_get_idx(recs, i), *cp, *e;
+      double sum = 0, t;
+
+      if (json_object_object_get_ex(r, "skipped", &e))
+         continue;
+      t = num(get(r, "time_per_iter_us"), "median");
+      cp = get(r, "critical_path_us");
+      json_object_object_foreach(cp, key, val) {
+         (void)key;
+         assert_true(json_object_get_double(val) >= 0);
+         sum += json_object_get_double(val);
+      }
+      if (sum < t * 0.999 || sum > t * 1.001)
+         fail_msg("%s %s rtt %g: the critical path sums to %.3f us, the "
+                  "time is %.3f", str(r, "workload"), str(r, "mode"),
+                  num(r, "rtt_us"), sum, t);
+      checked++;
+   }
+   assert_true(checked > 0);
+}
+
+static void
+test_forward_monotonic(void **state)
+{
+   struct json_object *recs = get(root, "records");
+   unsigned pairs = 0;
+
+   (void)state;
+   if (!virt || !has_mode("forward"))
+      skip();
+   for (size_t i = 0; i < json_object_array_length(recs); i++) {
+      struct json_object *a = json_object_array_get_idx(recs, i), *e;
+
+      if (strcmp(str(a, "mode"), "forward") ||
+          json_object_object_get_ex(a, "skipped", &e))
+         continue;
+      for (size_t j = 0; j < json_object_array_length(recs); j++) {
+         struct json_object *b = json_object_array_get_idx(recs, j);
+
+         if (strcmp(str(b, "mode"), "forward") ||
+             strcmp(str(a, "workload"), str(b, "workload")) ||
+             num(b, "rtt_us") <= num(a, "rtt_us"))
+            continue;
+         if (num(get(b, "time_per_iter_us"), "median") <
+             num(get(a, "time_per_iter_us"), "median"))
+            fail_msg("forward %s: %.3f us at rtt %g, less than %.3f at %g",
+                     str(a, "workload"),
+                     num(get(b, "time_per_iter_us"), "median"),
+                     num(b, "rtt_us"),
+                     num(get(a, "time_per_iter_us"), "median"),
+                     num(a, "rtt_us"));
+         pairs++;
+      }
+   }
+   assert_true(pairs > 0);
 }
 
 int
@@ -280,13 +381,19 @@ main(int argc, char **argv)
       cmocka_unit_test(test_invariants),
       cmocka_unit_test(test_attribution),
       cmocka_unit_test(test_report),
+      cmocka_unit_test(test_deterministic),
+      cmocka_unit_test(test_breakdown_sums),
+      cmocka_unit_test(test_forward_monotonic),
    };
 
-   if (argc < 3) {
-      fprintf(stderr, "usage: %s MSMVIRT SAMPLE_TRACE\n", argv[0]);
+   if (argc < 4 || (strcmp(argv[3], "virtual") && strcmp(argv[3], "real"))) {
+      fprintf(stderr, "usage: %s MSMVIRT SAMPLE_TRACE virtual|real\n",
+              argv[0]);
       return 2;
    }
    msmvirt = argv[1];
    sample = argv[2];
+   clock_name = argv[3];
+   virt = !strcmp(clock_name, "virtual");
    return cmocka_run_group_tests(tests, setup, teardown);
 }
