@@ -143,7 +143,10 @@ nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
       goto lose;
    }
    if (!blob_id) {
-      ret = shmem_create(ctx, res_id, size, hm_offset);
+      /* Where the guest asked (BLOB_AT), or the kernel broke its word. */
+      ret = ctx->shmem_has_at && ctx->shmem_hm_at != hm_offset
+               ? -EINVAL : shmem_create(ctx, res_id, size, hm_offset);
+      ctx->shmem_has_at = false;
       if (ret)
          goto lose;
       return 0;
@@ -155,7 +158,8 @@ nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
       ret = -ENOENT;
       goto lose;
    }
-   ret = (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE != obj->size
+   ret = (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE != obj->size ||
+         (obj->has_at && obj->hm_at != hm_offset)
             ? -EINVAL : obj_make(ctx, obj, hm_offset);
    if (!ret) {
       obj->res_id = res_id;

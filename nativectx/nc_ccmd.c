@@ -450,6 +450,31 @@ ccmd_arena_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
    return 0;
 }
 
+/* NC_EXT_BLOB_AT: remember where the guest wants the blob; the blob create
+ * must put it there (nc_ctx_blob_attach()). */
+static int
+ccmd_blob_at(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+{
+   struct nc_ccmd_blob_at_req *req = r;
+
+   (void)rsp;
+   if (req->pad || req->hm_offset % 4096)
+      return -EINVAL;
+   if (!req->blob_id) {
+      if (ctx->shmem_obj)
+         return -EINVAL;
+      ctx->shmem_has_at = true;
+      ctx->shmem_hm_at = req->hm_offset;
+      return 0;
+   }
+   struct nc_obj *obj = nc_table_get(&ctx->blobs, req->blob_id);
+   if (!obj || obj->handle)
+      return -ENOENT; /* after its GEM_NEW, before its blob */
+   obj->has_at = true;
+   obj->hm_at = req->hm_offset;
+   return 0;
+}
+
 /* One table, indexed by command, anchor and extensions alike: the loop
  * checks the number, the extension, the minimum size and the response slot
  * before any handler runs. */
@@ -473,5 +498,6 @@ const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT] = {
    CCMD(GEM_MADVISE, gem_madvise, NC_EXT_MADV_WORDS, true),
    CCMD(ARENA_NEW, arena_new, NC_EXT_ARENAS, true),
    CCMD(SUBMITQUEUE_NEW, submitqueue_new, NC_EXT_QUEUE_STATE, false),
+   CCMD(BLOB_AT, blob_at, NC_EXT_BLOB_AT, false),
 #undef CCMD
 };

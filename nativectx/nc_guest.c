@@ -569,10 +569,18 @@ check_capset(const struct vg_dev *vg)
 static int
 shmem_create(struct nc_dev *d)
 {
-   struct nc_ccmd_ext_enable_req req = {
-      .hdr = { .cmd = NC_CCMD_EXT_ENABLE, .len = sizeof(req),
-               .seqno = ++d->seqno },
-      .ext = d->ext,
+   struct {
+      struct nc_ccmd_ext_enable_req ext;
+      struct nc_ccmd_blob_at_req at;
+   } req = {
+      .ext = { .hdr = { .cmd = NC_CCMD_EXT_ENABLE, .len = sizeof(req.ext),
+                        .seqno = ++d->seqno },
+               .ext = d->ext },
+      /* Where we will read it: a guest kernel other than our own (the
+       * virtio_gpu node) learns it here. */
+      .at = { .hdr = { .cmd = NC_CCMD_BLOB_AT, .len = sizeof(req.at),
+                       .seqno = ++d->seqno },
+              .blob_id = 0, .hm_offset = d->caps.ext.arena_offset },
    };
    struct vg_blob_create blob = {
       .blob_id = 0, .size = NC_SHMEM_SIZE,

@@ -332,7 +332,10 @@ nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
 {
    struct nc_dev *d = nc_dev(dev);
    uint64_t asize = (size + NC_PAGE - 1) & ~(NC_PAGE - 1);
-   struct nc_ccmd_gem_new_madv_req req;
+   struct {
+      struct nc_ccmd_gem_new_madv_req gem;
+      struct nc_ccmd_blob_at_req at;
+   } req;
    struct nc_bo *bo;
    int ret = bo_check_flags(d, size, flags);
 
@@ -357,20 +360,25 @@ nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
 
    /* GEM_NEW rides in the blob create (RESOURCE_CREATE_BLOB's cmd), after
     * whatever is batched, so the host sees requests in seqno order.  The
-    * storage offset is ours, as a guest kernel's; the madvise word is the
-    * extension's (GEM_NEW_MADV). */
-   req = (struct nc_ccmd_gem_new_madv_req){
+    * storage offset is ours (BLOB_AT tells whichever guest kernel carries
+    * it); the madvise word is the extension's (GEM_NEW_MADV). */
+   req.gem = (struct nc_ccmd_gem_new_madv_req){
       .gem = {
-         .hdr = { .cmd = NC_CCMD_GEM_NEW_MADV, .len = sizeof(req),
+         .hdr = { .cmd = NC_CCMD_GEM_NEW_MADV, .len = sizeof(req.gem),
                   .seqno = ++d->seqno },
          .iova = bo->base.iova, .size = size, .flags = flags,
          .blob_id = ++d->blob_id,
       },
       .madv_slot = bo->madv_slot,
    };
+   req.at = (struct nc_ccmd_blob_at_req){
+      .hdr = { .cmd = NC_CCMD_BLOB_AT, .len = sizeof(req.at),
+               .seqno = ++d->seqno },
+      .blob_id = req.gem.gem.blob_id, .hm_offset = bo->hm_offset,
+   };
    struct vg_blob_create blob = {
-      .blob_id = req.gem.blob_id, .size = asize, .hm_offset = bo->hm_offset,
-      .cmd = &req, .cmd_len = sizeof(req),
+      .blob_id = req.gem.gem.blob_id, .size = asize,
+      .hm_offset = bo->hm_offset, .cmd = &req, .cmd_len = sizeof(req),
    };
    ret = nc_flush_locked(d, VG_EXECBUF_DEFER);
    if (!ret && vg_blob_create(d->vg, &blob, &bo->res_id)) {

@@ -1,8 +1,8 @@
 /*
- * nc_renderer.c - one nativectx context on the host: lifecycle, the
- * request loop and its response helper, the res_id/blob_id tables, and the
- * fence state published to the guest.  The ccmd handlers and their dispatch
- * table live in nc_ccmd.c.
+ * nc_renderer.c - one nativectx context on the host: lifecycle and capset,
+ * the request loop and its response helper, submit queues, and the fence
+ * state published to the guest.  The ccmd handlers and their dispatch
+ * table live in nc_ccmd.c, blobs (the shmem among them) in nc_blob.c.
  *
  * Two threads touch a context: the connection thread (everything here but
  * the retire callback) and the core's GPU thread (retire_cb, with the core

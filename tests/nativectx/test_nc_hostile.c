@@ -451,6 +451,49 @@ act_queue_id_twice(struct hctx *h)
    return exec1(h, &b);
 }
 
+/* GEM_NEW + BLOB_AT(at) for blob 7, then its blob at hm. */
+static int
+blob_at_then_attach(struct hctx *h, uint64_t at, uint64_t hm)
+{
+   struct nc_batch b = { .len = 0 };
+   nc_add_gem_new(&b, &h->caps, 7, 0);
+   struct nc_ccmd_blob_at_req *r =
+      nc_batch_add(&b, NC_CCMD_BLOB_AT, sizeof(*r), 0);
+   r->blob_id = 7;
+   r->hm_offset = at;
+   int ret = exec1(h, &b);
+   return ret ? ret : nc_ctx_blob_attach(h->ctx, 9, 7, 4096, hm);
+}
+
+static int
+act_blob_at_elsewhere(struct hctx *h)
+{
+   return blob_at_then_attach(h, nc_bo_hm(&h->caps, 0), nc_bo_hm(&h->caps, 1));
+}
+
+static int
+act_blob_at_unaligned(struct hctx *h)
+{
+   return blob_at_then_attach(h, nc_bo_hm(&h->caps, 0) + 8,
+                              nc_bo_hm(&h->caps, 0));
+}
+
+/* The shmem's BLOB_AT says one place, the kernel puts it in another. */
+static int
+act_shmem_at_elsewhere(struct hctx *h)
+{
+   struct nc_batch b = { .len = 0 };
+   struct nc_ccmd_ext_enable_req *e =
+      nc_batch_add(&b, NC_CCMD_EXT_ENABLE, sizeof(*e), 0);
+   e->ext = NC_EXT_ALL;
+   struct nc_ccmd_blob_at_req *r =
+      nc_batch_add(&b, NC_CCMD_BLOB_AT, sizeof(*r), 0);
+   r->hm_offset = h->caps.ext.arena_offset + NC_SHMEM_SIZE;
+   int ret = exec1(h, &b);
+   return ret ? ret : nc_ctx_blob_attach(h->ctx, 50, 0, NC_SHMEM_SIZE,
+                                         h->caps.ext.arena_offset);
+}
+
 /* Rows name their leading fields by position; the rest are zero. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -586,6 +629,16 @@ static const struct hostile cases[] = {
      sizeof(struct nc_ccmd_submitqueue_new_req), 0, 0, 0,
      { { OFF(nc_ccmd_submitqueue_new_req, queue_id), 5 } } }, /* slot 0 */
    { "submitqueue_new: id in use", NC_EXT_ALL, .act = act_queue_id_twice },
+   { "blob placed elsewhere than BLOB_AT said", NC_EXT_ALL,
+     .act = act_blob_at_elsewhere },
+   { "BLOB_AT unaligned", NC_EXT_ALL, .act = act_blob_at_unaligned },
+   { "shmem placed elsewhere than BLOB_AT said", NC_EXT_ALL,
+     .act = act_shmem_at_elsewhere },
+   { "BLOB_AT for an unknown blob", NC_EXT_ALL, NC_CCMD_BLOB_AT,
+     sizeof(struct nc_ccmd_blob_at_req), 0, 0, 0,
+     { { OFF(nc_ccmd_blob_at_req, blob_id), 99 } } },
+   { "BLOB_AT, plain guest", 0, NC_CCMD_BLOB_AT,
+     sizeof(struct nc_ccmd_blob_at_req) },
    { "submitqueue_new: bad prio", NC_EXT_ALL, NC_CCMD_SUBMITQUEUE_NEW,
      sizeof(struct nc_ccmd_submitqueue_new_req), 0, 0, 0,
      { { OFF(nc_ccmd_submitqueue_new_req, queue_id), 5 },
@@ -599,7 +652,7 @@ static bool
 before_shmem(const struct hostile *c)
 {
    return c->act == act_rsp_before_shmem || c->act == act_shmem_too_small ||
-          c->act == act_shmem_unaligned ||
+          c->act == act_shmem_unaligned || c->act == act_shmem_at_elsewhere ||
           c->act == act_shmem_too_small_for_ext ||
           c->act == act_ext_unoffered;
 }
