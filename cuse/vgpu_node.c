@@ -855,6 +855,41 @@ blob_storage(struct vgpu_file *f, uint64_t size, uint64_t *off)
    return 0;
 }
 
+/* NC_EXT_BLOB_AT: the process names the blob's storage in the create's
+ * cmd (a BLOB_AT ccmd for the same blob_id); the guest kernel follows it.
+ * 1: found, *off set; 0: none; -EINVAL: one that is not in the arena. */
+static int
+blob_at(struct vgpu_file *f, const uint8_t *cmd, uint32_t len,
+        uint64_t blob_id, uint64_t size, uint64_t *off)
+{
+   const struct nc_capset_ext *x = &f->vg->caps.ext;
+   uint32_t pos = 0;
+
+   if (!(x->offered & NC_EXT_BLOB_AT))
+      return 0;
+   while (len - pos >= sizeof(struct nc_ccmd_req)) {
+      struct nc_ccmd_req hdr;
+      struct nc_ccmd_blob_at_req at;
+
+      memcpy(&hdr, cmd + pos, sizeof(hdr));
+      if (hdr.len < sizeof(hdr) || hdr.len > len - pos)
+         return 0; /* not ours to judge: the host decodes the batch */
+      if (hdr.cmd == NC_CCMD_BLOB_AT && hdr.len >= sizeof(at)) {
+         memcpy(&at, cmd + pos, sizeof(at));
+         if (at.blob_id == blob_id) {
+            if (at.hm_offset % PAGE || at.hm_offset < x->arena_offset ||
+                at.hm_offset > x->arena_offset + x->arena_size ||
+                size > x->arena_offset + x->arena_size - at.hm_offset)
+               return -EINVAL;
+            *off = at.hm_offset;
+            return 1;
+         }
+      }
+      pos += hdr.len;
+   }
+   return 0;
+}
+
 static int
 h_resource_create_blob(struct vgpu_call *c)
 {
@@ -880,8 +915,15 @@ h_resource_create_blob(struct vgpu_call *c)
    bo->blob_mem = a->blob_mem;
    bo->blob_flags = a->blob_flags;
    bo->size = a->size;
-   ret = blob_storage(f, a->size, &bo->hm_offset);
-   bo->node_heap = !ret;
+   /* The process's pick (and its storage to clear and recycle), else ours. */
+   ret = blob_at(f, c->in[0], a->cmd_size, a->blob_id, a->size,
+                 &bo->hm_offset);
+   if (!ret) {
+      ret = blob_storage(f, a->size, &bo->hm_offset);
+      bo->node_heap = !ret;
+   } else if (ret == 1) {
+      ret = 0;
+   }
    if (!ret) {
       struct vg_blob_create args = {
          .blob_id = a->blob_id, .size = a->size, .hm_offset = bo->hm_offset,

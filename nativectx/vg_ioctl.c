@@ -35,9 +35,10 @@ struct vg_ioctl_dev {
    struct res_map *res[RES_BUCKETS];
    uint64_t reserved;            /* bytes at base.hostmem */
    /* The BAR is mapped 1:1 (hostmem + X is the node at X) when the kernel
-    * honours the library's storage offsets.  The anchor's kernel places
-    * storage itself, so each blob is mapped where the library expects it
-    * and the rest of the range is private zero pages. */
+    * follows the library's storage offsets (NC_EXT_BLOB_AT: the library
+    * writes a new BO's storage before the blob exists).  Otherwise the
+    * kernel places storage itself, each blob is mapped where the library
+    * expects it and the rest of the range is private zero pages. */
    bool identity;
 
    pthread_t thread;
@@ -354,13 +355,15 @@ vg_ioctl_open_with(const struct vg_ioctl_funcs *fn, void *data,
    d->base.hostmem = base;
    d->base.hostmem_size = hostmem_size;
    d->reserved = hostmem_size;
-   d->identity = false;
    d->fn = fn;
    d->data = data;
    pthread_mutex_init(&d->ev_lock, NULL);
-   ret = unmap_range(d, 0, hostmem_size);
-   if (!ret)
-      ret = context_init(d);
+   ret = context_init(d);
+   if (!ret) {
+      d->identity = d->base.caps.ext.magic == NC_CAPSET_EXT_MAGIC &&
+                    (d->base.caps.ext.offered & NC_EXT_BLOB_AT);
+      ret = unmap_range(d, 0, hostmem_size);
+   }
    if (!ret) {
       ret = -pthread_create(&d->thread, NULL, event_thread, d);
       d->thread_running = !ret;

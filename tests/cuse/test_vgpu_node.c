@@ -373,6 +373,48 @@ test_blob_info_map_close(void **state)
    assert_int_equal(vio(e, DRM_IOCTL_GEM_CLOSE, &gc), -EINVAL);
 }
 
+/* NC_EXT_BLOB_AT: a blob create whose cmd names the storage is placed
+ * there; one outside the context's arena is refused. */
+static void
+test_blob_at(void **state)
+{
+   struct env *e = *state;
+   struct {
+      struct nc_ccmd_gem_new_req gem;
+      struct nc_ccmd_blob_at_req at;
+   } cmd;
+   struct drm_virtgpu_resource_create_blob b = {
+      .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+      .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE, .size = PAGE,
+      .cmd_size = sizeof(cmd), .cmd = (uintptr_t)&cmd, .blob_id = 7,
+   };
+
+   init_ctx(e);
+   assert_true(e->caps.ext.offered & NC_EXT_BLOB_AT);
+   uint64_t want = e->caps.ext.arena_offset + e->caps.ext.arena_size - 4 * PAGE;
+   memset(&cmd, 0, sizeof(cmd));
+   cmd.gem = (struct nc_ccmd_gem_new_req){
+      .hdr = { NC_CCMD_GEM_NEW, sizeof(cmd.gem), 0, 0 },
+      .iova = e->next_iova, .size = PAGE, .flags = MSM_BO_WC, .blob_id = 7,
+   };
+   cmd.at = (struct nc_ccmd_blob_at_req){
+      .hdr = { NC_CCMD_BLOB_AT, sizeof(cmd.at), 0, 0 },
+      .blob_id = 7, .hm_offset = want,
+   };
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &b), 0);
+   struct drm_virtgpu_map m = { .handle = b.bo_handle };
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_MAP, &m), 0);
+   assert_int_equal(m.offset, want);
+
+   /* Past the arena's end, or not page aligned: EINVAL, nothing made. */
+   cmd.gem.blob_id = cmd.at.blob_id = 8;
+   b.blob_id = 8;
+   cmd.at.hm_offset = e->caps.ext.arena_offset + e->caps.ext.arena_size;
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &b), -EINVAL);
+   cmd.at.hm_offset = want + 100;
+   assert_int_equal(vio(e, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &b), -EINVAL);
+}
+
 static void
 test_execbuffer_errors(void **state)
 {
@@ -515,6 +557,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_context_init_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_blob_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_blob_info_map_close, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_blob_at, setup, teardown),
       cmocka_unit_test_setup_teardown(test_execbuffer_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fence_fd_out, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_busy, setup_slow, teardown),

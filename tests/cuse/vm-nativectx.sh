@@ -108,7 +108,7 @@ snap() { # the daemon's counters now, as SNAP lines (tests/cuse/snap_counts.py)
 echo "NC: === the GLES trace replayed through msmvirt's library on the node (msmvirt compare)"
 snap r0
 for n in 1 $((REPLAYS + 1)); do
-    LD_PRELOAD=$PRE msmvirt compare --modes direct,nativectx --transport node \
+    LD_PRELOAD=$PRE msmvirt compare --clock real --modes direct,nativectx --transport node \
         --workloads trace:/usr/local/share/msmvirt/mesa-gles.trace --rtt-us 0 \
         --repeat 1 --iters $n --no-attribution -q >/tmp/replay.$n.out 2>&1
     echo "NC: compare --iters $n exit $?"; cat /tmp/replay.$n.out
