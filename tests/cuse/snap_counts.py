@@ -70,7 +70,7 @@ for k in keys:
     one = s1.get(k, 0) - s0.get(k, 0)
     many = s2.get(k, 0) - s1.get(k, 0)
     per = (many - one) / frames
-    print("| %s | %.1f | %.0f |" % (names[k], per / per_unit, one - per))
+    print("| %s | %.1f | %.0f |" % (names[k], round(per / per_unit, 1) + 0.0, one - per))
 by1 = {k: s1["by"].get(k, 0) - s0["by"].get(k, 0) for k in s2["by"]}
 by2 = {k: s2["by"][k] - s1["by"].get(k, 0) for k in s2["by"]}
 print("per-frame ioctls by type: " + ", ".join(
