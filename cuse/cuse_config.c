@@ -57,14 +57,27 @@ set_mode(struct cuse_config *c, const char *v)
 }
 
 static int
-set_rtt(struct cuse_config *c, const char *v)
+parse_u32(const char *v, unsigned long max, uint32_t *out)
 {
    char *end;
    unsigned long x = strtoul(v, &end, 10);
-   if (!*v || *end || x > 10000000ul)
+   if (!*v || *end || x > max)
       return -EINVAL;
-   c->rtt_us = (uint32_t)x;
+   *out = (uint32_t)x;
    return 0;
+}
+
+static int
+set_rtt(struct cuse_config *c, const char *v)
+{
+   return parse_u32(v, 10000000ul, &c->rtt_us);
+}
+
+/* The host refuses arenas over 256 MiB; say so here, not at first open. */
+static int
+set_arena(struct cuse_config *c, const char *v)
+{
+   return parse_u32(v, 256, &c->arena_mb);
 }
 
 #define STR_KEY(k) { #k, offsetof(struct cuse_config, k), NULL }
@@ -79,6 +92,7 @@ static const struct {
    STR_KEY(hostmem),
    STR_KEY(connect),
    { "rtt_us", 0, set_rtt },
+   { "arena_mb", 0, set_arena },
 };
 
 static int

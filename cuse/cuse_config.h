@@ -14,6 +14,9 @@
  *                             # resource2), or a file
  *   # connect = /run/msmvirt.sock   a host's unix socket instead of port
  *   # rtt_us = 0                    modelled round trip
+ *   # arena_mb = 0                  nativectx: each context's hostmem arena,
+ *   #                               where the node places blob storage
+ *   #                               (0: the host's default)
  *
  * Keys may also stand before any section.  An unknown key or value is an
  * error (a typo must not silently pick the other design).
@@ -37,6 +40,7 @@ struct cuse_config {
    char hostmem[CUSE_CONFIG_STR];  /* "auto" or a path */
    char connect[CUSE_CONFIG_STR];
    uint32_t rtt_us;
+   uint32_t arena_mb;
 };
 
 /* Defaults, then the file's values.  0, -ENOENT (no file), or -EINVAL with

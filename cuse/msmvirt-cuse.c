@@ -58,6 +58,7 @@ struct daemon {
    struct nc_channel *ch;
    struct vgpu_node *vnode;
    _Atomic uint64_t reads, polls;
+   uint32_t arena_mb;            /* per context; 0: the host's default */
    const char *devname;
    _Atomic uint32_t next_session;
    _Atomic uint64_t opens, open_failures, releases;
@@ -261,7 +262,7 @@ static int
 open_vg_ctx(void *data, struct vg_dev **out)
 {
    struct daemon *d = data;
-   return vg_channel_open(d->ch, 0, out);
+   return vg_channel_open(d->ch, (uint64_t)d->arena_mb << 20, out);
 }
 
 /* Reply to a parked read with what is queued; under vf->lock. */
@@ -710,6 +711,7 @@ main(int argc, char **argv)
    if (ret)
       return ret;
    d.devname = o.cfg.node;
+   d.arena_mb = o.cfg.arena_mb;
    sigset_t set;
    pthread_t st;
    sigemptyset(&set);

@@ -42,13 +42,14 @@ test_full(void **state)
    (void)state;
    assert_int_equal(load("# guest\n[guest]\nmode = nativectx\nnode = dri/renderD129\n"
                          "port = /dev/vport0p1\nhostmem = /sys/x/resource2\n"
-                         "connect = /run/h.sock\nrtt_us = 50\n", &c, err), 0);
+                         "connect = /run/h.sock\nrtt_us = 50\narena_mb = 64\n", &c, err), 0);
    assert_int_equal(c.mode, CUSE_MODE_NATIVECTX);
    assert_string_equal(c.node, "dri/renderD129");
    assert_string_equal(c.port, "/dev/vport0p1");
    assert_string_equal(c.hostmem, "/sys/x/resource2");
    assert_string_equal(c.connect, "/run/h.sock");
    assert_int_equal(c.rtt_us, 50);
+   assert_int_equal(c.arena_mb, 64);
 }
 
 static void
@@ -74,6 +75,7 @@ test_errors(void **state)
       "[host]\nmode = forward\n",    /* unknown section */
       "rtt_us = 12x\n",
       "rtt_us = \n",
+      "arena_mb = 257\n",           /* over the host's limit */
       "[guest\nmode = forward\n",    /* syntax */
    };
    struct cuse_config c;
