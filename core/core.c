@@ -81,6 +81,21 @@ msm_core_config_defaults(struct msm_core_config *cfg)
 }
 
 static void
+vm_quota_defaults(struct msm_vm_quota *q, uint64_t hostmem_size)
+{
+   if (!q->max_contexts)
+      q->max_contexts = MSM_DEFAULT_VM_CONTEXTS;
+   if (!q->max_bo_bytes)
+      q->max_bo_bytes = hostmem_size / (MSM_VM_SERVICEABLE + 1);
+   if (!q->max_bos)
+      q->max_bos = MSM_DEFAULT_VM_BOS;
+   if (!q->max_inflight)
+      q->max_inflight = MSM_DEFAULT_VM_INFLIGHT;
+   if (!q->max_waits)
+      q->max_waits = MSM_DEFAULT_VM_WAITS;
+}
+
+static void
 limits_defaults(struct msm_limits *l)
 {
 #define DEF(f, v) if (!l->f) l->f = v
@@ -115,6 +130,10 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    if (!cfg.hostmem_size)
       cfg.hostmem_size = 256ull << 20;
    limits_defaults(&cfg.limits);
+   /* One drm_file can never be promised more than there is. */
+   if (cfg.limits.max_bo_bytes > cfg.hostmem_size)
+      cfg.limits.max_bo_bytes = cfg.hostmem_size;
+   vm_quota_defaults(&cfg.vm_quota, cfg.hostmem_size);
 
    core = calloc(1, sizeof(*core));
    if (!core)
@@ -138,14 +157,6 @@ msm_core_create(const struct msm_core_config *cfg_in, struct msm_core **out)
    } else {
       free(core);
       return -ENODEV;
-   }
-
-   core->ring_retired = calloc(core->chip->nr_rings ? core->chip->nr_rings : 1,
-                               sizeof(*core->ring_retired));
-   if (!core->ring_retired) {
-      free(core->backend_arg);
-      free(core);
-      return -ENOMEM;
    }
 
    pthread_mutex_init(&core->lock, NULL);
@@ -174,7 +185,6 @@ fail:
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
-   free(core->ring_retired);
    free(core->backend_arg);
    free(core);
    return ret;
@@ -194,7 +204,6 @@ msm_core_destroy(struct msm_core *core)
    pthread_cond_destroy(&core->retire_cond);
    pthread_mutex_destroy(&core->cov_lock);
    pthread_mutex_destroy(&core->lock);
-   free(core->ring_retired);
    free(core->backend_arg);
    free(core);
 }
@@ -233,6 +242,7 @@ msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st)
    st->faults = core->faults;
    st->purged = core->purged;
    st->syncobjs = core->nr_syncobjs;
+   st->cancelled = core->cancelled;
    pthread_mutex_unlock(&core->lock);
 }
 
@@ -265,14 +275,34 @@ msm_core_shrink(struct msm_core *core)
    return n;
 }
 
+static uint32_t
+ring_count(const struct msm_core *core)
+{
+   return core->chip->nr_rings ? core->chip->nr_rings : 1;
+}
+
 int
 msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
+{
+   return msm_ctx_create_vm(core, NULL, out);
+}
+
+static bool
+ctx_quota_full_locked(const struct msm_core *core, const struct msm_vm *vm)
+{
+   return core->nr_contexts >= core->cfg.limits.max_contexts ||
+          (vm && vm->contexts >= core->cfg.vm_quota.max_contexts);
+}
+
+int
+msm_ctx_create_vm(struct msm_core *core, struct msm_vm *vm,
+                  struct msm_ctx **out)
 {
    struct msm_ctx *ctx;
    int ret;
 
    pthread_mutex_lock(&core->lock);
-   if (core->nr_contexts >= core->cfg.limits.max_contexts) {
+   if (ctx_quota_full_locked(core, vm)) {
       pthread_mutex_unlock(&core->lock);
       return -ENOMEM;
    }
@@ -284,14 +314,35 @@ msm_ctx_create(struct msm_core *core, struct msm_ctx **out)
    ctx->core = core;
    ctx->refcount = 1;
    ctx->next_handle = 1;
+   ctx->entities = calloc(ring_count(core), sizeof(*ctx->entities));
+   ctx->ring_retired = calloc(ring_count(core), sizeof(*ctx->ring_retired));
+   if (!ctx->entities || !ctx->ring_retired) {
+      free(ctx->entities);
+      free(ctx->ring_retired);
+      free(ctx);
+      return -ENOMEM;
+   }
    range_init(&ctx->aspace, core->chip->va_start, core->chip->va_size);
-
    ctx->funcs = core->backend->ctx_funcs;
 
    pthread_mutex_lock(&core->lock);
+   /* Checked again: others may have made contexts meanwhile. */
+   if (ctx_quota_full_locked(core, vm)) {
+      pthread_mutex_unlock(&core->lock);
+      range_fini(&ctx->aspace);
+      free(ctx->entities);
+      free(ctx->ring_retired);
+      free(ctx);
+      return -ENOMEM;
+   }
    ctx->next = core->contexts;
    core->contexts = ctx;
    core->nr_contexts++;
+   if (vm) {
+      ctx->vm = vm;
+      vm->refcount++;
+      vm->contexts++;
+   }
    pthread_mutex_unlock(&core->lock);
 
    ret = ctx->funcs->init(ctx);
@@ -308,6 +359,9 @@ msm_ctx_unref_locked(struct msm_ctx *ctx)
 {
    if (--ctx->refcount)
       return;
+   /* What is left charged is its arenas, freed now. */
+   msm_ctx_charge_locked(ctx, -(int64_t)ctx->bo_bytes, 0);
+   msm_vm_unref_locked(ctx->vm);
    msm_ctx_arenas_release_locked(ctx);
    range_fini(&ctx->aspace);
    free(ctx->handles);
@@ -315,6 +369,8 @@ msm_ctx_unref_locked(struct msm_ctx *ctx)
    free(ctx->queues);
    free(ctx->comm);
    free(ctx->cmdline);
+   free(ctx->entities);
+   free(ctx->ring_retired);
    free(ctx);
 }
 
@@ -339,7 +395,12 @@ msm_ctx_destroy(struct msm_ctx *ctx)
       }
    }
    core->nr_contexts--;
+   if (ctx->vm)
+      ctx->vm->contexts--;
    ctx->retire_cb = NULL;
+   /* Work that has not started dies with the drm_file. */
+   if (core->backend->cancel)
+      core->backend->cancel(core, ctx);
    ctx->funcs->fini(ctx);
    msm_ctx_unref_locked(ctx);
    pthread_mutex_unlock(&core->lock);
@@ -352,6 +413,9 @@ msm_ctx_abort(struct msm_ctx *ctx)
 
    pthread_mutex_lock(&core->lock);
    ctx->aborted = true;
+   /* Nobody will wait for its queued work: drop it now. */
+   if (core->backend->cancel)
+      core->backend->cancel(core, ctx);
    pthread_cond_broadcast(&core->retire_cond);
    pthread_mutex_unlock(&core->lock);
 }
@@ -502,6 +566,7 @@ const struct msm_ctx_funcs msm_model_ctx_funcs = {
    .submitqueue_close = model_submitqueue_close,
    .submitqueue_query = model_submitqueue_query,
    .queue_completed = model_queue_completed,
+   .submit_room = model_submit_room,
    .gem_submit_syncobjs = model_gem_submit_syncobjs,
    .wait_fence = model_wait_fence,
    .syncobj_create = model_syncobj_create,

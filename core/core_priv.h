@@ -11,9 +11,11 @@
  *     and execution; under the model it sees only validated objects.
  *
  * Locking: one core-wide mutex protects all objects.  Waits (fences, CPU
- * prep, in-flight throttling, syncobjs, a submit's in-fences) sleep on the
- * core-wide condition variable, broadcast on every retire and whenever a
- * syncobj gains a fence.
+ * prep, in-flight throttling, syncobjs) sleep on the core-wide condition
+ * variable, broadcast on every retire and whenever a syncobj gains a fence.
+ * The lock is only ever held for bookkeeping: a backend executes a submit
+ * without it (sim.c), so one context's long command stream never delays
+ * another context's ioctls.
  */
 #ifndef MSMVIRT_CORE_PRIV_H
 #define MSMVIRT_CORE_PRIV_H
@@ -99,6 +101,21 @@ struct msm_syncobj {
    struct msm_fence last;
 };
 
+/* A context's queued (not started) submits on one ring, in submission
+ * order: the kernel's per-drm_file drm_sched_entity.  A ring serves the
+ * entity with work that has had the least GPU time (sim.c), so a deep
+ * backlog in one context delays another by at most the one submit that is
+ * running, whatever the sizes of their submits.  Core lock. */
+struct msm_entity {
+   struct msm_submit *head, *tail;
+   struct msm_entity *rr_next;  /* the ring's list of entities with work */
+   uint64_t vruntime;           /* GPU ns used, never behind the ring's */
+   bool queued;                 /* on that list */
+   bool running;                /* its submit is on the GPU: it goes back
+                                 * on the list (at the end) when that
+                                 * retires, behind whoever came meanwhile */
+};
+
 struct msm_submit {
    struct msm_ctx *ctx;
    struct msm_queue *queue;
@@ -111,14 +128,24 @@ struct msm_submit {
    bool retired;
    bool faulted;
    struct msm_submit *queue_next;  /* queue's in-flight list */
-   struct msm_submit *ring_next;   /* backend's run list */
+   struct msm_submit *ring_next;   /* its entity's run list */
    uint32_t nr_bos, nr_cmds;
    struct msm_submit_bo *bos;
    struct msm_submit_cmd *cmds;
 };
 
+/* A quota domain (msm_core.h).  refcount: the owner + each context that
+ * is not yet freed.  Counters mirror the contexts' own. */
+struct msm_vm {
+   struct msm_core *core;
+   uint32_t refcount;
+   uint32_t contexts, bos, inflight, waits;
+   uint64_t bo_bytes;
+};
+
 struct msm_ctx {
    struct msm_core *core;
+   struct msm_vm *vm;     /* NULL: no VM quota */
    uint32_t refcount;     /* the owner + every unretired submit */
    bool closed;
    bool aborted;          /* msm_ctx_abort(): waits return -ENODEV */
@@ -151,6 +178,13 @@ struct msm_ctx {
    uint32_t inflight;
    uint32_t sysprof;
    char *comm, *cmdline;
+
+   /* Per ring: this context's queued submits, and the seqno of its last
+    * retired one.  A context's submits on one ring run in submission order,
+    * so its fences (always its own: syncobjs are per context) are signalled
+    * exactly when ring_retired passes them, whatever other contexts do. */
+   struct msm_entity *entities;
+   uint64_t *ring_retired;
 
    msm_retire_cb retire_cb;
    void *retire_data;
@@ -200,6 +234,8 @@ struct msm_ctx_funcs {
                             struct drm_msm_submitqueue_query *args,
                             void *data);
    int (*queue_completed)(struct msm_ctx *ctx, uint32_t id, uint32_t *fence);
+   /* NULL: a kernel behind us throttles by itself (UINT32_MAX). */
+   uint32_t (*submit_room)(struct msm_ctx *ctx);
    int (*gem_submit_syncobjs)(struct msm_ctx *ctx,
                               struct drm_msm_gem_submit *args,
                               const struct drm_msm_gem_submit_bo *bos,
@@ -252,6 +288,7 @@ int model_submitqueue_query(struct msm_ctx *ctx,
                             struct drm_msm_submitqueue_query *args,
                             void *data);
 int model_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence);
+uint32_t model_submit_room(struct msm_ctx *ctx);
 int model_gem_submit_syncobjs(struct msm_ctx *ctx,
                               struct drm_msm_gem_submit *args,
                               const struct drm_msm_gem_submit_bo *bos,
@@ -279,9 +316,13 @@ struct msm_backend_ops {
    const struct msm_ctx_funcs *ctx_funcs;
    int (*init)(struct msm_core *core);
    void (*fini)(struct msm_core *core);
-   /* Queue a validated, referenced submit for execution; the backend calls
-    * msm_submit_retire() (without the core lock held) when it is done. */
+   /* Queue a validated, referenced submit for execution (core lock held);
+    * the backend calls msm_submit_retire[_locked]() when it is done. */
    void (*submit)(struct msm_core *core, struct msm_submit *submit);
+   /* Optional, core lock held: the context is closing or its guest is gone;
+    * retire (cancelled) every submit of it that has not started, as the
+    * kernel's scheduler does when a drm_file closes. */
+   void (*cancel)(struct msm_core *core, struct msm_ctx *ctx);
    /* The GPU's always-on counter (MSM_PARAM_TIMESTAMP). */
    uint64_t (*timestamp)(struct msm_core *core);
 };
@@ -306,9 +347,9 @@ struct msm_core {
    uint32_t nr_queues;
    uint32_t inflight;
    uint64_t submits, retired, faults, purged, seqno;
+   uint64_t cancelled;         /* retired without running (context closed) */
    uint32_t global_faults;
    uint32_t nr_syncobjs;       /* live syncobjs, all contexts */
-   uint64_t *ring_retired;     /* per ring: last retired submit's seqno */
    /* What the sim's CP executed, all submits (msm_core_pm4_coverage); its
     * own lock, so the GPU threads need not hold the core lock to add. */
    pthread_mutex_t cov_lock;
@@ -319,6 +360,9 @@ void msm_core_add_coverage(struct msm_core *core, const struct cp_coverage *c);
 /* Internal API between the context layer files and the backends. */
 void msm_submit_retire(struct msm_core *core, struct msm_submit *submit,
                        bool faulted);
+/* The same with the core lock held; cancelled: it never ran. */
+void msm_submit_retire_locked(struct msm_core *core, struct msm_submit *submit,
+                              bool faulted, bool cancelled);
 void msm_bo_unref_locked(struct msm_core *core, struct msm_bo *bo);
 void msm_ctx_unref_locked(struct msm_ctx *ctx);
 void msm_queue_unref_locked(struct msm_queue *q);
@@ -330,8 +374,14 @@ void msm_ctx_close_bos_locked(struct msm_ctx *ctx);
 int msm_core_shrink_locked(struct msm_core *core);
 void msm_ctx_arenas_release_locked(struct msm_ctx *ctx);
 
+/* vm.c: quota checks (0 or the errno) and accounting; vm may be NULL. */
+int msm_vm_check_bo_locked(const struct msm_ctx *ctx, uint64_t bytes);
+int msm_vm_check_bytes_locked(const struct msm_ctx *ctx, uint64_t bytes);
+void msm_ctx_charge_locked(struct msm_ctx *ctx, int64_t bytes, int bos);
+void msm_vm_unref_locked(struct msm_vm *vm);
+
 /* syncobj.c */
-bool msm_fence_signalled_locked(const struct msm_core *core,
+bool msm_fence_signalled_locked(const struct msm_ctx *ctx,
                                 const struct msm_fence *f);
 struct msm_syncobj *msm_ctx_lookup_syncobj(struct msm_ctx *ctx,
                                            uint32_t handle);
@@ -341,8 +391,7 @@ void msm_syncobj_replace_fence_locked(struct msm_core *core,
                                       const struct msm_fence *f);
 void msm_ctx_close_syncobjs_locked(struct msm_ctx *ctx);
 /* May the backend run this submit: its in-fences on other rings done? */
-bool msm_submit_ready_locked(const struct msm_core *core,
-                             const struct msm_submit *s);
+bool msm_submit_ready_locked(const struct msm_submit *s);
 
 uint64_t msm_now_ns(void);
 /* The facts the argument rules (msm_rules.h) need, from the chip and the

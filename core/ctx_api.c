@@ -122,6 +122,12 @@ msm_ctx_submitqueue_query(struct msm_ctx *ctx,
    return CTX_CALL(ctx, submitqueue_query, args, data);
 }
 
+uint32_t
+msm_ctx_submit_room(struct msm_ctx *ctx)
+{
+   return ctx->funcs->submit_room ? ctx->funcs->submit_room(ctx) : UINT32_MAX;
+}
+
 int
 msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
 {

@@ -81,7 +81,7 @@ msm_core_shrink_locked(struct msm_core *core)
             hostmem_discard(&core->hostmem, bo->hm_offset, bo->size);
          } else {
             hostmem_free(&core->hostmem, bo->hm_offset, bo->size);
-            ctx->bo_bytes -= bo->size;
+            msm_ctx_charge_locked(ctx, -(int64_t)bo->size, 0);
          }
          bo->madv = __MSM_MADV_PURGED;
          core->purged++;
@@ -151,11 +151,20 @@ bo_install_locked(struct msm_ctx *ctx, struct msm_bo *bo, uint64_t charged,
       return ret;
    bo->ctx = ctx;
    ctx->refcount++;
-   ctx->nr_bos++;
-   ctx->bo_bytes += charged;
+   msm_ctx_charge_locked(ctx, (int64_t)charged, 1);
    ctx->core->nr_bos++;
    args->handle = bo->handle;
    return 0;
+}
+
+/* Within the context's limits and its VM's quota? */
+static bool
+bo_fits_locked(const struct msm_ctx *ctx, const struct msm_limits *lim,
+               uint64_t size)
+{
+   return ctx->nr_bos < lim->max_bos &&
+          size <= lim->max_bo_bytes - ctx->bo_bytes &&
+          !msm_vm_check_bo_locked(ctx, size);
 }
 
 int
@@ -174,8 +183,10 @@ model_gem_new(struct msm_ctx *ctx, struct drm_msm_gem_new *args)
       return -ENOMEM;
 
    pthread_mutex_lock(&core->lock);
-   if (ctx->nr_bos >= lim->max_bos ||
-       ctx->bo_bytes + bo->size > lim->max_bo_bytes) {
+   /* Purged DONTNEED objects stop counting: try that before refusing. */
+   if ((!bo_fits_locked(ctx, lim, bo->size) &&
+        msm_core_shrink_locked(core) <= 0) ||
+       !bo_fits_locked(ctx, lim, bo->size)) {
       ret = -ENOMEM;
       goto fail;
    }
@@ -214,7 +225,8 @@ model_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
       ret = -E2BIG;
       goto out;
    }
-   if (size > core->cfg.limits.max_bo_bytes - ctx->bo_bytes) {
+   if (size > core->cfg.limits.max_bo_bytes - ctx->bo_bytes ||
+       msm_vm_check_bytes_locked(ctx, size)) {
       ret = -ENOMEM;
       goto out;
    }
@@ -227,7 +239,7 @@ model_arena_new(struct msm_ctx *ctx, uint64_t size, uint64_t *offset)
    a->size = size;
    range_init(&a->alloc, a->offset, size);
    ctx->nr_arenas++;
-   ctx->bo_bytes += size;
+   msm_ctx_charge_locked(ctx, (int64_t)size, 0);
    *offset = a->offset;
 out:
    pthread_mutex_unlock(&core->lock);
@@ -276,7 +288,8 @@ model_gem_new_at(struct msm_ctx *ctx, struct drm_msm_gem_new *args,
       ret = -EINVAL;
       goto fail;
    }
-   if (ctx->nr_bos >= core->cfg.limits.max_bos) {
+   if (ctx->nr_bos >= core->cfg.limits.max_bos ||
+       msm_vm_check_bo_locked(ctx, 0)) {
       ret = -ENOMEM;
       goto fail;
    }
@@ -541,9 +554,8 @@ handle_close_locked(struct msm_ctx *ctx, struct msm_bo *bo)
    if (bo->handle < ctx->next_handle)
       ctx->next_handle = bo->handle;
    bo->handle = 0;
-   ctx->nr_bos--;
-   if (!bo->arena && bo_storage_live(bo))
-      ctx->bo_bytes -= bo->size;
+   msm_ctx_charge_locked(ctx, !bo->arena && bo_storage_live(bo)
+                                 ? -(int64_t)bo->size : 0, -1);
    msm_bo_unref_locked(ctx->core, bo);
 }
 

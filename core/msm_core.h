@@ -63,6 +63,26 @@ struct msm_limits {
 #define MSM_DEFAULT_MAX_SUBMIT_SYNCOBJS 256
 #define MSM_DEFAULT_MAX_SYNCOBJ_HANDLES 4096
 
+/* Per-VM quotas: what all the contexts of one guest (one host connection:
+ * a VM, or a guest process on the unix socket) may hold together, on top
+ * of the per-context limits above.  Zero fields take the defaults below,
+ * chosen so that MSM_VM_SERVICEABLE guests at their quota still leave the
+ * core's global resources (max_contexts, hostmem) to one more. */
+struct msm_vm_quota {
+   uint32_t max_contexts;    /* contexts (drm_files)                -> ENOMEM */
+   uint64_t max_bo_bytes;    /* hostmem bytes, BOs and arenas       -> ENOMEM */
+   uint32_t max_bos;         /* live GEM objects                    -> ENOMEM */
+   uint32_t max_inflight;    /* unretired submits                   -> EAGAIN */
+   uint32_t max_waits;       /* blocking waits queued or sleeping   -> EAGAIN */
+};
+
+#define MSM_VM_SERVICEABLE 2
+#define MSM_DEFAULT_VM_CONTEXTS  (MSM_DEFAULT_MAX_CONTEXTS / (MSM_VM_SERVICEABLE + 1))
+/* max_bo_bytes: hostmem_size / (MSM_VM_SERVICEABLE + 1) */
+#define MSM_DEFAULT_VM_BOS       (1u << 18)
+#define MSM_DEFAULT_VM_INFLIGHT  4096
+#define MSM_DEFAULT_VM_WAITS     256
+
 /* The sim backend's timing model. */
 struct msm_sim_timing {
    uint64_t submit_ns; /* fixed cost of every submit on the "GPU" */
@@ -75,6 +95,7 @@ struct msm_core_config {
    uint64_t hostmem_size;    /* bytes of mappable BO memory (default 256 MiB) */
    const char *hostmem_path; /* back hostmem with this file (ivshmem); NULL: memfd */
    struct msm_limits limits;
+   struct msm_vm_quota vm_quota;
    struct msm_sim_timing sim;
    bool allow_sysprof;       /* SET_PARAM SYSPROF needs CAP_SYS_ADMIN: EPERM unless set */
 };
@@ -96,6 +117,7 @@ struct msm_core_stats {
    uint64_t faults;       /* total GPU faults */
    uint64_t purged;       /* BOs whose storage the shrinker took */
    uint32_t syncobjs;     /* live syncobjs */
+   uint64_t cancelled;    /* submits retired unrun: their context closed */
 };
 void msm_core_get_stats(struct msm_core *core, struct msm_core_stats *st);
 /* The PM4 coverage report of every submit the sim executed so far (which
@@ -118,8 +140,27 @@ void msm_core_hostmem(struct msm_core *core, struct msm_hostmem_info *info);
  * would under memory pressure.  Returns the number of objects purged. */
 int msm_core_shrink(struct msm_core *core);
 
-/* Contexts: one per guest drm_file. */
+/* A VM: the quota domain of one guest connection (msm_vm_quota).  Its
+ * contexts count against it until they are gone; destroy it after them
+ * (objects still busy on the GPU keep it alive until they retire). */
+struct msm_vm;
+int msm_vm_create(struct msm_core *core, struct msm_vm **out);
+void msm_vm_destroy(struct msm_vm *vm);
+struct msm_vm_stats {
+   uint32_t contexts, bos, inflight, waits;
+   uint64_t bo_bytes;
+};
+void msm_vm_get_stats(struct msm_vm *vm, struct msm_vm_stats *st);
+void msm_core_vm_quota(struct msm_core *core, struct msm_vm_quota *quota);
+/* A front end's blocking wait (queued or sleeping) for the VM's max_waits:
+ * 0 or -EAGAIN; every successful get is matched by a put. */
+int msm_vm_wait_get(struct msm_vm *vm);
+void msm_vm_wait_put(struct msm_vm *vm);
+
+/* Contexts: one per guest drm_file; vm may be NULL (no VM quota). */
 int msm_ctx_create(struct msm_core *core, struct msm_ctx **out);
+int msm_ctx_create_vm(struct msm_core *core, struct msm_vm *vm,
+                      struct msm_ctx **out);
 void msm_ctx_destroy(struct msm_ctx *ctx);
 /* The guest behind the context is gone: every wait on it (WAIT_FENCE,
  * CPU_PREP, SYNCOBJ_WAIT, a throttled submit) returns -ENODEV now and from
@@ -240,6 +281,11 @@ int msm_ctx_bo_share_madv(struct msm_ctx *ctx, uint32_t handle,
 int msm_ctx_bo_map(struct msm_ctx *ctx, uint32_t handle, void **ptr);
 /* The msm_drm.h flags a BO was created with. */
 int msm_ctx_bo_flags(struct msm_ctx *ctx, uint32_t handle, uint32_t *flags);
+/* How many more submits the context may make before GEM_SUBMIT would wait
+ * for one to retire (max_inflight): a front end serving several contexts
+ * on one thread defers a request that would wait rather than block the
+ * others.  Only the context's own submits lower it. */
+uint32_t msm_ctx_submit_room(struct msm_ctx *ctx);
 /* The last fence the GPU retired on a queue (for publishing to a guest). */
 int msm_ctx_queue_completed(struct msm_ctx *ctx, uint32_t queue_id,
                             uint32_t *fence);

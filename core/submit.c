@@ -174,6 +174,19 @@ model_queue_completed(struct msm_ctx *ctx, uint32_t id, uint32_t *fence)
    return q ? 0 : -ENOENT;
 }
 
+uint32_t
+model_submit_room(struct msm_ctx *ctx)
+{
+   struct msm_core *core = ctx->core;
+   uint32_t room;
+
+   pthread_mutex_lock(&core->lock);
+   room = ctx->inflight >= core->cfg.limits.max_inflight
+             ? 0 : core->cfg.limits.max_inflight - ctx->inflight;
+   pthread_mutex_unlock(&core->lock);
+   return room;
+}
+
 static struct msm_submit *
 queue_find_inflight(struct msm_queue *q, uint32_t fence)
 {
@@ -266,8 +279,6 @@ parse_deps_locked(struct msm_ctx *ctx, struct msm_submit *s,
                   const struct drm_msm_gem_submit_syncobj *in,
                   struct submit_syncobjs *so)
 {
-   const struct msm_core *core = ctx->core;
-
    for (uint32_t i = 0; i < so->nr_in; i++) {
       struct msm_syncobj *obj;
 
@@ -281,7 +292,7 @@ parse_deps_locked(struct msm_ctx *ctx, struct msm_submit *s,
       if (!obj->has_fence)
          return -EINVAL;
       if (obj->fence.ring != q->ring &&
-          !msm_fence_signalled_locked(core, &obj->fence) &&
+          !msm_fence_signalled_locked(ctx, &obj->fence) &&
           obj->fence.seqno > s->wait_seqno[obj->fence.ring])
          s->wait_seqno[obj->fence.ring] = obj->fence.seqno;
       if (in[i].flags & MSM_SUBMIT_SYNCOBJ_RESET) {
@@ -467,6 +478,12 @@ model_gem_submit_syncobjs(struct msm_ctx *ctx,
       ret = -ENOENT;
       goto fail;
    }
+   /* The VM's quota is not a ring: it fails rather than waits, so no
+    * context waits on another's work. */
+   if (ctx->vm && ctx->vm->inflight >= core->cfg.vm_quota.max_inflight) {
+      ret = -EAGAIN;
+      goto fail;
+   }
 
    for (nr_ref = 0; nr_ref < s->nr_bos; nr_ref++) {
       struct msm_bo *bo = s->bos[nr_ref].bo;
@@ -491,10 +508,12 @@ model_gem_submit_syncobjs(struct msm_ctx *ctx,
       q->inflight_head = s;
    q->inflight_tail = s;
    ctx->inflight++;
+   if (ctx->vm)
+      ctx->vm->inflight++;
    core->inflight++;
    core->submits++;
    s->seqno = ++core->seqno;
-   if (s->wait_seqno && msm_submit_ready_locked(core, s)) {
+   if (s->wait_seqno && msm_submit_ready_locked(s)) {
       free(s->wait_seqno); /* nothing to wait for after all */
       s->wait_seqno = NULL;
    }
@@ -521,10 +540,20 @@ out_free:
 void
 msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
 {
+   pthread_mutex_lock(&core->lock);
+   msm_submit_retire_locked(core, s, faulted, false);
+   pthread_mutex_unlock(&core->lock);
+}
+
+void
+msm_submit_retire_locked(struct msm_core *core, struct msm_submit *s,
+                         bool faulted, bool cancelled)
+{
    struct msm_queue *q = s->queue;
    struct msm_ctx *ctx = s->ctx;
 
-   pthread_mutex_lock(&core->lock);
+   if (cancelled)
+      core->cancelled++;
    if (faulted) {
       ctx->faults++;
       q->faults++;
@@ -541,9 +570,12 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
    for (struct msm_submit *t = q->inflight_head; t; t = t->queue_next)
       q->inflight_tail = t;
    q->last_retired = s->fence;
-   /* A ring retires in submission order: this is its new horizon. */
-   core->ring_retired[q->ring] = s->seqno;
+   /* A context's work on a ring retires in submission order: this is its
+    * new horizon there. */
+   ctx->ring_retired[q->ring] = s->seqno;
    ctx->inflight--;
+   if (ctx->vm)
+      ctx->vm->inflight--;
    core->inflight--;
    core->retired++;
    if (ctx->retire_cb && !ctx->closed)
@@ -553,7 +585,6 @@ msm_submit_retire(struct msm_core *core, struct msm_submit *s, bool faulted)
    msm_queue_unref_locked(q);
    msm_ctx_unref_locked(ctx);
    pthread_cond_broadcast(&core->retire_cond);
-   pthread_mutex_unlock(&core->lock);
 }
 
 int

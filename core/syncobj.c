@@ -4,9 +4,9 @@
  * Semantics and errno values are those of the 6.1 kernel's drm_syncobj.c
  * for a driver with DRIVER_SYNCOBJ but without DRIVER_SYNCOBJ_TIMELINE
  * (msm in 6.1): binary syncobjs only.  A fence here is a value, not an
- * object: (ring, core seqno) of a submit, signalled once that ring retired
- * it, or the signalled stub.  So a syncobj never pins a submit, and a fence
- * outlives the context that made it for free.
+ * object: (ring, core seqno) of one of the context's own submits, signalled
+ * once the context's work on that ring retired it, or the signalled stub.
+ * So a syncobj never pins a submit.
  *
  * Waits sleep on the core's retire_cond, which is broadcast on every retire
  * and on every fence a syncobj gains (WAIT_FOR_SUBMIT waits for that).
@@ -24,19 +24,21 @@
 static const struct msm_fence stub_fence = { 0, 0 };
 
 bool
-msm_fence_signalled_locked(const struct msm_core *core,
+msm_fence_signalled_locked(const struct msm_ctx *ctx,
                            const struct msm_fence *f)
 {
-   return !f->seqno || core->ring_retired[f->ring] >= f->seqno;
+   return !f->seqno || ctx->ring_retired[f->ring] >= f->seqno;
 }
 
 bool
-msm_submit_ready_locked(const struct msm_core *core, const struct msm_submit *s)
+msm_submit_ready_locked(const struct msm_submit *s)
 {
+   const struct msm_ctx *ctx = s->ctx;
+
    if (!s->wait_seqno)
       return true;
-   for (uint32_t r = 0; r < core->chip->nr_rings; r++)
-      if (core->ring_retired[r] < s->wait_seqno[r])
+   for (uint32_t r = 0; r < ctx->core->chip->nr_rings; r++)
+      if (ctx->ring_retired[r] < s->wait_seqno[r])
          return false;
    return true;
 }
@@ -230,7 +232,7 @@ wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
             return -EINVAL;
          continue;
       }
-      if (msm_fence_signalled_locked(core, &e[i].fence)) {
+      if (msm_fence_signalled_locked(ctx, &e[i].fence)) {
          if (!signalled)
             *first = i;
          signalled++;
@@ -249,7 +251,7 @@ wait_locked(struct msm_ctx *ctx, struct wait_entry *e, uint32_t count,
             e[i].has_fence = true;
             e[i].fence = e[i].so->last;
          }
-         if (!e[i].has_fence || !msm_fence_signalled_locked(core, &e[i].fence))
+         if (!e[i].has_fence || !msm_fence_signalled_locked(ctx, &e[i].fence))
             continue;
          if (!all) {
             *first = i;

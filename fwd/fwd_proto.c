@@ -3,10 +3,22 @@
  * (see fwd_proto.h).
  *
  * One stream may carry every guest process of a VM (one virtio-serial
- * port), so one process blocked in WAIT_FENCE must not hold up the others:
- * ioctls that can wait on the GPU run on this connection's worker threads
- * and answer with a late mt_reply(); everything else runs inline on the
- * connection thread, in order, with no hand-off cost.
+ * port), so nothing one session asks for may hold up another.  The
+ * connection thread runs every request inline, in order, with no hand-off
+ * cost -- except those that could sleep, which become work of their own
+ * session, on one of two lanes:
+ *   wait    requests whose struct carries a deadline (the spec table marks
+ *           them: WAIT_FENCE, CPU_PREP, SYNCOBJ_WAIT); at most
+ *           FWD_SESSION_WAITERS of one session run at once;
+ *   submit  a GEM_SUBMIT that would wait for room (the context is at
+ *           max_inflight), and every GEM_SUBMIT of that session after it
+ *           until the lane drains; one at a time, in order.
+ * Worker threads serve the lanes of all sessions round-robin; a lane never
+ * has more workers than its budget, so a session whose waits never end
+ * ties up its own budget and nothing else.  Deferred work, queued or
+ * running, counts against its session's FWD_SESSION_MAX_PENDING and the
+ * VM's max_waits quota (-EAGAIN past either).  Closing a session answers
+ * its queued work -EBADF and wakes what runs (-ENODEV).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,31 +31,48 @@
 #include "fwd_wire.h"
 #include "msm_core.h"
 
-#define FWD_MAX_WORKERS 8
+#define FWD_SESSION_WAITERS 2   /* blocking ioctls of one session at once */
+#define FWD_MAX_WORKERS 256     /* per connection: >= sessions x lanes in use */
+#define FWD_WORKER_STACK (512u << 10)
 
-struct fwd_sess {
-   uint32_t id;
-   struct msm_ctx *ctx;
-   uint32_t refs;  /* the table's + one per request running or queued */
-   bool closed;    /* CLOSEd or the guest is gone: no new requests */
+enum fwd_lane_id { FWD_LANE_WAIT, FWD_LANE_SUBMIT, FWD_LANE_COUNT };
+
+static const uint32_t lane_budget[FWD_LANE_COUNT] = {
+   [FWD_LANE_WAIT] = FWD_SESSION_WAITERS,
+   [FWD_LANE_SUBMIT] = 1, /* submits keep their order */
 };
 
 struct fwd_job {
    struct fwd_job *next;
-   struct fwd_sess *s;
    uint64_t tag;
    uint32_t len;
    uint8_t payload[];
 };
 
+struct fwd_lane {
+   struct fwd_job *head, *tail;
+   uint32_t running;
+};
+
+struct fwd_sess {
+   uint32_t id;
+   struct msm_ctx *ctx;
+   uint32_t refs;  /* the table's + one per request running */
+   bool closed;    /* CLOSEd or the guest is gone: no new requests */
+   uint32_t pending; /* jobs on its lanes, queued or running */
+   struct fwd_lane lanes[FWD_LANE_COUNT];
+};
+
 struct fwd_conn_state {
    struct msm_core *core;
+   struct msm_vm *vm;  /* this connection's quota */
    struct mt_conn *conn;
    pthread_mutex_t lock;
    pthread_cond_t work;
    struct fwd_sess **sessions;
    uint32_t nr, cap;
-   struct fwd_job *head, *tail;
+   uint32_t rr;        /* where the next worker starts looking */
+   uint32_t queued;    /* jobs on lanes, not yet running */
    pthread_t workers[FWD_MAX_WORKERS];
    uint32_t nr_workers, idle;
    bool stopping;
@@ -94,6 +123,36 @@ serve(struct fwd_conn_state *st, struct fwd_sess *s, uint64_t tag,
       mt_reply(st->conn, s->id, tag, rsp, (uint32_t)rsp_len);
 }
 
+/* The next job a lane's budget allows, sessions taken round-robin. */
+static struct fwd_job *
+pick_locked(struct fwd_conn_state *st, struct fwd_sess **sp,
+            struct fwd_lane **lp)
+{
+   for (uint32_t n = 0; n < st->nr; n++) {
+      uint32_t i = (st->rr + n) % st->nr;
+      struct fwd_sess *s = st->sessions[i];
+
+      for (uint32_t l = 0; l < FWD_LANE_COUNT; l++) {
+         struct fwd_lane *lane = &s->lanes[l];
+         struct fwd_job *job = lane->head;
+
+         if (!job || lane->running >= lane_budget[l])
+            continue;
+         lane->head = job->next;
+         if (!lane->head)
+            lane->tail = NULL;
+         lane->running++;
+         st->queued--;
+         st->rr = i + 1;
+         s->refs++;
+         *sp = s;
+         *lp = lane;
+         return job;
+      }
+   }
+   return NULL;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -103,62 +162,104 @@ worker_main(void *arg)
 
    pthread_mutex_lock(&st->lock);
    for (;;) {
+      struct fwd_sess *s;
+      struct fwd_lane *lane;
       struct fwd_job *job;
 
-      while (!st->head && !st->stopping)
+      while (!(job = pick_locked(st, &s, &lane)) &&
+             !(st->stopping && !st->queued))
          pthread_cond_wait(&st->work, &st->lock);
-      job = st->head;
       if (!job)
          break;
-      st->head = job->next;
-      if (!st->head)
-         st->tail = NULL;
       st->idle--;
-      bool closed = job->s->closed;
       pthread_mutex_unlock(&st->lock);
 
-      if (closed || !rsp)
-         reply_result(st->conn, job->s->id, job->tag, closed ? -EBADF : -ENOMEM);
+      if (!rsp)
+         reply_result(st->conn, s->id, job->tag, -ENOMEM);
       else
-         serve(st, job->s, job->tag, job->payload, job->len, rsp, rsp_cap);
+         serve(st, s, job->tag, job->payload, job->len, rsp, rsp_cap);
+      free(job);
 
       pthread_mutex_lock(&st->lock);
       st->idle++;
-      sess_unref_locked(job->s);
-      free(job);
+      lane->running--;
+      s->pending--;
+      msm_vm_wait_put(st->vm);
+      sess_unref_locked(s);
+      /* The lane's budget has room again. */
+      pthread_cond_broadcast(&st->work);
    }
    pthread_mutex_unlock(&st->lock);
    free(rsp);
    return NULL;
 }
 
-/* Hand a request that may sleep to a worker (a new one if all are busy). */
-static int
-queue_job_locked(struct fwd_conn_state *st, struct fwd_sess *s, uint64_t tag,
-                 const void *payload, uint32_t len)
+static void
+spawn_worker_locked(struct fwd_conn_state *st)
 {
-   struct fwd_job *job = malloc(sizeof(*job) + len);
+   pthread_attr_t attr;
 
-   if (!job)
-      return -ENOMEM;
-   job->next = NULL;
-   job->s = s;
-   job->tag = tag;
-   job->len = len;
-   memcpy(job->payload, payload, len);
-   if (!st->idle && st->nr_workers < FWD_MAX_WORKERS &&
-       !pthread_create(&st->workers[st->nr_workers], NULL, worker_main, st)) {
+   if (st->idle || st->nr_workers >= FWD_MAX_WORKERS)
+      return;
+   pthread_attr_init(&attr);
+   pthread_attr_setstacksize(&attr, FWD_WORKER_STACK);
+   if (!pthread_create(&st->workers[st->nr_workers], &attr, worker_main, st)) {
       st->nr_workers++;
       st->idle++;
    }
-   s->refs++;
-   if (st->tail)
-      st->tail->next = job;
+   pthread_attr_destroy(&attr);
+}
+
+/* Hand a request to its session's lane (a worker comes if none is idle). */
+static int
+queue_job_locked(struct fwd_conn_state *st, struct fwd_sess *s,
+                 enum fwd_lane_id l, uint64_t tag, const void *payload,
+                 uint32_t len)
+{
+   struct fwd_lane *lane = &s->lanes[l];
+   struct fwd_job *job;
+
+   if (s->pending >= FWD_SESSION_MAX_PENDING)
+      return -EAGAIN;
+   int ret = msm_vm_wait_get(st->vm);
+   if (ret)
+      return ret;
+   job = malloc(sizeof(*job) + len);
+   if (!job) {
+      msm_vm_wait_put(st->vm);
+      return -ENOMEM;
+   }
+   job->next = NULL;
+   job->tag = tag;
+   job->len = len;
+   memcpy(job->payload, payload, len);
+   if (lane->tail)
+      lane->tail->next = job;
    else
-      st->head = job;
-   st->tail = job;
-   pthread_cond_signal(&st->work);
+      lane->head = job;
+   lane->tail = job;
+   st->queued++;
+   s->pending++;
+   if (lane->running < lane_budget[l])
+      spawn_worker_locked(st);
+   pthread_cond_broadcast(&st->work);
    return 0;
+}
+
+/* Which lane, if any, a request goes to instead of running inline. */
+static int
+lane_for(const struct fwd_wire_req *hdr, struct fwd_sess *s)
+{
+   const struct fwd_lane *sub = &s->lanes[FWD_LANE_SUBMIT];
+
+   if (may_block(hdr))
+      return FWD_LANE_WAIT;
+   /* Only this thread and the submit lane submit on the context, so room
+    * seen here cannot vanish before the submit runs. */
+   if (hdr->cmd == (uint32_t)DRM_IOCTL_MSM_GEM_SUBMIT &&
+       (sub->head || sub->running || !msm_ctx_submit_room(s->ctx)))
+      return FWD_LANE_SUBMIT;
+   return -1;
 }
 
 static int
@@ -176,7 +277,8 @@ host_hello(void *data, struct mt_conn *conn, const void *hello, uint32_t len,
    st->conn = conn;
    st->rsp_cap = fwd_spec_max_reply();
    st->rsp = malloc(st->rsp_cap);
-   if (!st->rsp) {
+   if (!st->rsp || msm_vm_create(st->core, &st->vm)) {
+      free(st->rsp);
       free(st);
       return -ENOMEM;
    }
@@ -216,7 +318,7 @@ session_open_locked(struct fwd_conn_state *st, uint32_t id)
    s = calloc(1, sizeof(*s));
    if (!s)
       return -ENOMEM;
-   ret = msm_ctx_create(st->core, &s->ctx);
+   ret = msm_ctx_create_vm(st->core, st->vm, &s->ctx);
    if (ret) {
       free(s);
       return ret;
@@ -227,7 +329,8 @@ session_open_locked(struct fwd_conn_state *st, uint32_t id)
    return 0;
 }
 
-/* The guest's drm_file is gone: nothing of it may keep a thread asleep. */
+/* The guest's drm_file is gone: its queued work is answered unrun, and
+ * nothing of it may keep a thread asleep. */
 static void
 session_close_locked(struct fwd_conn_state *st, uint32_t i)
 {
@@ -235,6 +338,19 @@ session_close_locked(struct fwd_conn_state *st, uint32_t i)
 
    st->sessions[i] = st->sessions[--st->nr];
    s->closed = true;
+   for (uint32_t l = 0; l < FWD_LANE_COUNT; l++) {
+      struct fwd_lane *lane = &s->lanes[l];
+      while (lane->head) {
+         struct fwd_job *job = lane->head;
+         lane->head = job->next;
+         reply_result(st->conn, s->id, job->tag, -EBADF);
+         free(job);
+         st->queued--;
+         s->pending--;
+         msm_vm_wait_put(st->vm);
+      }
+      lane->tail = NULL;
+   }
    msm_ctx_abort(s->ctx);
    sess_unref_locked(s);
 }
@@ -275,8 +391,9 @@ host_frame(void *state, struct mt_conn *conn, uint32_t type, uint32_t session,
       return reply_result(conn, session, tag, -EBADF);
    }
    s = st->sessions[i];
-   if (may_block(&hdr)) {
-      ret = queue_job_locked(st, s, tag, payload, len);
+   int lane = lane_for(&hdr, s);
+   if (lane >= 0) {
+      ret = queue_job_locked(st, s, lane, tag, payload, len);
       pthread_mutex_unlock(&st->lock);
       return ret ? reply_result(conn, session, tag, ret) : 0;
    }
@@ -307,11 +424,23 @@ host_close(void *state)
    for (uint32_t i = 0; i < st->nr_workers; i++)
       pthread_join(st->workers[i], NULL);
 
+   msm_vm_destroy(st->vm);
    pthread_cond_destroy(&st->work);
    pthread_mutex_destroy(&st->lock);
    free(st->sessions);
    free(st->rsp);
    free(st);
+}
+
+static bool
+host_holds(void *state)
+{
+   struct fwd_conn_state *st = state;
+
+   pthread_mutex_lock(&st->lock);
+   bool held = st->nr > 0;
+   pthread_mutex_unlock(&st->lock);
+   return held;
 }
 
 int
@@ -323,6 +452,7 @@ fwd_host_proto(struct msm_core *core, struct mt_host_proto *out)
       .on_hello = host_hello,
       .on_frame = host_frame,
       .on_close = host_close,
+      .holds = host_holds,
    };
    return 0;
 }

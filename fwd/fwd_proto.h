@@ -22,6 +22,10 @@
 #define FWD_CTL_OPEN  1u
 #define FWD_CTL_CLOSE 2u
 #define FWD_MAX_SESSIONS 1024 /* per connection */
+/* Requests of one session deferred to its lanes (queued or running, see
+ * fwd_proto.c); past it -EAGAIN, so one drm_file cannot take its VM's
+ * whole max_waits quota. */
+#define FWD_SESSION_MAX_PENDING 64
 
 struct msm_core;
 

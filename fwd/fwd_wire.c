@@ -64,7 +64,9 @@ fwd_wire_build_request(const struct fwd_ioctl_spec *spec, const void *args,
          memcpy(dst, s, r->wire_bytes);
       } else {
          for (uint64_t e = 0; e < r->count; e++) {
-            memcpy(dst + e * r->elem_size, s + e * r->ustride, r->ucopy);
+            /* A zero stride copies nothing (and was never fetched). */
+            if (r->ucopy)
+               memcpy(dst + e * r->elem_size, s + e * r->ustride, r->ucopy);
             memset(dst + e * r->elem_size + r->ucopy, 0,
                    r->elem_size - r->ucopy);
          }

@@ -11,9 +11,18 @@
  *   msmvirt host --listen PATH [--connect PATH] [--config FILE]
  *                [--backend sim] [--chip a630] [--hostmem-file FILE]
  *                [--hostmem-size BYTES] [--submit-ns N] [--dword-ns N]
+ *
+ * The config file may also set the per-VM quotas and connection limits a
+ * host serving several guests needs (docs/security.md), e.g.
+ *   [vm]   contexts = 32  hostmem = 64M  bos = 100000  inflight = 2048
+ *          waits = 128
+ *   [conn] max-conns = 64  hello-timeout-ms = 5000  frame-timeout-ms = 10000
+ *          idle-timeout-ms = 60000  tx-max-bytes = 4M
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <ini.h>
 #include <signal.h>
@@ -28,10 +37,11 @@
 
 struct host_opts {
    struct msm_core_config cfg;
+   struct mt_host_config hcfg; /* the connection limits only */
    const char *listen;
    const char *connect;
    const char *config;
-   char *strs[4]; /* owned copies of config-file strings */
+   char *strs[16]; /* owned copies of config-file strings */
    int quiet;
 };
 
@@ -69,37 +79,76 @@ keep(struct host_opts *o, const char *s)
    return NULL;
 }
 
+/* Every key of the config file, with the flags of the same name.  Keys are
+ * unique across sections ([core], [sim], [host], [vm], [conn]); '_' and '-'
+ * are the same. */
+enum opt_kind { OPT_STR, OPT_U64, OPT_U32 };
+
+static const struct host_key {
+   const char *name;
+   enum opt_kind kind;
+   size_t offset; /* in struct host_opts */
+} host_keys[] = {
+#define K(n, kind, field) { n, kind, offsetof(struct host_opts, field) }
+   K("backend", OPT_STR, cfg.backend),
+   K("chip", OPT_STR, cfg.chip),
+   K("hostmem-file", OPT_STR, cfg.hostmem_path),
+   K("listen", OPT_STR, listen),
+   K("connect", OPT_STR, connect),
+   K("hostmem-size", OPT_U64, cfg.hostmem_size),
+   K("submit-ns", OPT_U64, cfg.sim.submit_ns),
+   K("dword-ns", OPT_U64, cfg.sim.dword_ns),
+   K("contexts", OPT_U32, cfg.vm_quota.max_contexts),
+   K("hostmem", OPT_U64, cfg.vm_quota.max_bo_bytes),
+   K("bos", OPT_U32, cfg.vm_quota.max_bos),
+   K("inflight", OPT_U32, cfg.vm_quota.max_inflight),
+   K("waits", OPT_U32, cfg.vm_quota.max_waits),
+   K("max-conns", OPT_U32, hcfg.max_conns),
+   K("hello-timeout-ms", OPT_U32, hcfg.hello_timeout_ms),
+   K("frame-timeout-ms", OPT_U32, hcfg.frame_timeout_ms),
+   K("idle-timeout-ms", OPT_U32, hcfg.idle_timeout_ms),
+   K("tx-max-bytes", OPT_U64, hcfg.tx_max_bytes),
+#undef K
+};
+
+static bool
+key_is(const char *name, const char *key)
+{
+   for (; *name && *key; name++, key++)
+      if (*name != *key && !(*name == '-' && *key == '_'))
+         return false;
+   return !*name && !*key;
+}
+
 /* One key of the config file (or one flag: same names). */
 static int
 set_option(struct host_opts *o, const char *key, const char *val)
 {
-   uint64_t v;
+   for (size_t i = 0; i < sizeof(host_keys) / sizeof(host_keys[0]); i++) {
+      const struct host_key *k = &host_keys[i];
+      void *dst = (char *)o + k->offset;
+      uint64_t v;
 
-   if (!strcmp(key, "backend"))
-      o->cfg.backend = keep(o, val);
-   else if (!strcmp(key, "chip"))
-      o->cfg.chip = keep(o, val);
-   else if (!strcmp(key, "hostmem-file") || !strcmp(key, "hostmem_file"))
-      o->cfg.hostmem_path = keep(o, val);
-   else if (!strcmp(key, "listen"))
-      o->listen = keep(o, val);
-   else if (!strcmp(key, "connect"))
-      o->connect = keep(o, val);
-   else {
-      uint64_t *dst;
-      if (!strcmp(key, "hostmem-size") || !strcmp(key, "hostmem_size"))
-         dst = &o->cfg.hostmem_size;
-      else if (!strcmp(key, "submit-ns") || !strcmp(key, "submit_ns"))
-         dst = &o->cfg.sim.submit_ns;
-      else if (!strcmp(key, "dword-ns") || !strcmp(key, "dword_ns"))
-         dst = &o->cfg.sim.dword_ns;
-      else
-         return -ENOENT;
-      if (parse_u64(val, &v))
+      if (!key_is(k->name, key))
+         continue;
+      if (k->kind == OPT_STR) {
+         char *copy = keep(o, val);
+         if (!copy)
+            return -ENOMEM;
+         memcpy(dst, &copy, sizeof(copy));
+         return 0;
+      }
+      if (parse_u64(val, &v) || (k->kind == OPT_U32 && v > UINT32_MAX))
          return -EINVAL;
-      *dst = v;
+      if (k->kind == OPT_U32) {
+         uint32_t v32 = (uint32_t)v;
+         memcpy(dst, &v32, sizeof(v32));
+      } else {
+         memcpy(dst, &v, sizeof(v));
+      }
+      return 0;
    }
-   return 0;
+   return -ENOENT;
 }
 
 struct ini_state {
@@ -157,7 +206,7 @@ cmd_host(int argc, char **argv)
    };
    struct host_opts o = { 0 };
    struct mt_host_proto protos[HOST_MAX_PROTOS];
-   struct mt_host_config hcfg = { 0 };
+   struct mt_host_config hcfg;
    struct msm_hostmem_info hm;
    struct msm_core *core = NULL;
    struct mt_host *host = NULL;
@@ -223,6 +272,7 @@ cmd_host(int argc, char **argv)
    }
    nr = host_protocols(core, protos);
    msm_core_hostmem(core, &hm);
+   hcfg = o.hcfg;
    hcfg.protos = protos;
    hcfg.nr_protos = nr;
    hcfg.hostmem_base = hm.base;

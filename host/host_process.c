@@ -29,11 +29,19 @@ int
 host_process_start_exe(const char *exe, const struct msm_core_config *cfg,
                     struct host_process *h)
 {
+   return host_process_start_config(exe, cfg, NULL, h);
+}
+
+int
+host_process_start_config(const char *exe, const struct msm_core_config *cfg,
+                          const char *config, struct host_process *h)
+{
    char size[32], sub[32], dw[32];
    const char *chip = cfg->chip ? cfg->chip : "a630";
    char *argv[] = {
       "msmvirt", "host", "--quiet", "--listen", h->path, "--chip", (char *)chip,
-      "--hostmem-size", size, "--submit-ns", sub, "--dword-ns", dw, NULL,
+      "--hostmem-size", size, "--submit-ns", sub, "--dword-ns", dw,
+      config ? "--config" : NULL, (char *)config, NULL,
    };
    int ret;
 

@@ -20,6 +20,9 @@ int host_process_start(const struct msm_core_config *cfg, struct host_process *h
 /* The same with an explicit msmvirt binary (tests). */
 int host_process_start_exe(const char *exe, const struct msm_core_config *cfg,
                         struct host_process *h);
+/* The same with a host config file (msmvirt host --config; NULL: none). */
+int host_process_start_config(const char *exe, const struct msm_core_config *cfg,
+                              const char *config, struct host_process *h);
 void host_process_stop(struct host_process *h);
 
 #endif

@@ -37,12 +37,12 @@ host_format_stats(struct msm_core *core, char *buf, size_t cap)
    return snprintf(buf, cap,
                    "contexts=%u\nbos=%u\nqueues=%u\ninflight=%u\n"
                    "hostmem_used=%lu\nhostmem_size=%lu\nsubmits=%lu\n"
-                   "retired=%lu\nfaults=%lu\npurged=%lu\n",
+                   "retired=%lu\nfaults=%lu\npurged=%lu\ncancelled=%lu\n",
                    st.contexts, st.bos, st.queues, st.inflight,
                    (unsigned long)st.hostmem_used,
                    (unsigned long)st.hostmem_size, (unsigned long)st.submits,
                    (unsigned long)st.retired, (unsigned long)st.faults,
-                   (unsigned long)st.purged);
+                   (unsigned long)st.purged, (unsigned long)st.cancelled);
 }
 
 #define STATS_REQ_COVERAGE "pm4-coverage"

@@ -501,3 +501,9 @@ const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT] = {
    CCMD(BLOB_AT, blob_at, NC_EXT_BLOB_AT, false),
 #undef CCMD
 };
+
+uint32_t
+nc_max_submits(size_t len)
+{
+   return (uint32_t)(len / nc_ccmd_table[NC_CCMD_GEM_SUBMIT].min_size);
+}

@@ -6,8 +6,20 @@
  * does not parse loses its session's context (or, for a session without
  * one, is refused) and ends that frame; it never drops the connection:
  * other guests' contexts share it.
+ *
+ * Nothing may block the connection thread, which every context of the
+ * connection shares.  The only request that could is a GEM_SUBMIT of a
+ * context at its in-flight limit (the core throttles it, as a full ring
+ * would).  So a frame that could reach that limit (more possible submits
+ * in it than the context has room for) goes to the session's backlog
+ * instead, and the session's own thread runs it -- and every later frame
+ * of that session, in order, until the backlog is empty again.  Only one
+ * thread ever runs a session's frames at a time.  The backlog is bounded
+ * (NC_SESSION_BACKLOG_MAX bytes; past it the context is lost, -ENOMEM);
+ * destroying the context or losing the connection drops it unrun.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -19,17 +31,40 @@
 #include "vclock.h"
 #include "vg_wire.h"
 
+#define NC_SESSION_BACKLOG_MAX (8u << 20)
+
+/* A frame deferred to its session's thread. */
+struct nc_deferred {
+   struct nc_deferred *next;
+   uint32_t type;
+   uint64_t tag;
+   uint32_t len;
+   uint8_t payload[];
+};
+
 struct nc_session {
    struct nc_session *next;
    struct nc_host_conn *conn;
    uint32_t id;
    struct nc_ctx *ctx;
+
+   /* The backlog (conn->lock). */
+   struct nc_deferred *dq_head, *dq_tail;
+   size_t dq_bytes;
+   bool busy;          /* the worker runs a frame of it */
+   bool overflow;      /* the backlog overflowed: lose the context */
+   bool stop;
+   bool has_worker;
+   pthread_t worker;
+   pthread_cond_t cond;
 };
 
 struct nc_host_conn {
    struct msm_core *core;
+   struct msm_vm *vm;       /* this connection's quota */
    struct mt_conn *mt;      /* NULL when driven without a transport */
-   struct nc_session *sessions;
+   struct nc_session *sessions; /* the connection thread's only */
+   pthread_mutex_t lock;    /* the sessions' backlogs */
 };
 
 /* From the connection thread or the GPU thread: mt_event only queues. */
@@ -51,6 +86,41 @@ session_find(struct nc_host_conn *c, uint32_t id)
 }
 
 static void
+dq_free_locked(struct nc_host_conn *c, struct nc_session *s, int answer)
+{
+   while (s->dq_head) {
+      struct nc_deferred *d = s->dq_head;
+      s->dq_head = d->next;
+      if (d->type == MT_CALL && c->mt) {
+         struct vg_reply r = { .ret = answer };
+         mt_reply(c->mt, s->id, d->tag, &r, offsetof(struct vg_reply, caps));
+      }
+      free(d);
+   }
+   s->dq_tail = NULL;
+   s->dq_bytes = 0;
+}
+
+/* The context is going away: its backlog is dropped unrun, a submit its
+ * thread is throttled in fails (the core context is aborted), and the
+ * thread ends. */
+static void
+session_stop_worker(struct nc_host_conn *c, struct nc_session *s)
+{
+   pthread_mutex_lock(&c->lock);
+   dq_free_locked(c, s, -ECANCELED);
+   s->stop = true;
+   pthread_cond_signal(&s->cond);
+   bool joined = s->has_worker;
+   s->has_worker = false;
+   pthread_mutex_unlock(&c->lock);
+   if (joined) {
+      msm_ctx_abort(nc_ctx_msm(s->ctx));
+      pthread_join(s->worker, NULL);
+   }
+}
+
+static void
 session_destroy(struct nc_host_conn *c, struct nc_session *s)
 {
    for (struct nc_session **p = &c->sessions; *p; p = &(*p)->next) {
@@ -59,8 +129,10 @@ session_destroy(struct nc_host_conn *c, struct nc_session *s)
          break;
       }
    }
+   session_stop_worker(c, s);
    /* After this no event can name s. */
    nc_ctx_destroy(s->ctx);
+   pthread_cond_destroy(&s->cond);
    free(s);
 }
 
@@ -74,6 +146,7 @@ struct rec_args {
    uint32_t len;
    struct vg_reply *reply;
    uint32_t *reply_len;
+   bool deferred;           /* on the session's thread */
 };
 
 static int
@@ -93,9 +166,12 @@ rec_ctx_create(struct rec_args *a)
       return -ENOMEM;
    s->conn = a->conn;
    s->id = a->session;
+   pthread_cond_init(&s->cond, NULL);
    vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
-   ret = nc_ctx_create(a->conn->core, r.arena_size, session_emit, s, &s->ctx);
+   ret = nc_ctx_create_vm(a->conn->core, a->conn->vm, r.arena_size,
+                          session_emit, s, &s->ctx);
    if (ret) {
+      pthread_cond_destroy(&s->cond);
       free(s);
       return ret;
    }
@@ -110,6 +186,12 @@ rec_ctx_create(struct rec_args *a)
 static int
 rec_ctx_destroy(struct rec_args *a)
 {
+   /* Never in a deferred frame (proto_frame keeps those inline); the
+    * session's own thread cannot end its session. */
+   if (a->deferred) {
+      nc_ctx_lose(a->s->ctx, -EPROTO);
+      return -EIO;
+   }
    session_destroy(a->conn, a->s);
    a->s = NULL;
    return 0;
@@ -177,13 +259,42 @@ static const struct {
 #undef REC
 };
 
-int
-nc_host_frame(struct nc_host_conn *c, uint32_t session, const void *payload,
-              uint32_t len, struct vg_reply *reply, uint32_t *reply_len)
+/* A record header that frames: 0, or -EPROTO. */
+static int
+rec_check(const uint8_t *p, uint32_t off, uint32_t len, struct vg_rec_hdr *hdr)
+{
+   if (len - off < sizeof(*hdr))
+      return -EPROTO;
+   memcpy(hdr, p + off, sizeof(*hdr));
+   if (hdr->len < sizeof(*hdr) || hdr->len % VG_REC_ALIGN ||
+       hdr->len > len - off ||
+       !hdr->type || hdr->type >= VG_REC_COUNT ||
+       hdr->len < rec_table[hdr->type].min_size)
+      return -EPROTO;
+   return 0;
+}
+
+/* Does the frame (as far as it frames) hold a record of this type? */
+static bool
+frame_has(const void *payload, uint32_t len, uint32_t type)
+{
+   struct vg_rec_hdr hdr;
+
+   for (uint32_t off = 0; off < len && !rec_check(payload, off, len, &hdr);
+        off += hdr.len)
+      if (hdr.type == type)
+         return true;
+   return false;
+}
+
+static int
+run_frame(struct nc_host_conn *c, struct nc_session *s, bool deferred,
+          uint32_t session, const void *payload, uint32_t len,
+          struct vg_reply *reply, uint32_t *reply_len)
 {
    struct rec_args a = {
-      .conn = c, .session = session, .s = session_find(c, session),
-      .reply = reply, .reply_len = reply_len,
+      .conn = c, .session = session, .s = s,
+      .reply = reply, .reply_len = reply_len, .deferred = deferred,
    };
    const uint8_t *p = payload;
    uint32_t off = 0;
@@ -196,19 +307,9 @@ nc_host_frame(struct nc_host_conn *c, uint32_t session, const void *payload,
       struct vg_rec_hdr hdr;
       int r;
 
-      if (len - off < sizeof(hdr)) {
-         r = -EPROTO;
-      } else {
-         memcpy(&hdr, p + off, sizeof(hdr));
-         if (hdr.len < sizeof(hdr) || hdr.len % VG_REC_ALIGN || hdr.len > len - off ||
-             !hdr.type || hdr.type >= VG_REC_COUNT ||
-             hdr.len < rec_table[hdr.type].min_size)
-            r = -EPROTO;
-         else if (rec_table[hdr.type].needs_ctx && !a.s)
-            r = -ENOENT;
-         else
-            r = 0;
-      }
+      r = rec_check(p, off, len, &hdr);
+      if (!r && rec_table[hdr.type].needs_ctx && !a.s)
+         r = -ENOENT;
       if (r) {
          /* The framing is gone: the rest of the frame means nothing. */
          if (a.s)
@@ -230,6 +331,14 @@ nc_host_frame(struct nc_host_conn *c, uint32_t session, const void *payload,
 }
 
 int
+nc_host_frame(struct nc_host_conn *c, uint32_t session, const void *payload,
+              uint32_t len, struct vg_reply *reply, uint32_t *reply_len)
+{
+   return run_frame(c, session_find(c, session), false, session, payload,
+                    len, reply, reply_len);
+}
+
+int
 nc_host_conn_create(struct msm_core *core, struct mt_conn *conn,
                     struct nc_host_conn **out)
 {
@@ -238,6 +347,11 @@ nc_host_conn_create(struct msm_core *core, struct mt_conn *conn,
       return -ENOMEM;
    c->core = core;
    c->mt = conn;
+   if (msm_vm_create(core, &c->vm)) {
+      free(c);
+      return -ENOMEM;
+   }
+   pthread_mutex_init(&c->lock, NULL);
    *out = c;
    return 0;
 }
@@ -249,6 +363,8 @@ nc_host_conn_destroy(struct nc_host_conn *c)
       return;
    while (c->sessions)
       session_destroy(c, c->sessions);
+   msm_vm_destroy(c->vm);
+   pthread_mutex_destroy(&c->lock);
    free(c);
 }
 
@@ -268,17 +384,136 @@ proto_hello(void *data, struct mt_conn *conn, const void *hello, uint32_t len,
    return nc_host_conn_create(data, conn, (struct nc_host_conn **)state);
 }
 
+static void
+answer(struct mt_conn *conn, uint32_t type, uint32_t session, uint64_t tag,
+       const struct vg_reply *reply, uint32_t reply_len)
+{
+   if (type == MT_CALL)
+      mt_reply(conn, session, tag, reply, reply_len);
+}
+
+/* The session's own thread: its backlog, in order. */
+static void *
+session_worker(void *arg)
+{
+   struct nc_session *s = arg;
+   struct nc_host_conn *c = s->conn;
+
+   pthread_mutex_lock(&c->lock);
+   for (;;) {
+      struct nc_deferred *d;
+      struct vg_reply reply;
+      uint32_t reply_len;
+
+      while (!s->dq_head && !s->overflow && !s->stop)
+         pthread_cond_wait(&s->cond, &c->lock);
+      if (s->stop)
+         break;
+      if (s->overflow) {
+         /* The guest outran its own throttling by NC_SESSION_BACKLOG_MAX. */
+         dq_free_locked(c, s, -ENOMEM);
+         s->overflow = false;
+         nc_ctx_lose(s->ctx, -ENOMEM);
+         continue;
+      }
+      d = s->dq_head;
+      s->dq_head = d->next;
+      if (!s->dq_head)
+         s->dq_tail = NULL;
+      s->dq_bytes -= d->len;
+      s->busy = true;
+      pthread_mutex_unlock(&c->lock);
+
+      run_frame(c, s, true, s->id, d->payload, d->len, &reply, &reply_len);
+      answer(c->mt, d->type, s->id, d->tag, &reply, reply_len);
+      free(d);
+
+      pthread_mutex_lock(&c->lock);
+      s->busy = false;
+   }
+   pthread_mutex_unlock(&c->lock);
+   return NULL;
+}
+
+/* Under c->lock: queue the frame on the session's backlog.  0, or the
+ * errno a CALL is answered with. */
+static int
+defer_locked(struct nc_session *s, uint32_t type, uint64_t tag,
+             const void *payload, uint32_t len)
+{
+   struct nc_deferred *d;
+
+   if (s->overflow)
+      return -EIO;
+   if (s->dq_bytes + len > NC_SESSION_BACKLOG_MAX) {
+      s->overflow = true;
+      pthread_cond_signal(&s->cond);
+      return -ENOMEM;
+   }
+   if (!s->has_worker) {
+      s->stop = false;
+      if (pthread_create(&s->worker, NULL, session_worker, s))
+         return -EAGAIN;
+      s->has_worker = true;
+   }
+   d = malloc(sizeof(*d) + len);
+   if (!d)
+      return -ENOMEM;
+   *d = (struct nc_deferred){ .type = type, .tag = tag, .len = len };
+   memcpy(d->payload, payload, len);
+   if (s->dq_tail)
+      s->dq_tail->next = d;
+   else
+      s->dq_head = d;
+   s->dq_tail = d;
+   s->dq_bytes += len;
+   pthread_cond_signal(&s->cond);
+   return 0;
+}
+
+/* May this frame of s run here, now, without any chance of waiting? */
+static bool
+runs_inline_locked(struct nc_session *s, uint32_t len)
+{
+   if (s->dq_head || s->busy)
+      return false; /* keep the session's order */
+   return nc_max_submits(len) <= msm_ctx_submit_room(nc_ctx_msm(s->ctx));
+}
+
 static int
 proto_frame(void *state, struct mt_conn *conn, uint32_t type,
             uint32_t session, uint64_t tag, const void *payload, uint32_t len)
 {
+   struct nc_host_conn *c = state;
+   struct nc_session *s = session_find(c, session);
    struct vg_reply reply;
    uint32_t reply_len;
 
+   if (s) {
+      pthread_mutex_lock(&c->lock);
+      bool inline_ok = runs_inline_locked(s, len);
+      bool destroying = !inline_ok && frame_has(payload, len,
+                                                VG_REC_CTX_DESTROY);
+      int ret = 0;
+      if (!inline_ok && !destroying)
+         ret = defer_locked(s, type, tag, payload, len);
+      pthread_mutex_unlock(&c->lock);
+      if (!inline_ok && !destroying) {
+         if (ret) {
+            struct vg_reply r = { .ret = ret };
+            answer(conn, type, session, tag, &r,
+                   offsetof(struct vg_reply, caps));
+         }
+         return 0;
+      }
+      /* A context closing with work queued: that work is cancelled, and
+       * with the core context aborted nothing in this frame can wait. */
+      if (destroying)
+         session_stop_worker(c, s);
+   }
    /* Errors stay inside the session: the connection serves others too. */
-   nc_host_frame(state, session, payload, len, &reply, &reply_len);
-   if (type == MT_CALL)
-      mt_reply(conn, session, tag, &reply, reply_len);
+   nc_host_frame(c, session, payload, len, &reply, &reply_len);
+   answer(conn, type, session, tag, &reply, reply_len);
    return 0;
 }
 
@@ -286,6 +521,12 @@ static void
 proto_close(void *state)
 {
    nc_host_conn_destroy(state);
+}
+
+static bool
+proto_holds(void *state)
+{
+   return ((struct nc_host_conn *)state)->sessions != NULL;
 }
 
 int
@@ -299,6 +540,7 @@ nc_host_proto(struct msm_core *core, struct mt_host_proto *out)
       .on_hello = proto_hello,
       .on_frame = proto_frame,
       .on_close = proto_close,
+      .holds = proto_holds,
    };
    return 0;
 }

@@ -530,6 +530,13 @@ int
 nc_ctx_create(struct msm_core *core, uint64_t arena_size, nc_emit_fn emit_fn,
               void *emit_data, struct nc_ctx **out)
 {
+   return nc_ctx_create_vm(core, NULL, arena_size, emit_fn, emit_data, out);
+}
+
+int
+nc_ctx_create_vm(struct msm_core *core, struct msm_vm *vm, uint64_t arena_size,
+                 nc_emit_fn emit_fn, void *emit_data, struct nc_ctx **out)
+{
    struct msm_hostmem_info hm;
    struct nc_ctx *ctx;
    uint64_t arena_offset;
@@ -554,7 +561,7 @@ nc_ctx_create(struct msm_core *core, uint64_t arena_size, nc_emit_fn emit_fn,
    ctx->shmem = &ctx->dummy.hdr;
    ctx->state = &ctx->dummy.state;
 
-   ret = msm_ctx_create(core, &ctx->mctx);
+   ret = msm_ctx_create_vm(core, vm, &ctx->mctx);
    if (ret)
       goto fail_free;
    /* The first arena: the guest kernel places every blob (the shmem too)

@@ -37,12 +37,20 @@ typedef void (*nc_emit_fn)(void *data, const struct vg_event *ev);
 /* arena_size 0: NC_DEFAULT_ARENA_SIZE.  emit may be NULL. */
 int nc_ctx_create(struct msm_core *core, uint64_t arena_size,
                   nc_emit_fn emit, void *emit_data, struct nc_ctx **out);
+/* The same, counted against a VM's quota (msm_vm_create). */
+struct msm_vm;
+int nc_ctx_create_vm(struct msm_core *core, struct msm_vm *vm,
+                     uint64_t arena_size, nc_emit_fn emit, void *emit_data,
+                     struct nc_ctx **out);
 /* Frees the core context and with it every BO, queue and arena (objects
  * busy on the GPU go when they retire).  No emit call after it returns. */
 void nc_ctx_destroy(struct nc_ctx *ctx);
 /* The anchor capset and the extension block (what CTX_CREATE answers). */
 void nc_ctx_caps(const struct nc_ctx *ctx, struct nc_caps *caps);
 
+/* The most GEM_SUBMITs len bytes of ccmds can hold: what a caller that
+ * must not wait checks against msm_ctx_submit_room() before executing. */
+uint32_t nc_max_submits(size_t len);
 /* A batch of ccmds.  0, or -EIO once the context is lost. */
 int nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len);
 /* RESOURCE_CREATE_BLOB after its cmd ran, with the storage offset the guest

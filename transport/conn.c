@@ -6,7 +6,16 @@
  * goes straight to the socket with MSG_DONTWAIT when nothing is queued,
  * otherwise (or for the part that did not fit) it is copied onto a queue a
  * writer thread drains.  A guest that stops reading fills that queue to
- * MT_TX_QUEUE_MAX and is dropped, so it cannot stall anyone else.
+ * the host's tx_max_bytes (counting each buffer's allocation overhead, so
+ * many small replies cost what they really cost) and is dropped, so it
+ * cannot stall anyone else or grow the host without bound.
+ *
+ * Guests from the unix listener (MT_SERVE_DEADLINES) also have deadlines:
+ * the HELLO must be complete within hello_timeout_ms of connecting, every
+ * frame within frame_timeout_ms of its first byte (a trickle is dropped),
+ * and a connection that holds nothing (the protocol's holds()) may stay
+ * silent for idle_timeout_ms at most, so idle connections cannot keep
+ * every slot.
  *
  * Until the HELLO is answered the queue is "plugged": anything a protocol
  * sends from on_hello (or from another thread right after) waits behind the
@@ -14,6 +23,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,7 +32,9 @@
 
 #include "mt_priv.h"
 
-#define MT_TX_QUEUE_MAX (16u << 20)
+/* What malloc adds to each queued buffer, roughly (glibc: header and
+ * 16-byte rounding): counted so the bound is in real bytes. */
+#define MT_TXBUF_OVERHEAD 32
 
 struct mt_txbuf {
    struct mt_txbuf *next;
@@ -44,6 +57,9 @@ struct mt_conn {
    struct mt_reader rd;
    uint8_t *buf;
    uint32_t bufcap;
+   struct mt_conn_limits limits;
+   FILE *record;          /* MSMVIRT_RECORD_DIR: what the guest sent */
+   uint64_t recorded;
 
    pthread_mutex_t tx_lock;
    pthread_cond_t tx_cond;
@@ -83,6 +99,12 @@ txq_free(struct mt_conn *c)
    c->tx_queued = 0;
 }
 
+static size_t
+txbuf_cost(size_t len)
+{
+   return sizeof(struct mt_txbuf) + len + MT_TXBUF_OVERHEAD;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -109,7 +131,7 @@ writer_main(void *arg)
       c->txq_head = b->next;
       if (!c->txq_head)
          c->txq_tail = NULL;
-      c->tx_queued -= b->len;
+      c->tx_queued -= txbuf_cost(b->len);
       free(b);
    }
    pthread_mutex_unlock(&c->tx_lock);
@@ -186,7 +208,7 @@ conn_tx(struct mt_conn *c, uint32_t type, uint32_t session, uint64_t tag,
          goto out;
    }
 
-   if (c->tx_queued + total > MT_TX_QUEUE_MAX) {
+   if (c->tx_queued + txbuf_cost(total - sent) > c->limits.tx_max_bytes) {
       mt_log("host: guest stopped reading (%zu bytes queued): dropping it",
              c->tx_queued);
       conn_break_locked(c);
@@ -224,7 +246,7 @@ conn_tx(struct mt_conn *c, uint32_t type, uint32_t session, uint64_t tag,
          c->txq_head = b;
       c->txq_tail = b;
    }
-   c->tx_queued += b->len;
+   c->tx_queued += txbuf_cost(b->len);
    pthread_cond_signal(&c->tx_cond);
 
 out:
@@ -306,13 +328,86 @@ conn_hello(struct mt_conn *c, const struct mt_frame_hdr *hdr, uint64_t now)
    return conn_tx(c, MT_REPLY, 0, hdr->tag, &wel, sizeof(wel), pass, true);
 }
 
+/* MSMVIRT_RECORD_DIR=DIR: every connection's guest->host bytes (frames as
+ * received, up to MT_RECORD_MAX each) go to DIR/conn-PID-N.bin: the fuzz
+ * targets' seed corpora come from real runs this way (tests/fuzz). */
+#define MT_RECORD_MAX (4u << 20)
+
+static void
+record_open(struct mt_conn *c)
+{
+   static atomic_uint n;
+   const char *dir = getenv("MSMVIRT_RECORD_DIR");
+   char path[512];
+
+   if (!dir || !dir[0])
+      return;
+   snprintf(path, sizeof(path), "%s/conn-%d-%u.bin", dir, (int)getpid(),
+            atomic_fetch_add(&n, 1));
+   c->record = fopen(path, "wb");
+}
+
+static void
+record_frame(struct mt_conn *c, const struct mt_frame_hdr *hdr)
+{
+   if (!c->record || c->recorded + sizeof(*hdr) + hdr->len > MT_RECORD_MAX)
+      return;
+   fwrite(hdr, sizeof(*hdr), 1, c->record);
+   fwrite(c->buf, 1, hdr->len, c->record);
+   c->recorded += sizeof(*hdr) + hdr->len;
+}
+
+static uint64_t
+after_ms(uint32_t ms)
+{
+   return ms == UINT32_MAX ? 0 : mt_now_ns() + ms * 1000000ull;
+}
+
+/* The deadline for the next frame's first byte: the HELLO's, the idle
+ * timeout's if the connection holds nothing, else none. */
+static uint64_t
+wait_deadline(struct mt_conn *c, uint64_t hello_deadline)
+{
+   if (!(c->flags & MT_SERVE_DEADLINES))
+      return 0;
+   if (!c->state)
+      return hello_deadline;
+   if (c->proto->holds && c->proto->holds(c->state))
+      return 0;
+   return after_ms(c->limits.idle_timeout_ms);
+}
+
+/* A frame once started must arrive whole by then (never after the HELLO
+ * deadline while there is no HELLO yet). */
+static uint64_t
+frame_deadline(struct mt_conn *c, uint64_t hello_deadline)
+{
+   uint64_t d;
+
+   if (!(c->flags & MT_SERVE_DEADLINES))
+      return 0;
+   d = after_ms(c->limits.frame_timeout_ms);
+   if (!c->state && hello_deadline && (!d || hello_deadline < d))
+      d = hello_deadline;
+   return d;
+}
+
 /* 0 at the guest's EOF (or our shutdown), else why the guest was dropped. */
 static int
 conn_loop(struct mt_conn *c)
 {
+   uint64_t hello_deadline = after_ms(c->limits.hello_timeout_ms);
+
    for (;;) {
       struct mt_frame_hdr hdr;
-      int ret = mt_reader_hdr(&c->rd, &hdr, MT_SIDE_HOST);
+      int ret;
+
+      c->rd.deadline_ns = wait_deadline(c, hello_deadline);
+      ret = mt_reader_wait_data(&c->rd);
+      if (!ret) {
+         c->rd.deadline_ns = frame_deadline(c, hello_deadline);
+         ret = mt_reader_hdr(&c->rd, &hdr, MT_SIDE_HOST);
+      }
       if (ret)
          return ret == -ECONNRESET ? 0 : ret;
       uint64_t now = mt_now_ns();
@@ -327,6 +422,8 @@ conn_loop(struct mt_conn *c)
       ret = mt_reader_get(&c->rd, c->buf, hdr.len);
       if (ret)
          return ret == -ECONNRESET ? 0 : ret;
+      c->rd.deadline_ns = 0;
+      record_frame(c, &hdr);
       mt_host_count(c->host, 1, sizeof(hdr) + hdr.len, 0);
 
       if (hdr.type == MT_HELLO) {
@@ -389,6 +486,8 @@ mt_conn_create(struct mt_host *h, int fd, unsigned flags)
    c->fd = fd;
    c->flags = flags;
    c->plugged = true;
+   mt_host_conn_limits(h, &c->limits);
+   record_open(c);
    pthread_mutex_init(&c->tx_lock, NULL);
    pthread_cond_init(&c->tx_cond, NULL);
    if (mt_reader_init(&c->rd, fd, -1)) {
@@ -402,6 +501,8 @@ mt_conn_create(struct mt_host *h, int fd, unsigned flags)
 void
 mt_conn_destroy_unstarted(struct mt_conn *c)
 {
+   if (c->record)
+      fclose(c->record);
    txq_free(c);
    mt_reader_fini(&c->rd);
    free(c->buf);

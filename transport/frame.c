@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,17 +53,20 @@ mt_hello_parse(const void *payload, uint32_t len, const char **proto,
                uint32_t *delay_ns, const void **extra, uint32_t *extra_len)
 {
    const struct mt_hello *h = payload;
+   struct mt_hello copy;
 
    if (len < sizeof(*h) || len > sizeof(*h) + MT_MAX_HELLO)
       return -EPROTO;
-   if (h->magic != MT_MAGIC || h->version != MT_VERSION || h->flags)
+   /* The payload may sit anywhere in a stream buffer: no alignment. */
+   memcpy(&copy, payload, sizeof(copy));
+   if (copy.magic != MT_MAGIC || copy.version != MT_VERSION || copy.flags)
       return -EPROTO;
-   if (!memchr(h->proto, 0, sizeof(h->proto)) || !h->proto[0])
+   if (!memchr(copy.proto, 0, sizeof(copy.proto)) || !copy.proto[0])
       return -EPROTO;
 
-   *proto = h->proto;
+   *proto = h->proto; /* chars: any alignment */
    /* A hostile guest must not park its host thread for long. */
-   *delay_ns = h->delay_ns;
+   *delay_ns = copy.delay_ns;
    if (*delay_ns > MT_MAX_RTT_US * 1000ull / 2)
       *delay_ns = MT_MAX_RTT_US * 1000ull / 2;
    *extra = (const uint8_t *)payload + sizeof(*h);
@@ -102,7 +106,16 @@ reader_wait(struct mt_reader *r)
    int n = r->wake_fd >= 0 ? 2 : 1;
 
    for (;;) {
-      int ret = poll(pfd, n, r->timeout_ms);
+      int timeout = r->timeout_ms;
+      if (r->deadline_ns) {
+         uint64_t now = mt_now_ns();
+         if (now >= r->deadline_ns)
+            return -ETIMEDOUT;
+         uint64_t left = (r->deadline_ns - now + 999999) / 1000000;
+         if (timeout < 0 || left < (uint64_t)timeout)
+            timeout = left > INT32_MAX ? INT32_MAX : (int)left;
+      }
+      int ret = poll(pfd, n, timeout);
       if (ret < 0 && errno == EINTR)
          continue;
       if (ret < 0)
@@ -155,7 +168,7 @@ reader_fill(struct mt_reader *r)
       r->head = r->tail = 0;
 
    for (;;) {
-      if (r->timeout_ms >= 0 || r->wake_fd >= 0) {
+      if (r->timeout_ms >= 0 || r->wake_fd >= 0 || r->deadline_ns) {
          int ret = reader_wait(r);
          if (ret)
             return ret;
@@ -174,6 +187,12 @@ reader_fill(struct mt_reader *r)
       /* A pty reports a hung-up peer as EIO. */
       return errno == EIO ? -ECONNRESET : -errno;
    }
+}
+
+int
+mt_reader_wait_data(struct mt_reader *r)
+{
+   return r->head == r->tail ? reader_fill(r) : 0;
 }
 
 int

@@ -75,6 +75,7 @@ struct mt_reader {
    int fd;
    int wake_fd;
    int timeout_ms;
+   uint64_t deadline_ns; /* 0: none; else reads past it fail -ETIMEDOUT */
    bool want_fd;
    int got_fd;
    uint8_t *buf;
@@ -87,6 +88,8 @@ void mt_reader_fini(struct mt_reader *r);
 /* Exactly n bytes into dst (dst NULL: skip them).  0, -ECONNRESET on EOF,
  * -ETIMEDOUT, -ECANCELED when woken, or the read errno. */
 int mt_reader_get(struct mt_reader *r, void *dst, size_t n);
+/* Wait until at least one byte is buffered (0 or as mt_reader_get). */
+int mt_reader_wait_data(struct mt_reader *r);
 /* Read and check one header. */
 int mt_reader_hdr(struct mt_reader *r, struct mt_frame_hdr *hdr,
                   enum mt_side receiver);
@@ -118,6 +121,12 @@ void mt_host_count(struct mt_host *h, uint64_t frames, uint64_t rx,
                    uint64_t tx);
 void mt_host_fault(struct mt_host *h);
 void mt_host_conn_gone(struct mt_host *h, struct mt_conn *c);
+/* The host's connection limits, defaults filled in. */
+struct mt_conn_limits {
+   uint32_t hello_timeout_ms, frame_timeout_ms, idle_timeout_ms;
+   uint64_t tx_max_bytes;
+};
+void mt_host_conn_limits(struct mt_host *h, struct mt_conn_limits *l);
 
 struct mt_conn *mt_conn_create(struct mt_host *h, int fd, unsigned flags);
 int mt_conn_start(struct mt_conn *c);

@@ -22,6 +22,7 @@ struct mt_host {
    uint64_t hostmem_size;
    int hostmem_fd;
    uint32_t max_conns;
+   struct mt_conn_limits limits;
 
    pthread_mutex_t lock;
    pthread_cond_t cond;   /* live went down */
@@ -65,6 +66,17 @@ mt_host_create(const struct mt_host_config *cfg, struct mt_host **out)
    h->hostmem_size = cfg->hostmem_size;
    h->hostmem_fd = cfg->hostmem_fd;
    h->max_conns = cfg->max_conns ? cfg->max_conns : MT_DEFAULT_MAX_CONNS;
+#define OR(v, d) ((v) ? (v) : (d))
+   h->limits = (struct mt_conn_limits){
+      .hello_timeout_ms = OR(cfg->hello_timeout_ms, MT_DEFAULT_HELLO_TIMEOUT_MS),
+      .frame_timeout_ms = OR(cfg->frame_timeout_ms, MT_DEFAULT_FRAME_TIMEOUT_MS),
+      .idle_timeout_ms = OR(cfg->idle_timeout_ms, MT_DEFAULT_IDLE_TIMEOUT_MS),
+      .tx_max_bytes = OR(cfg->tx_max_bytes, MT_DEFAULT_TX_MAX_BYTES),
+   };
+#undef OR
+   /* A reply of the largest size must always fit. */
+   if (h->limits.tx_max_bytes < 2ull * (MT_MAX_PAYLOAD + sizeof(struct mt_frame_hdr)))
+      h->limits.tx_max_bytes = 2ull * (MT_MAX_PAYLOAD + sizeof(struct mt_frame_hdr));
    h->listen_fd = -1;
    pthread_mutex_init(&h->lock, NULL);
    pthread_cond_init(&h->cond, NULL);
@@ -91,6 +103,12 @@ mt_host_hostmem(struct mt_host *h, int *fd, uint64_t *size, void **base)
       *size = h->hostmem_size;
    if (base)
       *base = h->hostmem_base;
+}
+
+void
+mt_host_conn_limits(struct mt_host *h, struct mt_conn_limits *l)
+{
+   *l = h->limits;
 }
 
 void
@@ -185,7 +203,7 @@ acceptor_main(void *arg)
          mt_log("host: accept on %s: %s", h->listen_path, strerror(errno));
          break;
       }
-      mt_host_serve_fd(h, fd, MT_SERVE_PASS_HOSTMEM);
+      mt_host_serve_fd(h, fd, MT_SERVE_PASS_HOSTMEM | MT_SERVE_DEADLINES);
    }
    return NULL;
 }

@@ -47,6 +47,7 @@
 #ifndef MSMVIRT_TRANSPORT_H
 #define MSMVIRT_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -183,6 +184,9 @@ struct mt_host_proto {
    /* The connection ended (guest gone, fault, or host shutdown): free all it
     * owned.  When it returns no thread may use conn again. */
    void (*on_close)(void *state);
+   /* Optional, on the connection thread: does the connection hold anything
+    * (contexts) that an idle timeout would destroy?  NULL: never. */
+   bool (*holds)(void *state);
 };
 
 struct mt_host_config {
@@ -192,14 +196,29 @@ struct mt_host_config {
    uint64_t hostmem_size;
    int hostmem_fd;         /* unix guests get it by SCM_RIGHTS; -1: none */
    uint32_t max_conns;     /* more are refused; 0: MT_DEFAULT_MAX_CONNS */
+   /* Deadlines for connections from mt_host_listen() (a VM's stream from
+    * mt_host_connect() waits for its guest as long as it takes); 0 takes
+    * the default, UINT32_MAX means none. */
+   uint32_t hello_timeout_ms; /* connect -> complete HELLO */
+   uint32_t frame_timeout_ms; /* first byte of a frame -> its last */
+   uint32_t idle_timeout_ms;  /* no frame, and holds() says nothing held */
+   /* Outgoing bytes a guest may leave unread (allocation overhead counted)
+    * before it is dropped; 0: MT_DEFAULT_TX_MAX_BYTES.  Never below one
+    * full frame. */
+   uint64_t tx_max_bytes;
 };
 
 #define MT_DEFAULT_MAX_CONNS 256
+#define MT_DEFAULT_HELLO_TIMEOUT_MS 5000
+#define MT_DEFAULT_FRAME_TIMEOUT_MS 10000
+#define MT_DEFAULT_IDLE_TIMEOUT_MS 60000
+#define MT_DEFAULT_TX_MAX_BYTES (4u << 20)
 
 struct mt_host_stats {
    uint64_t conns;         /* connections ever served */
    uint64_t live;          /* connections now open */
-   uint64_t faults;        /* connections dropped for a protocol violation */
+   uint64_t faults;        /* connections dropped: protocol violation,
+                            * deadline passed, or not reading replies */
    uint64_t frames;        /* guest frames received */
    uint64_t bytes_received;
    uint64_t bytes_sent;
@@ -227,6 +246,8 @@ int mt_host_connect(struct mt_host *h, const char *path);
  * the old guest's state is closed (on_close) and the new HELLO served.
  * Without this flag a second HELLO is a protocol violation. */
 #define MT_SERVE_REHELLO      (1u << 2)
+/* Apply the host's hello/frame/idle deadlines (mt_host_listen's guests). */
+#define MT_SERVE_DEADLINES    (1u << 3)
 int mt_host_serve_fd(struct mt_host *h, int fd, unsigned flags);
 
 void mt_host_get_stats(struct mt_host *h, struct mt_host_stats *st);

@@ -88,22 +88,15 @@ abs_ns(int64_t ns)
    return (struct drm_msm_timespec){ t / 1000000000ll, t % 1000000000ll };
 }
 
-/* A submit on queue q writing value at dst's iova after delay_ns. */
 int
-submit_write(struct fx *f, uint32_t q, uint32_t dst, uint32_t value,
-             uint64_t delay_ns, uint32_t flags, uint32_t *fence)
+submit_stream(struct fx *f, uint32_t q, uint32_t dst, const uint32_t *cs,
+              unsigned n, uint32_t flags, uint32_t *fence)
 {
-   uint32_t cs_h = gem_new(f->ctx, 4096, MSM_BO_WC), cs[16];
+   uint32_t cs_h = gem_new(f->ctx, 4096, MSM_BO_WC);
    uint64_t off = info(f->ctx, cs_h, MSM_INFO_GET_OFFSET);
-   uint64_t iova = info(f->ctx, dst, MSM_INFO_GET_IOVA);
-   unsigned n = 0;
    int ret;
 
-   if (delay_ns)
-      n += pm4_emit_delay(cs + n, delay_ns);
-   n += pm4_emit_mem_write(cs + n, iova, &value, 1);
    memcpy(f->hm + off, cs, n * 4);
-
    struct drm_msm_gem_submit_bo bos[] = {
       { .flags = MSM_SUBMIT_BO_READ, .handle = cs_h },
       { .flags = MSM_SUBMIT_BO_WRITE, .handle = dst },
@@ -119,6 +112,21 @@ submit_write(struct fx *f, uint32_t q, uint32_t dst, uint32_t value,
    *fence = req.fence;
    msm_ctx_gem_close(f->ctx, cs_h);
    return ret;
+}
+
+/* A submit on queue q writing value at dst's iova after delay_ns. */
+int
+submit_write(struct fx *f, uint32_t q, uint32_t dst, uint32_t value,
+             uint64_t delay_ns, uint32_t flags, uint32_t *fence)
+{
+   uint64_t iova = info(f->ctx, dst, MSM_INFO_GET_IOVA);
+   uint32_t cs[16];
+   unsigned n = 0;
+
+   if (delay_ns)
+      n += pm4_emit_delay(cs + n, delay_ns);
+   n += pm4_emit_mem_write(cs + n, iova, &value, 1);
+   return submit_stream(f, q, dst, cs, n, flags, fence);
 }
 
 int

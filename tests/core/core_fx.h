@@ -30,5 +30,9 @@ struct drm_msm_timespec abs_ns(int64_t ns);
 int submit_write(struct fx *f, uint32_t q, uint32_t dst, uint32_t value,
                  uint64_t delay_ns, uint32_t flags, uint32_t *fence);
 int wait_fence(struct fx *f, uint32_t q, uint32_t fence, int64_t ns);
+/* A submit on queue q running the n dwords cs (copied to a new BO), with
+ * dst in its list for writing. */
+int submit_stream(struct fx *f, uint32_t q, uint32_t dst, const uint32_t *cs,
+                  unsigned n, uint32_t flags, uint32_t *fence);
 
 #endif

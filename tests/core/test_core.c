@@ -3,6 +3,7 @@
  * the ws layer cannot reach, limits, arenas, fences with FENCE_SN_IN.
  */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -641,17 +642,65 @@ test_destroy_with_inflight(void **state)
    struct msm_core_config cfg = fx_config();
    struct fx g = { 0 };
    struct msm_core_stats st;
-   uint32_t dst, fence = 0;
+   uint32_t dst, fence = 0, cs[32], n = 0, marker = 7;
+   volatile uint32_t *seen;
 
    assert_int_equal(fx_open(&g, &cfg), 0);
    dst = gem_new(g.ctx, 4096, MSM_BO_WC);
-   assert_int_equal(submit_write(&g, 0, dst, 1, 50000000, 0, &fence), 0);
+   seen = (volatile uint32_t *)(g.hm + info(g.ctx, dst, MSM_INFO_GET_OFFSET));
+   /* One submit that shows it started (a write), then stays on the GPU. */
+   n += pm4_emit_mem_write(cs + n, info(g.ctx, dst, MSM_INFO_GET_IOVA),
+                           &marker, 1);
+   n += pm4_emit_delay(cs + n, 200000000);
+   assert_int_equal(submit_stream(&g, 0, dst, cs, n, 0, &fence), 0);
+   while (__atomic_load_n(seen, __ATOMIC_ACQUIRE) != marker)
+      sched_yield();
+   /* Three more behind it: not started when the drm_file closes. */
+   for (int i = 0; i < 3; i++)
+      assert_int_equal(submit_write(&g, 0, dst, 1, 0, 0, &fence), 0);
    msm_ctx_destroy(g.ctx);
    msm_core_get_stats(g.core, &st);
    assert_int_equal(st.contexts, 0);
-   assert_true(st.bos >= 1); /* still on the GPU */
+   assert_int_equal(st.cancelled, 3);
+   assert_int_equal(st.inflight, 1); /* the running one: hangcheck bounds it */
+   assert_true(st.bos >= 1);         /* still on the GPU */
+   assert_int_equal(*seen, marker);  /* the cancelled writes never ran */
    /* Destroying the core drains the GPU first, then frees everything. */
    msm_core_destroy(g.core);
+}
+
+/* A context with a deep backlog on a ring delays a newcomer's submit by
+ * the one that is running, not by its whole queue (round-robin). */
+static void
+test_ring_round_robin(void **state)
+{
+   (void)state;
+   struct msm_core_config cfg = fx_config();
+   struct fx a = { 0 }, b = { 0 };
+   uint32_t dst_a, dst_b, fence = 0, fb = 0, done = 0;
+   volatile uint32_t *seen;
+
+   assert_int_equal(fx_open(&a, &cfg), 0);
+   b.core = a.core;
+   b.hm = a.hm;
+   assert_int_equal(msm_ctx_create(b.core, &b.ctx), 0);
+   dst_a = gem_new(a.ctx, 4096, MSM_BO_WC);
+   dst_b = gem_new(b.ctx, 4096, MSM_BO_WC);
+   seen = (volatile uint32_t *)(a.hm + info(a.ctx, dst_a, MSM_INFO_GET_OFFSET));
+   /* a: 8 submits of 100 ms each, each writing its index when done. */
+   for (uint32_t i = 1; i <= 8; i++)
+      assert_int_equal(submit_write(&a, 0, dst_a, i, 100000000, 0, &fence), 0);
+   while (__atomic_load_n(seen, __ATOMIC_ACQUIRE) == 0) /* a's first is done */
+      sched_yield();
+   assert_int_equal(submit_write(&b, 0, dst_b, 42, 0, 0, &fb), 0);
+   assert_int_equal(wait_fence(&b, 0, fb, 20000000000ll), 0);
+   assert_int_equal(msm_ctx_queue_completed(a.ctx, 0, &done), 0);
+   /* FIFO would have run all 8 of a's first; round-robin ran the one that
+    * was on the GPU (and, on a slow machine, perhaps the next two). */
+   assert_true(done <= 3);
+   msm_ctx_destroy(b.ctx);
+   msm_ctx_destroy(a.ctx);
+   msm_core_destroy(a.core);
 }
 
 /* ---- arenas ---------------------------------------------------------- */
@@ -770,6 +819,7 @@ main(void)
       T(test_hang),
       cmocka_unit_test(test_inflight_throttle),
       cmocka_unit_test(test_destroy_with_inflight),
+      cmocka_unit_test(test_ring_round_robin),
       T(test_arena),
       cmocka_unit_test(test_arena_limits),
       T(test_arena_submit_and_purge),

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -746,7 +747,7 @@ scribble(void *arg)
       x ^= x << 17;
       __atomic_store_n(&s->words[x % s->n], (uint32_t)(x >> 32),
                        __ATOMIC_RELAXED);
-      s->rounds++;
+      __atomic_add_fetch(&s->rounds, 1, __ATOMIC_RELAXED);
    }
    return NULL;
 }
@@ -771,7 +772,13 @@ test_shmem_rewritten_during_execution(void **state)
       s.words = (uint32_t *)nc_ctx_shmem(h.ctx);
       s.n = h.shmem_size / 4;
       assert_int_equal(pthread_create(&t, NULL, scribble, &s), 0);
-      for (unsigned i = 0; i < 2000; i++) {
+      /* The batches must overlap the scribbling: start once it runs, and
+       * go on until it has written a good deal during them. */
+      while (__atomic_load_n(&s.rounds, __ATOMIC_RELAXED) < 1000)
+         sched_yield();
+      unsigned start = __atomic_load_n(&s.rounds, __ATOMIC_RELAXED), i;
+      for (i = 0; i < 2000 || (__atomic_load_n(&s.rounds, __ATOMIC_RELAXED) -
+                               start < 100000 && i < 1000000); i++) {
          struct nc_batch b = { .len = 0, .seqno = 10 * i };
          struct nc_ccmd_ioctl_simple_req *r =
             nc_batch_add(&b, NC_CCMD_IOCTL_SIMPLE,
@@ -786,8 +793,9 @@ test_shmem_rewritten_during_execution(void **state)
       }
       s.stop = true;
       pthread_join(t, NULL);
-      printf("# %s guest: 2000 batches, %u scribbles\n",
-             ext ? "extended" : "plain", s.rounds);
+      printf("# %s guest: %u batches, %u scribbles during them\n",
+             ext ? "extended" : "plain", i, s.rounds - start);
+      assert_true(s.rounds - start >= 100000 || i >= 1000000);
       assert_int_equal(nc_ctx_lost(h.ctx), 0);
       for (int i = 0; i < 256; i++)
          assert_int_equal(after_shmem(&h)[i], CANARY);
