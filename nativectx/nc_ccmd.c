@@ -15,7 +15,6 @@
 
 #include "nc_renderer_priv.h"
 
-#define PAGE_ALIGN(x) (((x) + 4095ull) & ~4095ull)
 
 static int
 ccmd_nop(struct nc_ctx *ctx, void *req, struct nc_rsp *rsp)
@@ -132,7 +131,7 @@ gem_new(struct nc_ctx *ctx, const struct nc_ccmd_gem_new_req *req,
       return -ENOMEM;
    *obj = (struct nc_obj){
       .blob_id = req->blob_id, .flags = req->flags,
-      .size = PAGE_ALIGN(req->size), .iova = req->iova,
+      .size = MSM_PAGE_ALIGN(req->size), .iova = req->iova,
       .madv_slot = madv_slot,
    };
    /* A blob_id still in use (made or attached) is a confused guest. */
@@ -445,7 +444,7 @@ ccmd_arena_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
    out->hdr.ret = msm_ctx_arena_new(ctx->mctx, req->size, &offset);
    if (!out->hdr.ret) {
       out->offset = offset;
-      out->size = PAGE_ALIGN(req->size);
+      out->size = MSM_PAGE_ALIGN(req->size);
    }
    return 0;
 }

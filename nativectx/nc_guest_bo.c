@@ -301,29 +301,13 @@ alloc_ranges(struct nc_dev *d, uint64_t size, uint64_t *iova, uint32_t *arena,
 
 /* ---------------------------------------------------------------- BOs */
 
-/* gem_new_check(): what the kernel refuses before allocating. */
+/* gem_new_check(): what the kernel refuses before allocating (the core's
+ * own rule, so the two cannot disagree). */
 static int
 bo_check_flags(const struct nc_dev *d, uint64_t size, uint32_t flags)
 {
-   if (flags & ~MSM_BO_FLAGS)
-      return -EINVAL;
-   switch (flags & MSM_BO_CACHE_MASK) {
-   case MSM_BO_CACHED:
-   case MSM_BO_WC:
-   case MSM_BO_UNCACHED:
-      break;
-   case MSM_BO_CACHED_COHERENT:
-      if (d->caps.capset.msm.has_cached_coherent)
-         break;
-      return -EINVAL;
-   default:
-      return -EINVAL;
-   }
-   if (!size)
-      return -EINVAL;
-   if (size > d->caps.ext.max_bo_size)
-      return -ENOMEM;
-   return 0;
+   struct msm_rules_caps caps = nc_rules_caps(d);
+   return msm_rule_gem_new(&caps, size, flags);
 }
 
 int
@@ -492,7 +476,7 @@ nc_bo_map(struct ws_bo *base, void **ptr)
    pthread_mutex_lock(&d->lock);
    if (nc_check_lost(d))
       ret = -EIO;
-   else if (bo->madv == NC_MADV_PURGED)
+   else if (bo->madv == __MSM_MADV_PURGED)
       ret = -EBUSY; /* its storage is gone for good */
    else
       /* The anchors pay VIRTGPU_MAP's round trip on first map. */
@@ -520,7 +504,7 @@ nc_bo_upload(struct ws_bo *base, uint64_t offset, const void *src,
    pthread_mutex_lock(&d->lock);
    if (nc_check_lost(d)) {
       ret = -EIO;
-   } else if (bo->madv == NC_MADV_PURGED) {
+   } else if (bo->madv == __MSM_MADV_PURGED) {
       ret = -EBUSY;
    } else if (!d->opt.upload_ccmd || offset + len > UINT32_MAX) {
       /* The storage is mapped here already: no message at all (and the
@@ -655,7 +639,7 @@ nc_bo_set_name(struct ws_bo *base, const char *name)
    struct nc_ccmd_gem_set_name_req *req;
    int ret = 0;
 
-   if (len >= NC_BO_NAME_LEN)
+   if (len >= MSM_BO_NAME_LEN)
       return -EINVAL;
    pthread_mutex_lock(&d->lock);
    if (nc_check_lost(d)) {
