@@ -40,6 +40,8 @@ work=$(mktemp -d "$repo/build/vm/nativectx-run.XXXXXX")
 hostmem=$(mktemp /dev/shm/msmvirt-nativectx.XXXXXX)
 stats_sock="$work/stats.sock"
 trap 'rm -f "$hostmem"; rm -rf "$work"' EXIT
+# 256 MiB: the host gives a VM a third of hostmem (its per-VM quota), and each
+# nativectx context's arena (8 MiB) counts; the conformance suite runs 5 at once.
 
 t=$EPOCHREALTIME
 "$repo/vm/build-guest.sh" --out "$img" \
@@ -159,9 +161,9 @@ GUEST
 # ---------------------------------------------------------------- run
 out="$work/guest-output"
 host_cmd="exec $(printf '%q' "$msmvirt") host --connect \"\$MSMVIRT_SERIAL_SOCK\" \
---hostmem-file \"\$MSMVIRT_HOSTMEM\" --hostmem-size 64M --listen $(printf '%q' "$stats_sock")"
+--hostmem-file \"\$MSMVIRT_HOSTMEM\" --hostmem-size 256M --listen $(printf '%q' "$stats_sock")"
 t=$EPOCHREALTIME
-"$repo/vm/run-guest.sh" --mode nativectx --hostmem "$hostmem" --hostmem-size 64M \
+"$repo/vm/run-guest.sh" --mode nativectx --hostmem "$hostmem" --hostmem-size 256M \
     --image-dir "$img" --timeout 900 --host-cmd "$host_cmd" -- "$guest
 $guest_body" |
 while IFS= read -r line; do
