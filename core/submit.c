@@ -341,159 +341,147 @@ syncobjs_commit_locked(struct msm_core *core, struct submit_syncobjs *so,
    syncobjs_put_locked(core, so);
 }
 
-int
-model_gem_submit_syncobjs(struct msm_ctx *ctx,
-                          struct drm_msm_gem_submit *args,
-                          const struct drm_msm_gem_submit_bo *bos,
-                          const struct drm_msm_gem_submit_cmd *cmds,
-                          const struct drm_msm_gem_submit_syncobj *in,
-                          const struct drm_msm_gem_submit_syncobj *out)
+/* The submit and its syncobj scratch, sized from the (checked) args. */
+static struct msm_submit *
+submit_alloc(const struct msm_core *core, const struct drm_msm_gem_submit *args,
+             struct submit_syncobjs *so)
 {
-   struct msm_core *core = ctx->core;
-   struct submit_syncobjs so = { 0 };
-   struct msm_submit *s;
-   struct msm_queue *q;
-   uint32_t nr_ref = 0;
-   int ret;
+   struct msm_submit *s = calloc(1, sizeof(*s));
 
-   ret = submit_check_args(ctx, args, bos, cmds, in, out);
-   if (ret)
-      return ret;
-   if (args->flags & MSM_SUBMIT_SYNCOBJ_IN)
-      so.nr_in = args->nr_in_syncobjs;
-   if (args->flags & MSM_SUBMIT_SYNCOBJ_OUT)
-      so.nr_out = args->nr_out_syncobjs;
-
-   s = calloc(1, sizeof(*s));
    if (!s)
-      return -ENOMEM;
+      return NULL;
    s->bos = calloc(args->nr_bos ? args->nr_bos : 1, sizeof(*s->bos));
    s->cmds = calloc(args->nr_cmds ? args->nr_cmds : 1, sizeof(*s->cmds));
-   so.resets = calloc(so.nr_in ? so.nr_in : 1, sizeof(*so.resets));
-   so.outs = calloc(so.nr_out ? so.nr_out : 1, sizeof(*so.outs));
-   if (so.nr_in)
+   so->resets = calloc(so->nr_in ? so->nr_in : 1, sizeof(*so->resets));
+   so->outs = calloc(so->nr_out ? so->nr_out : 1, sizeof(*so->outs));
+   if (so->nr_in)
       s->wait_seqno = calloc(core->chip->nr_rings, sizeof(*s->wait_seqno));
-   if (!s->bos || !s->cmds || !so.resets || !so.outs ||
-       (so.nr_in && !s->wait_seqno)) {
-      ret = -ENOMEM;
-      goto out_free;
-   }
    s->nr_bos = args->nr_bos;
    s->nr_cmds = args->nr_cmds;
+   return s;
+}
 
-   pthread_mutex_lock(&core->lock);
-   q = msm_ctx_lookup_queue(ctx, args->queueid);
-   if (!q) {
-      ret = -ENOENT;
-      goto fail;
-   }
+/* A submit that never reached the queue. */
+static void
+submit_discard(struct msm_submit *s, struct submit_syncobjs *so)
+{
+   free(so->resets);
+   free(so->outs);
+   if (!s)
+      return;
+   free(s->wait_seqno);
+   free(s->bos);
+   free(s->cmds);
+   free(s);
+}
 
-   /* The kernel parses syncobjs before it looks at any object. */
-   ret = parse_deps_locked(ctx, s, q, in, &so);
-   if (ret)
-      goto fail;
-   ret = parse_post_deps_locked(ctx, out, &so);
-   if (ret)
-      goto fail;
-
-   /* submit_lookup_objects() */
-   for (uint32_t i = 0; i < args->nr_bos; i++) {
+/* submit_lookup_objects(): flags, handles, no object twice. */
+static int
+submit_lookup_objects_locked(struct msm_ctx *ctx, struct msm_submit *s,
+                             const struct drm_msm_gem_submit_bo *bos)
+{
+   for (uint32_t i = 0; i < s->nr_bos; i++) {
       uint32_t flags = bos[i].flags;
       struct msm_bo *bo;
 
       if ((flags & ~MSM_SUBMIT_BO_FLAGS) ||
-          !(flags & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE))) {
-         ret = -EINVAL;
-         goto fail;
-      }
+          !(flags & (MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE)))
+         return -EINVAL;
       bo = msm_ctx_lookup_bo(ctx, bos[i].handle);
-      if (!bo) {
-         ret = -EINVAL;
-         goto fail;
-      }
-      /* The same object twice in one submit. */
-      for (uint32_t j = 0; j < i; j++) {
-         if (s->bos[j].bo == bo) {
-            ret = -EINVAL;
-            goto fail;
-         }
-      }
+      if (!bo)
+         return -EINVAL;
+      for (uint32_t j = 0; j < i; j++)
+         if (s->bos[j].bo == bo)
+            return -EINVAL;
       s->bos[i].bo = bo;
       s->bos[i].flags = flags;
    }
+   return 0;
+}
 
-   /* submit_lookup_cmds(): each range must lie inside its BO. */
-   for (uint32_t i = 0; i < args->nr_cmds; i++) {
+/* submit_lookup_cmds(): each range must lie inside its BO. */
+static int
+submit_lookup_cmds_locked(struct msm_submit *s,
+                          const struct drm_msm_gem_submit_cmd *cmds)
+{
+   for (uint32_t i = 0; i < s->nr_cmds; i++) {
       struct msm_bo *bo = s->bos[cmds[i].submit_idx].bo;
       uint64_t off_dw = cmds[i].submit_offset / 4;
       uint64_t size_dw = cmds[i].size / 4;
 
-      if (!size_dw || off_dw + size_dw > bo->size / 4) {
-         ret = -EINVAL;
-         goto fail;
-      }
+      if (!size_dw || off_dw + size_dw > bo->size / 4)
+         return -EINVAL;
       s->cmds[i].type = cmds[i].type;
       s->cmds[i].ndwords = (uint32_t)size_dw;
    }
+   return 0;
+}
 
-   if ((args->flags & MSM_SUBMIT_FENCE_SN_IN) &&
-       queue_find_inflight(q, args->fence)) {
-      ret = -EINVAL;
-      goto fail;
-   }
-
-   /* Pinning: storage must be there, and every object gets its iova. */
-   for (uint32_t i = 0; i < args->nr_bos; i++) {
+/* submit_pin_objects(): storage must be there, every object gets its iova,
+ * and the cmds their addresses. */
+static int
+submit_pin_locked(struct msm_submit *s,
+                  const struct drm_msm_gem_submit_cmd *cmds)
+{
+   for (uint32_t i = 0; i < s->nr_bos; i++) {
       struct msm_bo *bo = s->bos[i].bo;
       uint64_t iova;
-
       /* A BO whose madvise word the guest keeps: this request may have
        * been sent long before the guest let go of the BO (nativectx is
        * asynchronous), so only storage that is really gone is refused;
        * the guest enforces WILLNEED at submit itself. */
       bool usable = bo->madv_word ? bo->madv != __MSM_MADV_PURGED
                                   : bo->madv == MSM_MADV_WILLNEED;
-      if (!usable) {
-         ret = -EBUSY;
-         goto fail;
-      }
+      int ret;
+
+      if (!usable)
+         return -EBUSY;
       ret = msm_bo_get_iova_locked(bo, &iova);
       if (ret)
-         goto fail;
+         return ret;
    }
-   for (uint32_t i = 0; i < args->nr_cmds; i++) {
+   for (uint32_t i = 0; i < s->nr_cmds; i++) {
       struct msm_bo *bo = s->bos[cmds[i].submit_idx].bo;
       s->cmds[i].iova = bo->iova + (uint64_t)(cmds[i].submit_offset / 4) * 4;
    }
+   return 0;
+}
 
-   /* Throttle like a full ring would: wait for room, not fail. */
+/* Room in flight: the context's limit throttles like a full ring would
+ * (wait, not fail); the VM's quota is not a ring: it fails rather than
+ * waits, so no context waits on another's work. */
+static int
+submit_wait_room_locked(struct msm_ctx *ctx, struct msm_queue *q)
+{
+   struct msm_core *core = ctx->core;
+
    while (ctx->inflight >= core->cfg.limits.max_inflight && !q->closed &&
           !ctx->aborted)
       pthread_cond_wait(&core->retire_cond, &core->lock);
-   if (ctx->aborted) {
-      ret = -ENODEV;
-      goto fail;
-   }
-   if (q->closed) {
-      ret = -ENOENT;
-      goto fail;
-   }
-   /* The VM's quota is not a ring: it fails rather than waits, so no
-    * context waits on another's work. */
-   if (ctx->vm && ctx->vm->inflight >= core->cfg.vm_quota.max_inflight) {
-      ret = -EAGAIN;
-      goto fail;
-   }
+   if (ctx->aborted)
+      return -ENODEV;
+   if (q->closed)
+      return -ENOENT;
+   if (ctx->vm && ctx->vm->inflight >= core->cfg.vm_quota.max_inflight)
+      return -EAGAIN;
+   return 0;
+}
 
-   for (nr_ref = 0; nr_ref < s->nr_bos; nr_ref++) {
-      struct msm_bo *bo = s->bos[nr_ref].bo;
+/* msm_job_run(): references, the fence, the queue, the backend. */
+static void
+submit_queue_locked(struct msm_ctx *ctx, struct msm_queue *q,
+                    struct msm_submit *s, struct drm_msm_gem_submit *args)
+{
+   struct msm_core *core = ctx->core;
+
+   for (uint32_t i = 0; i < s->nr_bos; i++) {
+      struct msm_bo *bo = s->bos[i].bo;
       bo->refcount++;
-      if (s->bos[nr_ref].flags & MSM_SUBMIT_BO_READ)
+      if (s->bos[i].flags & MSM_SUBMIT_BO_READ)
          bo->active_reads++;
-      if (s->bos[nr_ref].flags & MSM_SUBMIT_BO_WRITE)
+      if (s->bos[i].flags & MSM_SUBMIT_BO_WRITE)
          bo->active_writes++;
    }
-
    s->fence = (args->flags & MSM_SUBMIT_FENCE_SN_IN) ? args->fence
                                                      : queue_next_fence(q);
    args->fence = s->fence;
@@ -518,23 +506,67 @@ model_gem_submit_syncobjs(struct msm_ctx *ctx,
       s->wait_seqno = NULL;
    }
    core->backend->submit(core, s);
+}
+
+/* msm_ioctl_gem_submit(), in the kernel's phases. */
+int
+model_gem_submit_syncobjs(struct msm_ctx *ctx,
+                          struct drm_msm_gem_submit *args,
+                          const struct drm_msm_gem_submit_bo *bos,
+                          const struct drm_msm_gem_submit_cmd *cmds,
+                          const struct drm_msm_gem_submit_syncobj *in,
+                          const struct drm_msm_gem_submit_syncobj *out)
+{
+   struct msm_core *core = ctx->core;
+   struct submit_syncobjs so = { 0 };
+   struct msm_submit *s;
+   struct msm_queue *q;
+   int ret = submit_check_args(ctx, args, bos, cmds, in, out);
+
+   if (ret)
+      return ret;
+   if (args->flags & MSM_SUBMIT_SYNCOBJ_IN)
+      so.nr_in = args->nr_in_syncobjs;
+   if (args->flags & MSM_SUBMIT_SYNCOBJ_OUT)
+      so.nr_out = args->nr_out_syncobjs;
+   s = submit_alloc(core, args, &so);
+   if (!s || !s->bos || !s->cmds || !so.resets || !so.outs ||
+       (so.nr_in && !s->wait_seqno)) {
+      submit_discard(s, &so);
+      return -ENOMEM;
+   }
+
+   pthread_mutex_lock(&core->lock);
+   q = msm_ctx_lookup_queue(ctx, args->queueid);
+   ret = q ? 0 : -ENOENT;
+   /* The kernel parses syncobjs before it looks at any object. */
+   if (!ret)
+      ret = parse_deps_locked(ctx, s, q, in, &so);
+   if (!ret)
+      ret = parse_post_deps_locked(ctx, out, &so);
+   if (!ret)
+      ret = submit_lookup_objects_locked(ctx, s, bos);
+   if (!ret)
+      ret = submit_lookup_cmds_locked(s, cmds);
+   if (!ret && (args->flags & MSM_SUBMIT_FENCE_SN_IN) &&
+       queue_find_inflight(q, args->fence))
+      ret = -EINVAL;
+   if (!ret)
+      ret = submit_pin_locked(s, cmds);
+   if (!ret)
+      ret = submit_wait_room_locked(ctx, q);
+   if (ret) {
+      syncobjs_put_locked(core, &so);
+      pthread_mutex_unlock(&core->lock);
+      submit_discard(s, &so);
+      return ret;
+   }
+   submit_queue_locked(ctx, q, s, args);
    syncobjs_commit_locked(core, &so, s);
    pthread_mutex_unlock(&core->lock);
    free(so.resets);
    free(so.outs);
    return 0;
-
-fail:
-   syncobjs_put_locked(core, &so);
-   pthread_mutex_unlock(&core->lock);
-out_free:
-   free(so.resets);
-   free(so.outs);
-   free(s->wait_seqno);
-   free(s->bos);
-   free(s->cmds);
-   free(s);
-   return ret;
 }
 
 void

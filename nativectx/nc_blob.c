@@ -12,7 +12,6 @@
 
 #include "nc_renderer_priv.h"
 
-#define PAGE_SIZE 4096ull
 
 struct nc_obj *
 nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id)
@@ -79,7 +78,7 @@ shmem_create(struct nc_ctx *ctx, uint32_t res_id, uint64_t size,
    int ret;
 
    if (ctx->shmem_obj || size < NC_SHMEM_MIN_SIZE ||
-       size > NC_SHMEM_MAX_SIZE || size % PAGE_SIZE ||
+       size > NC_SHMEM_MAX_SIZE || size % MSM_PAGE_SIZE ||
        nc_shmem_rsp_offset(ctx->ext) + NC_RSP_MIN > size)
       return -EINVAL;
    obj = calloc(1, sizeof(*obj));
@@ -143,7 +142,10 @@ nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
       goto lose;
    }
    if (!blob_id) {
-      ret = shmem_create(ctx, res_id, size, hm_offset);
+      /* Where the guest asked (BLOB_AT), or the kernel broke its word. */
+      ret = ctx->shmem_has_at && ctx->shmem_hm_at != hm_offset
+               ? -EINVAL : shmem_create(ctx, res_id, size, hm_offset);
+      ctx->shmem_has_at = false;
       if (ret)
          goto lose;
       return 0;
@@ -155,7 +157,8 @@ nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
       ret = -ENOENT;
       goto lose;
    }
-   ret = (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE != obj->size
+   ret = MSM_PAGE_ALIGN(size) != obj->size ||
+         (obj->has_at && obj->hm_at != hm_offset)
             ? -EINVAL : obj_make(ctx, obj, hm_offset);
    if (!ret) {
       obj->res_id = res_id;

@@ -15,7 +15,6 @@
 
 #include "nc_renderer_priv.h"
 
-#define PAGE_ALIGN(x) (((x) + 4095ull) & ~4095ull)
 
 static int
 ccmd_nop(struct nc_ctx *ctx, void *req, struct nc_rsp *rsp)
@@ -132,7 +131,7 @@ gem_new(struct nc_ctx *ctx, const struct nc_ccmd_gem_new_req *req,
       return -ENOMEM;
    *obj = (struct nc_obj){
       .blob_id = req->blob_id, .flags = req->flags,
-      .size = PAGE_ALIGN(req->size), .iova = req->iova,
+      .size = MSM_PAGE_ALIGN(req->size), .iova = req->iova,
       .madv_slot = madv_slot,
    };
    /* A blob_id still in use (made or attached) is a confused guest. */
@@ -445,8 +444,33 @@ ccmd_arena_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
    out->hdr.ret = msm_ctx_arena_new(ctx->mctx, req->size, &offset);
    if (!out->hdr.ret) {
       out->offset = offset;
-      out->size = PAGE_ALIGN(req->size);
+      out->size = MSM_PAGE_ALIGN(req->size);
    }
+   return 0;
+}
+
+/* NC_EXT_BLOB_AT: remember where the guest wants the blob; the blob create
+ * must put it there (nc_ctx_blob_attach()). */
+static int
+ccmd_blob_at(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+{
+   struct nc_ccmd_blob_at_req *req = r;
+
+   (void)rsp;
+   if (req->pad || req->hm_offset % 4096)
+      return -EINVAL;
+   if (!req->blob_id) {
+      if (ctx->shmem_obj)
+         return -EINVAL;
+      ctx->shmem_has_at = true;
+      ctx->shmem_hm_at = req->hm_offset;
+      return 0;
+   }
+   struct nc_obj *obj = nc_table_get(&ctx->blobs, req->blob_id);
+   if (!obj || obj->handle)
+      return -ENOENT; /* after its GEM_NEW, before its blob */
+   obj->has_at = true;
+   obj->hm_at = req->hm_offset;
    return 0;
 }
 
@@ -473,6 +497,7 @@ const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT] = {
    CCMD(GEM_MADVISE, gem_madvise, NC_EXT_MADV_WORDS, true),
    CCMD(ARENA_NEW, arena_new, NC_EXT_ARENAS, true),
    CCMD(SUBMITQUEUE_NEW, submitqueue_new, NC_EXT_QUEUE_STATE, false),
+   CCMD(BLOB_AT, blob_at, NC_EXT_BLOB_AT, false),
 #undef CCMD
 };
 

@@ -243,37 +243,34 @@ out:
 
 /* ------------------------------------------------------------ submits */
 
-/* What the kernel checks before looking anything up (submit_check_args). */
+struct msm_rules_caps
+nc_rules_caps(const struct nc_dev *d)
+{
+   return (struct msm_rules_caps){
+      .has_cached_coherent = d->caps.capset.msm.has_cached_coherent,
+      .max_bo_size = d->caps.ext.max_bo_size,
+      .max_submit_bos = d->caps.ext.max_submit_bos,
+      .max_submit_cmds = d->caps.ext.max_submit_cmds,
+   };
+}
+
+/* What the kernel checks before looking anything up: the core's own rules
+ * (msm_rules.h), on the host's limits from the capset. */
 static int
 submit_check(const struct nc_dev *d, const struct ws_submit *s,
              uint32_t flags)
 {
-   if (MSM_PIPE_ID(flags) != MSM_PIPE_3D0 ||
-       (MSM_PIPE_FLAGS(flags) & ~MSM_SUBMIT_FLAGS))
-      return -EINVAL;
-   if (flags & (MSM_SUBMIT_SUDO | MSM_SUBMIT_FENCE_FD_IN))
-      return -EINVAL;
-   if (flags & MSM_SUBMIT_FENCE_FD_OUT)
-      return -EOPNOTSUPP;
-   if (s->nr_bos > d->caps.ext.max_submit_bos ||
-       s->nr_cmds > d->caps.ext.max_submit_cmds)
-      return -E2BIG;
-   if ((s->nr_bos && !s->bos) || (s->nr_cmds && !s->cmds))
-      return -EFAULT;
-   for (uint32_t i = 0; i < s->nr_cmds; i++) {
-      const struct ws_submit_cmd *c = &s->cmds[i];
-      switch (c->type) {
-      case MSM_SUBMIT_CMD_BUF:
-      case MSM_SUBMIT_CMD_IB_TARGET_BUF:
-      case MSM_SUBMIT_CMD_CTX_RESTORE_BUF:
-         break;
-      default:
-         return -EINVAL;
-      }
-      if (c->size % 4 || c->bo_idx >= s->nr_bos)
-         return -EINVAL;
-   }
-   return 0;
+   struct msm_rules_caps caps = nc_rules_caps(d);
+   struct msm_rule_submit rs = {
+      .flags = flags, .nr_bos = s->nr_bos, .nr_cmds = s->nr_cmds,
+      .have_bos = s->bos, .have_cmds = s->cmds,
+   };
+   int ret = msm_rule_submit_args(&caps, &rs);
+
+   for (uint32_t i = 0; !ret && i < s->nr_cmds; i++)
+      ret = msm_rule_submit_cmd(s->cmds[i].type, s->cmds[i].size, 0,
+                                s->cmds[i].bo_idx, s->nr_bos);
+   return ret;
 }
 
 /* What the kernel checks against its objects (submit_lookup_*). */
@@ -569,10 +566,18 @@ check_capset(const struct vg_dev *vg)
 static int
 shmem_create(struct nc_dev *d)
 {
-   struct nc_ccmd_ext_enable_req req = {
-      .hdr = { .cmd = NC_CCMD_EXT_ENABLE, .len = sizeof(req),
-               .seqno = ++d->seqno },
-      .ext = d->ext,
+   struct {
+      struct nc_ccmd_ext_enable_req ext;
+      struct nc_ccmd_blob_at_req at;
+   } req = {
+      .ext = { .hdr = { .cmd = NC_CCMD_EXT_ENABLE, .len = sizeof(req.ext),
+                        .seqno = ++d->seqno },
+               .ext = d->ext },
+      /* Where we will read it: a guest kernel other than our own (the
+       * virtio_gpu node) learns it here. */
+      .at = { .hdr = { .cmd = NC_CCMD_BLOB_AT, .len = sizeof(req.at),
+                       .seqno = ++d->seqno },
+              .blob_id = 0, .hm_offset = d->caps.ext.arena_offset },
    };
    struct vg_blob_create blob = {
       .blob_id = 0, .size = NC_SHMEM_SIZE,

@@ -301,29 +301,13 @@ alloc_ranges(struct nc_dev *d, uint64_t size, uint64_t *iova, uint32_t *arena,
 
 /* ---------------------------------------------------------------- BOs */
 
-/* gem_new_check(): what the kernel refuses before allocating. */
+/* gem_new_check(): what the kernel refuses before allocating (the core's
+ * own rule, so the two cannot disagree). */
 static int
 bo_check_flags(const struct nc_dev *d, uint64_t size, uint32_t flags)
 {
-   if (flags & ~MSM_BO_FLAGS)
-      return -EINVAL;
-   switch (flags & MSM_BO_CACHE_MASK) {
-   case MSM_BO_CACHED:
-   case MSM_BO_WC:
-   case MSM_BO_UNCACHED:
-      break;
-   case MSM_BO_CACHED_COHERENT:
-      if (d->caps.capset.msm.has_cached_coherent)
-         break;
-      return -EINVAL;
-   default:
-      return -EINVAL;
-   }
-   if (!size)
-      return -EINVAL;
-   if (size > d->caps.ext.max_bo_size)
-      return -ENOMEM;
-   return 0;
+   struct msm_rules_caps caps = nc_rules_caps(d);
+   return msm_rule_gem_new(&caps, size, flags);
 }
 
 int
@@ -332,7 +316,10 @@ nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
 {
    struct nc_dev *d = nc_dev(dev);
    uint64_t asize = (size + NC_PAGE - 1) & ~(NC_PAGE - 1);
-   struct nc_ccmd_gem_new_madv_req req;
+   struct {
+      struct nc_ccmd_gem_new_madv_req gem;
+      struct nc_ccmd_blob_at_req at;
+   } req;
    struct nc_bo *bo;
    int ret = bo_check_flags(d, size, flags);
 
@@ -357,20 +344,25 @@ nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
 
    /* GEM_NEW rides in the blob create (RESOURCE_CREATE_BLOB's cmd), after
     * whatever is batched, so the host sees requests in seqno order.  The
-    * storage offset is ours, as a guest kernel's; the madvise word is the
-    * extension's (GEM_NEW_MADV). */
-   req = (struct nc_ccmd_gem_new_madv_req){
+    * storage offset is ours (BLOB_AT tells whichever guest kernel carries
+    * it); the madvise word is the extension's (GEM_NEW_MADV). */
+   req.gem = (struct nc_ccmd_gem_new_madv_req){
       .gem = {
-         .hdr = { .cmd = NC_CCMD_GEM_NEW_MADV, .len = sizeof(req),
+         .hdr = { .cmd = NC_CCMD_GEM_NEW_MADV, .len = sizeof(req.gem),
                   .seqno = ++d->seqno },
          .iova = bo->base.iova, .size = size, .flags = flags,
          .blob_id = ++d->blob_id,
       },
       .madv_slot = bo->madv_slot,
    };
+   req.at = (struct nc_ccmd_blob_at_req){
+      .hdr = { .cmd = NC_CCMD_BLOB_AT, .len = sizeof(req.at),
+               .seqno = ++d->seqno },
+      .blob_id = req.gem.gem.blob_id, .hm_offset = bo->hm_offset,
+   };
    struct vg_blob_create blob = {
-      .blob_id = req.gem.blob_id, .size = asize, .hm_offset = bo->hm_offset,
-      .cmd = &req, .cmd_len = sizeof(req),
+      .blob_id = req.gem.gem.blob_id, .size = asize,
+      .hm_offset = bo->hm_offset, .cmd = &req, .cmd_len = sizeof(req),
    };
    ret = nc_flush_locked(d, VG_EXECBUF_DEFER);
    if (!ret && vg_blob_create(d->vg, &blob, &bo->res_id)) {
@@ -484,7 +476,7 @@ nc_bo_map(struct ws_bo *base, void **ptr)
    pthread_mutex_lock(&d->lock);
    if (nc_check_lost(d))
       ret = -EIO;
-   else if (bo->madv == NC_MADV_PURGED)
+   else if (bo->madv == __MSM_MADV_PURGED)
       ret = -EBUSY; /* its storage is gone for good */
    else
       /* The anchors pay VIRTGPU_MAP's round trip on first map. */
@@ -512,7 +504,7 @@ nc_bo_upload(struct ws_bo *base, uint64_t offset, const void *src,
    pthread_mutex_lock(&d->lock);
    if (nc_check_lost(d)) {
       ret = -EIO;
-   } else if (bo->madv == NC_MADV_PURGED) {
+   } else if (bo->madv == __MSM_MADV_PURGED) {
       ret = -EBUSY;
    } else if (!d->opt.upload_ccmd || offset + len > UINT32_MAX) {
       /* The storage is mapped here already: no message at all (and the
@@ -647,7 +639,7 @@ nc_bo_set_name(struct ws_bo *base, const char *name)
    struct nc_ccmd_gem_set_name_req *req;
    int ret = 0;
 
-   if (len >= NC_BO_NAME_LEN)
+   if (len >= MSM_BO_NAME_LEN)
       return -EINVAL;
    pthread_mutex_lock(&d->lock);
    if (nc_check_lost(d)) {

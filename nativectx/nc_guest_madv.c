@@ -126,7 +126,7 @@ nc_bo_madvise(struct ws_bo *base, uint32_t madv, uint32_t *retained)
                        bo->submit_seqno)) {
          /* A submit naming it is still on its way: the host must not purge
           * it before running that.  Let go of it once the host caught up. */
-         if (bo->madv_pending < 0 && bo->madv != NC_MADV_PURGED) {
+         if (bo->madv_pending < 0 && bo->madv != __MSM_MADV_PURGED) {
             if (d->nr_madv_pending == d->cap_madv_pending) {
                uint32_t cap = d->cap_madv_pending ? d->cap_madv_pending * 2 : 64;
                struct nc_bo **n = realloc(d->madv_pending, cap * sizeof(*n));
@@ -140,10 +140,10 @@ nc_bo_madvise(struct ws_bo *base, uint32_t madv, uint32_t *retained)
                d->madv_pending[d->nr_madv_pending++] = bo;
             } /* else: stays WILLNEED for the host; advice is optional */
          }
-         if (bo->madv != NC_MADV_PURGED)
+         if (bo->madv != __MSM_MADV_PURGED)
             bo->madv = MSM_MADV_DONTNEED;
          if (retained)
-            *retained = bo->madv != NC_MADV_PURGED;
+            *retained = bo->madv != __MSM_MADV_PURGED;
          pthread_mutex_unlock(&d->lock);
          return 0;
       }
@@ -152,9 +152,9 @@ nc_bo_madvise(struct ws_bo *base, uint32_t madv, uint32_t *retained)
       if (__atomic_compare_exchange_n(w, &cur, madv, false, __ATOMIC_SEQ_CST,
                                       __ATOMIC_SEQ_CST))
          cur = madv;
-      bo->madv = cur == NC_MADV_PURGED ? NC_MADV_PURGED : madv;
+      bo->madv = cur == __MSM_MADV_PURGED ? __MSM_MADV_PURGED : madv;
       if (retained)
-         *retained = cur != NC_MADV_PURGED;
+         *retained = cur != __MSM_MADV_PURGED;
       pthread_mutex_unlock(&d->lock);
       return 0;
    }
@@ -177,7 +177,7 @@ nc_bo_madvise(struct ws_bo *base, uint32_t madv, uint32_t *retained)
    req->res_id = bo->res_id;
    req->madv = madv;
    if (!sync) {
-      if (bo->madv != NC_MADV_PURGED)
+      if (bo->madv != __MSM_MADV_PURGED)
          bo->madv = madv;
       goto out;
    }
@@ -185,7 +185,7 @@ nc_bo_madvise(struct ws_bo *base, uint32_t madv, uint32_t *retained)
    if (!ret)
       ret = rsp.hdr.ret;
    if (!ret) {
-      bo->madv = rsp.retained ? madv : NC_MADV_PURGED;
+      bo->madv = rsp.retained ? madv : __MSM_MADV_PURGED;
       if (retained)
          *retained = rsp.retained;
    }

@@ -17,19 +17,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "msm_core.h"   /* the uapi bounds (header only: no core link) */
+#include "msm_rules.h"
 #include "nc_guest.h"
 #include "nc_heap.h"
 #include "nc_proto.h"
 #include "vg.h"
 
-#define NC_PAGE         4096ull
+#define NC_PAGE         MSM_PAGE_SIZE
 #define NC_MAX_ARENAS   16          /* the host's MSM_MAX_ARENAS */
 #define NC_BATCH_CAP    (64u << 10) /* flushed when full */
 #define NC_BATCH_MAX    (512u << 10)/* largest single request */
 #define NC_UPLOAD_CHUNK (32u << 10)
 #define NC_PARAM_STR_MAX 4096       /* the kernel's COMM/CMDLINE bound */
-#define NC_BO_NAME_LEN  32          /* the kernel's msm_gem_object.name */
-#define NC_MADV_PURGED  2           /* __MSM_MADV_PURGED */
 
 /* A submit queue as the guest knows it. */
 struct nc_queue {
@@ -53,7 +53,7 @@ struct nc_bo {
    uint32_t res_id;
    uint32_t arena;
    uint64_t hm_offset;
-   uint32_t madv;        /* MSM_MADV_WILLNEED, _DONTNEED, NC_MADV_PURGED */
+   uint32_t madv;        /* MSM_MADV_WILLNEED, _DONTNEED, __MSM_MADV_PURGED */
    uint32_t madv_slot;   /* its shared madvise word, or NC_MADV_SLOT_NONE */
    uint32_t submit_seqno; /* request seqno of the last submit naming it */
    int32_t madv_pending; /* index in nc_dev.madv_pending, or -1 */
@@ -209,5 +209,8 @@ uint32_t nc_madv_slot_get(struct nc_dev *d);
 void nc_madv_slot_put(struct nc_dev *d, uint32_t slot, uint32_t gate_seqno);
 void nc_madv_pending_remove(struct nc_dev *d, struct nc_bo *bo);
 void nc_madv_pending_sweep(struct nc_dev *d);
+
+/* The host limits the argument rules need, from the capset. */
+struct msm_rules_caps nc_rules_caps(const struct nc_dev *d);
 
 #endif

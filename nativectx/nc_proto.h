@@ -83,8 +83,14 @@ enum nc_ext {
    NC_EXT_MADV_WORDS  = 1u << 1,
    /* More hostmem arenas on demand (NC_CCMD_ARENA_NEW). */
    NC_EXT_ARENAS      = 1u << 2,
+   /* Guest-chosen storage offsets: NC_CCMD_BLOB_AT in a blob create's cmd
+    * asks the guest kernel to place that blob at an offset the guest
+    * process picked in the arena (so it can map and write a new BO
+    * without asking); the host checks the kernel did. */
+   NC_EXT_BLOB_AT     = 1u << 3,
 };
-#define NC_EXT_ALL (NC_EXT_QUEUE_STATE | NC_EXT_MADV_WORDS | NC_EXT_ARENAS)
+#define NC_EXT_ALL (NC_EXT_QUEUE_STATE | NC_EXT_MADV_WORDS | NC_EXT_ARENAS | \
+                    NC_EXT_BLOB_AT)
 
 #define NC_CAPSET_EXT_MAGIC 0x6e637831u /* "ncx1" */
 
@@ -222,6 +228,7 @@ enum nc_ccmd {
    NC_CCMD_GEM_MADVISE,       /* rsp */
    NC_CCMD_ARENA_NEW,         /* rsp, rare: more hostmem for BO storage */
    NC_CCMD_SUBMITQUEUE_NEW,   /* async: the guest picks id and slot */
+   NC_CCMD_BLOB_AT,           /* async: where the guest wants a blob */
    NC_CCMD_COUNT
 };
 
@@ -387,6 +394,18 @@ struct nc_ccmd_submitqueue_new_req {
    uint32_t prio;
    uint32_t queue_id;
    uint32_t slot;
+};
+
+/* NC_EXT_BLOB_AT: blob blob_id's storage is at hm_offset (inside the
+ * context's arenas, page aligned).  In a blob create's cmd, after the
+ * GEM_NEW naming the same blob_id (or alone, for blob 0): the guest kernel
+ * reads it to place the blob, and the host loses the context if the blob
+ * arrives anywhere else. */
+struct nc_ccmd_blob_at_req {
+   struct nc_ccmd_req hdr;
+   uint32_t blob_id;
+   uint32_t pad;
+   uint64_t hm_offset;
 };
 
 #define NC_ALIGN4(x) (((x) + 3u) & ~3u)

@@ -1,8 +1,8 @@
 /*
- * nc_renderer.c - one nativectx context on the host: lifecycle, the
- * request loop and its response helper, the res_id/blob_id tables, and the
- * fence state published to the guest.  The ccmd handlers and their dispatch
- * table live in nc_ccmd.c.
+ * nc_renderer.c - one nativectx context on the host: lifecycle and capset,
+ * the request loop and its response helper, submit queues, and the fence
+ * state published to the guest.  The ccmd handlers and their dispatch
+ * table live in nc_ccmd.c, blobs (the shmem among them) in nc_blob.c.
  *
  * Two threads touch a context: the connection thread (everything here but
  * the retire callback) and the core's GPU thread (retire_cb, with the core
@@ -18,7 +18,6 @@
 #include "nc_renderer_priv.h"
 #include "vclock.h"
 
-#define PAGE_SIZE 4096ull
 
 static void
 emit(struct nc_ctx *ctx, uint32_t type, uint32_t ring_idx, uint64_t fence_id)
@@ -549,7 +548,7 @@ nc_ctx_create_vm(struct msm_core *core, struct msm_vm *vm, uint64_t arena_size,
       arena_size = NC_DEFAULT_ARENA_SIZE;
    if (arena_size < 2 * NC_SHMEM_SIZE || arena_size > NC_MAX_ARENA_SIZE)
       return -EINVAL;
-   arena_size = (arena_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+   arena_size = MSM_PAGE_ALIGN(arena_size);
 
    ctx = calloc(1, sizeof(*ctx));
    if (!ctx)

@@ -28,6 +28,8 @@ struct nc_obj {
    uint64_t iova;
    uint32_t madv_slot; /* NC_MADV_SLOT_NONE unless NC_CCMD_GEM_NEW_MADV */
    bool shmem;         /* blob 0: the shared page, never a GPU buffer */
+   bool has_at;        /* NC_CCMD_BLOB_AT named its storage: hm_at */
+   uint64_t hm_at;
 };
 
 /* A submit queue and its shmem slot (same index).  Guarded by ctx->lock:
@@ -74,6 +76,8 @@ struct nc_ctx {
    uint8_t *rsp_area;
    uint32_t rsp_size;
    struct nc_obj *shmem_obj;     /* blob 0, once created */
+   bool shmem_has_at;            /* NC_CCMD_BLOB_AT for blob 0 */
+   uint64_t shmem_hm_at;
    struct {
       struct nc_shmem hdr;
       struct nc_shmem_state state;

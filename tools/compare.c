@@ -76,7 +76,10 @@ usage(FILE *f)
       "  --breakdown-rtt N the critical-path figures' RTT (default 50)\n"
       "  --real-json FILE  a --clock real run's JSON to validate against in\n"
       "                    the report\n"
-      "  --transport LIST  inproc and/or socket (default inproc)\n"
+      "  --transport LIST  inproc, socket and/or node (default inproc); node:\n"
+      "                    inside a guest, nativectx on the virtio_gpu node\n"
+      "                    ($MSMVIRT_NODE, default /dev/dri/renderD128, under\n"
+      "                    libmsmvirt-preload.so; the host is outside)\n"
       "  --repeat N        repetitions of every point (default 5; virtual: 1)\n"
       "  --iters N         timed iterations of every workload (default: profile)\n"
       "  --quick           small sweep: quick_iters, RTT 0,20,100, repeat 2\n"
@@ -214,7 +217,8 @@ parse_modes(struct cmp_results *r, const char *list)
 static int
 parse_transports(struct cmp_results *r, const char *list)
 {
-   static const char *const known[] = { "inproc", "socket" };
+   static const char *const known[] = { "inproc", "socket", "node" };
+   const unsigned nr_known = sizeof(known) / sizeof(known[0]);
    char buf[128], *save = NULL;
 
    if (strlen(list) >= sizeof(buf))
@@ -224,12 +228,12 @@ parse_transports(struct cmp_results *r, const char *list)
         tok = strtok_r(NULL, ",", &save)) {
       unsigned i;
 
-      for (i = 0; i < 2; i++)
+      for (i = 0; i < nr_known; i++)
          if (!strcmp(tok, known[i]))
             break;
-      if (i == 2 || r->nr_transports == CMP_MAX_TRANSPORTS) {
+      if (i == nr_known || r->nr_transports == CMP_MAX_TRANSPORTS) {
          fprintf(stderr, "msmvirt compare: unknown transport '%s' (have: "
-                 "inproc, socket)\n", tok);
+                 "inproc, socket, node)\n", tok);
          return -EINVAL;
       }
       r->transports[r->nr_transports++] = known[i];
@@ -484,189 +488,214 @@ print_summary(struct cmp_results *r)
       printf("skipped %s: %s\n", r->skipped[i]->name, r->skipped[i]->missing);
 }
 
-int
-cmd_compare(int argc, char **argv)
+/* What the command line asked for, before it is checked and applied. */
+struct compare_cli {
+   const char *wl_list, *mode_list, *rtt_list, *tr_list, *profile;
+   const char *json, *report, *clock;
+   long repeat, iters;
+   bool quick, quiet, attribute;
+};
+
+enum { O_WL = 256, O_MODES, O_RTT, O_TRANSPORT, O_REPEAT, O_ITERS,
+       O_QUICK, O_PROFILE, O_CHIP, O_JSON, O_REPORT, O_NOATTR, O_CLOCK,
+       O_REAL_JSON, O_BREAKDOWN, O_COST };
+
+static const struct option compare_opts[] = {
+   { "workloads", required_argument, NULL, O_WL },
+   { "modes", required_argument, NULL, O_MODES },
+   { "rtt-us", required_argument, NULL, O_RTT },
+   { "transport", required_argument, NULL, O_TRANSPORT },
+   { "repeat", required_argument, NULL, O_REPEAT },
+   { "iters", required_argument, NULL, O_ITERS },
+   { "quick", no_argument, NULL, O_QUICK },
+   { "profile", required_argument, NULL, O_PROFILE },
+   { "chip", required_argument, NULL, O_CHIP },
+   { "json", required_argument, NULL, O_JSON },
+   { "report", required_argument, NULL, O_REPORT },
+   { "no-attribution", no_argument, NULL, O_NOATTR },
+   { "clock", required_argument, NULL, O_CLOCK },
+   { "real-json", required_argument, NULL, O_REAL_JSON },
+   { "breakdown-rtt", required_argument, NULL, O_BREAKDOWN },
+   { "quiet", no_argument, NULL, 'q' },
+   { "help", no_argument, NULL, 'h' },
+};
+#define NR_COMPARE_OPTS (sizeof(compare_opts) / sizeof(compare_opts[0]))
+
+/* One --cost-* flag into r->costs. */
+static int
+parse_cost_flag(struct cmp_results *r, const struct cost_flag *f,
+                const char *arg)
 {
-   enum { O_WL = 256, O_MODES, O_RTT, O_TRANSPORT, O_REPEAT, O_ITERS,
-          O_QUICK, O_PROFILE, O_CHIP, O_JSON, O_REPORT, O_NOATTR, O_CLOCK,
-          O_REAL_JSON, O_BREAKDOWN, O_COST };
-   struct option opts[32] = {
-      { "workloads", required_argument, NULL, O_WL },
-      { "modes", required_argument, NULL, O_MODES },
-      { "rtt-us", required_argument, NULL, O_RTT },
-      { "transport", required_argument, NULL, O_TRANSPORT },
-      { "repeat", required_argument, NULL, O_REPEAT },
-      { "iters", required_argument, NULL, O_ITERS },
-      { "quick", no_argument, NULL, O_QUICK },
-      { "profile", required_argument, NULL, O_PROFILE },
-      { "chip", required_argument, NULL, O_CHIP },
-      { "json", required_argument, NULL, O_JSON },
-      { "report", required_argument, NULL, O_REPORT },
-      { "no-attribution", no_argument, NULL, O_NOATTR },
-      { "clock", required_argument, NULL, O_CLOCK },
-      { "real-json", required_argument, NULL, O_REAL_JSON },
-      { "breakdown-rtt", required_argument, NULL, O_BREAKDOWN },
-      { "quiet", no_argument, NULL, 'q' },
-      { "help", no_argument, NULL, 'h' },
-   };
-   unsigned nopts = 0;
-   const char *wl_list = default_workloads, *mode_list = "direct,forward,nativectx";
-   const char *rtt_list = NULL, *tr_list = "inproc", *profile = NULL;
-   const char *json = NULL, *report = NULL, *clock = "virtual";
-   long repeat = -1, iters = -1;
-   bool quick = false, quiet = false, attribute = true;
-   struct cmp_results *r;
-   unsigned ncells, nb;
-   uint64_t t0;
-   int c, ret = 0;
+   char *end = NULL;
+   unsigned long long v = strtoull(arg, &end, 10);
 
-   r = calloc(1, sizeof(*r));
-   if (!r)
-      return 1;
-   cmp_header_fill(&r->hdr, argc, argv);
-   msm_core_config_defaults(&r->core_cfg);
-   r->chip = r->core_cfg.chip ? r->core_cfg.chip : "a630";
-   profile_defaults(&r->prof);
+   if (*end || end == arg || *arg == '-' || v > 1000000000ull) {
+      fprintf(stderr, "msmvirt compare: --%s wants 0..1000000000\n", f->name);
+      return -1;
+   }
+   *(uint64_t *)((char *)&r->costs + f->off) = v;
+   return 0;
+}
 
-   r->costs = vclock_default_costs;
-   r->breakdown_rtt = 50;
-   while (opts[nopts].name)
-      nopts++;
+/* getopt: 0, 1 for --help (printed), -1 for a usage error (explained). */
+static int
+compare_parse_args(int argc, char **argv, struct cmp_results *r,
+                   struct compare_cli *cli)
+{
+   struct option opts[NR_COMPARE_OPTS + NR_COST_FLAGS + 1];
+   unsigned nb;
+   int c;
+
+   memcpy(opts, compare_opts, sizeof(compare_opts));
    for (unsigned i = 0; i < NR_COST_FLAGS; i++)
-      opts[nopts++] = (struct option){ cost_flags[i].name, required_argument,
-                                       NULL, O_COST + (int)i };
-   opts[nopts] = (struct option){ NULL, 0, NULL, 0 };
+      opts[NR_COMPARE_OPTS + i] = (struct option){
+         cost_flags[i].name, required_argument, NULL, O_COST + (int)i };
+   opts[NR_COMPARE_OPTS + NR_COST_FLAGS] = (struct option){ NULL, 0, NULL, 0 };
 
    optind = 1;
    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
       char *end = NULL;
 
       if (c >= O_COST && c < O_COST + (int)NR_COST_FLAGS) {
-         const struct cost_flag *f = &cost_flags[c - O_COST];
-         unsigned long long v = strtoull(optarg, &end, 10);
-
-         if (*end || end == optarg || *optarg == '-' || v > 1000000000ull) {
-            fprintf(stderr, "msmvirt compare: --%s wants 0..1000000000\n",
-                    f->name);
-            goto usage_err;
-         }
-         *(uint64_t *)((char *)&r->costs + f->off) = v;
+         if (parse_cost_flag(r, &cost_flags[c - O_COST], optarg))
+            return -1;
          continue;
       }
       switch (c) {
-      case O_WL: wl_list = optarg; break;
-      case O_MODES: mode_list = optarg; break;
-      case O_RTT: rtt_list = optarg; break;
-      case O_TRANSPORT: tr_list = optarg; break;
+      case O_WL: cli->wl_list = optarg; break;
+      case O_MODES: cli->mode_list = optarg; break;
+      case O_RTT: cli->rtt_list = optarg; break;
+      case O_TRANSPORT: cli->tr_list = optarg; break;
       case O_REPEAT:
-         repeat = strtol(optarg, &end, 10);
-         if (*end || repeat < 1 || repeat > CMP_MAX_REPEAT) {
+         cli->repeat = strtol(optarg, &end, 10);
+         if (*end || cli->repeat < 1 || cli->repeat > CMP_MAX_REPEAT) {
             fprintf(stderr, "msmvirt compare: --repeat wants 1..%d\n",
                     CMP_MAX_REPEAT);
-            goto usage_err;
+            return -1;
          }
          break;
       case O_ITERS:
-         iters = strtol(optarg, &end, 10);
-         if (*end || iters < 1 || iters > 10000000) {
+         cli->iters = strtol(optarg, &end, 10);
+         if (*end || cli->iters < 1 || cli->iters > 10000000) {
             fprintf(stderr, "msmvirt compare: --iters wants 1..10000000\n");
-            goto usage_err;
+            return -1;
          }
          break;
-      case O_QUICK: quick = true; break;
-      case O_PROFILE: profile = optarg; break;
+      case O_QUICK: cli->quick = true; break;
+      case O_PROFILE: cli->profile = optarg; break;
       case O_CHIP: r->chip = optarg; break;
-      case O_JSON: json = optarg; break;
-      case O_REPORT: report = optarg; break;
-      case O_NOATTR: attribute = false; break;
-      case O_CLOCK: clock = optarg; break;
+      case O_JSON: cli->json = optarg; break;
+      case O_REPORT: cli->report = optarg; break;
+      case O_NOATTR: cli->attribute = false; break;
+      case O_CLOCK: cli->clock = optarg; break;
       case O_REAL_JSON: r->real_json = optarg; break;
       case O_BREAKDOWN:
          if (parse_u32_list(optarg, &r->breakdown_rtt, 1, &nb)) {
             fprintf(stderr, "msmvirt compare: bad --breakdown-rtt\n");
-            goto usage_err;
+            return -1;
          }
          break;
-      case 'q': quiet = true; break;
-      case 'h': usage(stdout); free(r); return 0;
-      default: goto usage_err;
+      case 'q': cli->quiet = true; break;
+      case 'h': return 1;
+      default: return -1;
       }
    }
    if (optind < argc) {
       fprintf(stderr, "msmvirt compare: unexpected '%s'\n", argv[optind]);
-      goto usage_err;
+      return -1;
    }
+   return 0;
+}
+
+/* The clock, chip and RTT sweep: 0, or -1 for a usage error (explained). */
+static int
+compare_setup_run(struct cmp_results *r, const struct compare_cli *cli)
+{
    if (!msm_chip_lookup(r->chip)) {
       fprintf(stderr, "msmvirt compare: unknown chip '%s'\n", r->chip);
-      goto usage_err;
+      return -1;
    }
    r->core_cfg.chip = r->chip;
-   if (profile) {
-      char err[512];
-
-      if (profile_load(&r->prof, profile, err, sizeof(err))) {
-         fprintf(stderr, "msmvirt compare: %s\n", err);
-         ret = 2;
-         goto out;
-      }
-   }
-   if (strcmp(clock, "virtual") && strcmp(clock, "real")) {
+   if (strcmp(cli->clock, "virtual") && strcmp(cli->clock, "real")) {
       fprintf(stderr, "msmvirt compare: --clock wants virtual or real\n");
-      goto usage_err;
+      return -1;
    }
-   r->virt = !strcmp(clock, "virtual");
+   r->virt = !strcmp(cli->clock, "virtual");
    if (r->virt && !cmp_start_virtual) {
       fprintf(stderr, "msmvirt compare: this binary has no virtual clock\n");
-      goto usage_err;
+      return -1;
    }
-   if (r->virt && strcmp(tr_list, "inproc")) {
+   if (r->virt && strcmp(cli->tr_list, "inproc")) {
       /* The scheduler must see every thread: a host process it cannot. */
       fprintf(stderr, "msmvirt compare: --clock virtual runs the inproc "
               "transport only\n");
-      goto usage_err;
+      return -1;
    }
    vclock_costs = r->costs;
-   r->quick = quick;
-   r->attribute = attribute;
+   r->quick = cli->quick;
+   r->attribute = cli->attribute;
    /* Virtual time is exact: a repetition would only repeat it. */
-   r->repeat = repeat > 0 ? (unsigned)repeat : r->virt ? 1 : quick ? 2 : 5;
-   if (rtt_list) {
-      if (parse_u32_list(rtt_list, r->rtts, CMP_MAX_RTTS, &r->nr_rtts)) {
+   r->repeat = cli->repeat > 0 ? (unsigned)cli->repeat
+               : r->virt ? 1 : cli->quick ? 2 : 5;
+   if (cli->rtt_list) {
+      if (parse_u32_list(cli->rtt_list, r->rtts, CMP_MAX_RTTS, &r->nr_rtts)) {
          fprintf(stderr, "msmvirt compare: bad --rtt-us '%s' (want a list "
-                 "of 0..%u)\n", rtt_list, CMP_MAX_RTT_US);
-         goto usage_err;
+                 "of 0..%u)\n", cli->rtt_list, CMP_MAX_RTT_US);
+         return -1;
       }
    } else {
-      const uint32_t *src = quick ? quick_rtts : default_rtts;
-      r->nr_rtts = quick ? 3 : sizeof(default_rtts) / sizeof(*src);
+      const uint32_t *src = cli->quick ? quick_rtts : default_rtts;
+      r->nr_rtts = cli->quick ? 3 : sizeof(default_rtts) / sizeof(*src);
       memcpy(r->rtts, src, r->nr_rtts * sizeof(*src));
    }
-   /* These explain themselves; the usage text would bury the message. */
-   if (parse_workloads(r, wl_list) || parse_modes(r, mode_list) ||
-       parse_transports(r, tr_list)) {
-      ret = 2;
-      goto out;
+   return 0;
+}
+
+/* Workloads, modes, transports and the result cells: 0 or an exit code
+ * (the parsers explain themselves). */
+static int
+compare_setup_cells(struct cmp_results *r, const struct compare_cli *cli)
+{
+   unsigned ncells;
+
+   if (cli->profile) {
+      char err[512];
+
+      if (profile_load(&r->prof, cli->profile, err, sizeof(err))) {
+         fprintf(stderr, "msmvirt compare: %s\n", err);
+         return 2;
+      }
    }
+   if (parse_workloads(r, cli->wl_list) || parse_modes(r, cli->mode_list) ||
+       parse_transports(r, cli->tr_list))
+      return 2;
    for (unsigned w = 0; w < r->nr_workloads; w++) {
       const struct wl_common *wc = profile_common(&r->prof,
                                                   r->workloads[w].wl->name);
-      r->workloads[w].iters = iters > 0 ? (uint32_t)iters
-                              : quick ? wc->quick_iters : wc->iters;
+      r->workloads[w].iters = cli->iters > 0 ? (uint32_t)cli->iters
+                              : cli->quick ? wc->quick_iters : wc->iters;
       r->workloads[w].warmup = wc->warmup;
    }
    for (unsigned i = 0; i < r->nr_skipped; i++)
       fprintf(stderr, "msmvirt compare: skipping %s: %s\n",
               r->skipped[i]->name, r->skipped[i]->missing);
-
    ncells = r->nr_transports * r->nr_workloads * r->nr_modes * r->nr_rtts;
    r->cells = calloc(ncells, sizeof(*r->cells));
    r->attrs = calloc(r->nr_transports * r->nr_workloads * r->nr_modes,
                      sizeof(*r->attrs));
    if (!r->cells || !r->attrs) {
       fprintf(stderr, "msmvirt compare: out of memory\n");
-      ret = 1;
-      goto out;
+      return 1;
    }
+   return 0;
+}
+
+/* The sweep, the harness floor around it, and the outputs. */
+static int
+compare_run(struct cmp_results *r, const struct compare_cli *cli)
+{
+   uint64_t t0;
+   int ret = 0;
 
    if (r->virt) {
       cmp_start_virtual(); /* before the first thread */
@@ -676,7 +705,7 @@ cmd_compare(int argc, char **argv)
             r->harness_floor_us[t] = 0;
    }
    t0 = vclock_wall_ns();
-   cmp_sweep(r, !quiet);
+   cmp_sweep(r, !cli->quiet);
    r->wall_s = (double)(vclock_wall_ns() - t0) / 1e9;
    /* Once more after the sweep: a neighbour's burst during one of the two
     * only raises it, so the lower is the floor. */
@@ -689,30 +718,58 @@ cmd_compare(int argc, char **argv)
    }
    cmp_summarize(r);
    print_summary(r);
-   if (r->virt && r->real_json && cmp_calibrate(r, !quiet))
+   if (r->virt && r->real_json && cmp_calibrate(r, !cli->quiet))
       fprintf(stderr, "msmvirt compare: no calibrated run (%s): the report "
               "compares with the design costs only\n", r->real_json);
    printf("compare: %.1f s\n", r->wall_s);
 
-   if (json && cmp_write_json(r, json)) {
-      fprintf(stderr, "msmvirt compare: cannot write %s\n", json);
+   if (cli->json && cmp_write_json(r, cli->json)) {
+      fprintf(stderr, "msmvirt compare: cannot write %s\n", cli->json);
       ret = 1;
    }
-   if (report && cmp_write_report(r, report)) {
+   if (cli->report && cmp_write_report(r, cli->report)) {
       fprintf(stderr, "msmvirt compare: cannot write the report in %s\n",
-              report);
+              cli->report);
       ret = 1;
    }
    if (r->failed) {
       fprintf(stderr, "msmvirt compare: some runs FAILED (see above)\n");
       ret = 1;
    }
-   goto out;
+   return ret;
+}
 
-usage_err:
-   usage(stderr);
-   ret = 2;
-out:
+int
+cmd_compare(int argc, char **argv)
+{
+   struct compare_cli cli = {
+      .wl_list = default_workloads, .mode_list = "direct,forward,nativectx",
+      .tr_list = "inproc", .clock = "virtual", .repeat = -1, .iters = -1,
+      .attribute = true,
+   };
+   struct cmp_results *r = calloc(1, sizeof(*r));
+   int ret;
+
+   if (!r)
+      return 1;
+   cmp_header_fill(&r->hdr, argc, argv);
+   msm_core_config_defaults(&r->core_cfg);
+   r->chip = r->core_cfg.chip ? r->core_cfg.chip : "a630";
+   profile_defaults(&r->prof);
+   r->costs = vclock_default_costs;
+   r->breakdown_rtt = 50;
+
+   ret = compare_parse_args(argc, argv, r, &cli);
+   if (!ret)
+      ret = compare_setup_run(r, &cli);
+   if (ret) {
+      usage(ret > 0 ? stdout : stderr);
+      ret = ret > 0 ? 0 : 2;
+   } else {
+      ret = compare_setup_cells(r, &cli);
+      if (!ret)
+         ret = compare_run(r, &cli);
+   }
    for (unsigned w = 0; w < r->nr_workloads; w++)
       trace_free(r->workloads[w].trace);
    cmp_calibrate_free(r);

@@ -3,6 +3,7 @@
  * msmvirt-cuse trace, and matching its entries to the traced ioctls.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,142 @@ i2t_unhex(const char *s, uint8_t *buf, size_t max)
 
 /* ------------------------------------------------------------ the regions log */
 
+/* "bos=H:FLAGS,..." : exactly s->nr_bos entries. */
+static int
+parse_reg_bos(struct reg_submit *s, char *v)
+{
+   uint32_t n = 0;
+   char *save = NULL;
+
+   if (s->nr_bos > 65536)
+      return -EINVAL;
+   s->handles = calloc(s->nr_bos + 1, sizeof(*s->handles));
+   s->bo_flags = calloc(s->nr_bos + 1, sizeof(*s->bo_flags));
+   if (!s->handles || !s->bo_flags)
+      return -ENOMEM;
+   for (char *it = strtok_r(v, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+      unsigned h, fl;
+
+      if (n == s->nr_bos || sscanf(it, "%u:%x", &h, &fl) != 2)
+         return -EINVAL;
+      s->handles[n] = h;
+      s->bo_flags[n++] = fl;
+   }
+   return n == s->nr_bos ? 0 : -EINVAL;
+}
+
+/* "cmds=TYPE:IDX:OFFSET:SIZE,..." : exactly s->nr_cmds entries. */
+static int
+parse_reg_cmds(struct reg_submit *s, char *v)
+{
+   uint32_t n = 0;
+   char *save = NULL;
+
+   if (s->nr_cmds > 65536)
+      return -EINVAL;
+   s->cmds = calloc(s->nr_cmds + 1, sizeof(*s->cmds));
+   if (!s->cmds)
+      return -ENOMEM;
+   for (char *it = strtok_r(v, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+      struct reg_cmd *rc = &s->cmds[n];
+
+      if (n == s->nr_cmds ||
+          sscanf(it, "%u:%u:%u:%u", &rc->type, &rc->idx, &rc->offset,
+                 &rc->size) != 4)
+         return -EINVAL;
+      n++;
+   }
+   return n == s->nr_cmds ? 0 : -EINVAL;
+}
+
+/* The scalar fields of a submit record, by key. */
+static const struct {
+   const char *key;
+   size_t off;       /* in struct reg_submit */
+   bool is_signed;
+} reg_submit_fields[] = {
+   { "queue", offsetof(struct reg_submit, queue), false },
+   { "flags", offsetof(struct reg_submit, flags), false },
+   { "nr_bos", offsetof(struct reg_submit, nr_bos), false },
+   { "nr_cmds", offsetof(struct reg_submit, nr_cmds), false },
+   { "result", offsetof(struct reg_submit, result), true },
+   { "fence", offsetof(struct reg_submit, fence), false },
+};
+
+/* "submit key=value ...": the counts come before the lists they size. */
+static int
+parse_reg_submit(struct regions *rg, unsigned lineno, char **save)
+{
+   struct reg_submit *s;
+   char *tok;
+   int ret = 0;
+
+   rg->sub = i2t_grow(rg->sub, &rg->cap_sub, rg->nr_sub + 1, sizeof(*rg->sub));
+   if (!rg->sub)
+      return -ENOMEM;
+   s = &rg->sub[rg->nr_sub++];
+   memset(s, 0, sizeof(*s));
+   s->line = lineno;
+   while (!ret && (tok = strtok_r(NULL, " \t\r\n", save))) {
+      char *v = strchr(tok, '=');
+      unsigned i;
+
+      if (!v)
+         return -EINVAL;
+      *v++ = '\0';
+      for (i = 0; i < sizeof(reg_submit_fields) / sizeof(reg_submit_fields[0]); i++) {
+         if (strcmp(tok, reg_submit_fields[i].key))
+            continue;
+         uint32_t x = reg_submit_fields[i].is_signed
+                         ? (uint32_t)(int)strtol(v, NULL, 0)
+                         : (uint32_t)strtoul(v, NULL, 0);
+         memcpy((char *)s + reg_submit_fields[i].off, &x, sizeof(x));
+         break;
+      }
+      if (!strcmp(tok, "bos"))
+         ret = parse_reg_bos(s, v);
+      else if (!strcmp(tok, "cmds"))
+         ret = parse_reg_cmds(s, v);
+   }
+   if (!ret && ((s->nr_bos && !s->handles) || (s->nr_cmds && !s->cmds)))
+      ret = -EINVAL;
+   return ret;
+}
+
+/* "setparam param=P result=R str=HEX" / "setname handle=H ...". */
+static int
+parse_reg_str(struct regions *rg, bool par, char **save)
+{
+   struct reg_str *e;
+   uint8_t buf[4097];
+   int len = -1;
+   char *tok;
+
+   if (par) {
+      rg->par = i2t_grow(rg->par, &rg->cap_par, rg->nr_par + 1, sizeof(*rg->par));
+      e = rg->par ? &rg->par[rg->nr_par++] : NULL;
+   } else {
+      rg->nam = i2t_grow(rg->nam, &rg->cap_nam, rg->nr_nam + 1, sizeof(*rg->nam));
+      e = rg->nam ? &rg->nam[rg->nr_nam++] : NULL;
+   }
+   if (!e)
+      return -ENOMEM;
+   memset(e, 0, sizeof(*e));
+   while ((tok = strtok_r(NULL, " \t\r\n", save))) {
+      if (!strncmp(tok, "param=", 6) || !strncmp(tok, "handle=", 7))
+         e->key = (uint32_t)strtoul(strchr(tok, '=') + 1, NULL, 0);
+      else if (!strncmp(tok, "result=", 7))
+         e->result = (int)strtol(tok + 7, NULL, 0);
+      else if (!strncmp(tok, "str=", 4))
+         len = i2t_unhex(tok + 4, buf, sizeof(buf) - 1);
+   }
+   if (len < 0)
+      return -EINVAL;
+   buf[len] = '\0';
+   e->str = strdup((char *)buf);
+   return e->str ? 0 : -ENOMEM;
+}
+
 int
 i2t_parse_regions(FILE *f, struct regions *rg, char *err, size_t errlen)
 {
@@ -71,132 +208,12 @@ i2t_parse_regions(FILE *f, struct regions *rg, char *err, size_t errlen)
       tok = strtok_r(line, " \t\r\n", &save);
       if (!tok || *tok == '#')
          continue;
-      if (!strcmp(tok, "submit")) {
-         struct reg_submit *s;
-
-         rg->sub = i2t_grow(rg->sub, &rg->cap_sub, rg->nr_sub + 1, sizeof(*rg->sub));
-         if (!rg->sub) {
-            ret = -ENOMEM;
-            break;
-         }
-         s = &rg->sub[rg->nr_sub++];
-         memset(s, 0, sizeof(*s));
-         s->line = lineno;
-         while (!ret && (tok = strtok_r(NULL, " \t\r\n", &save))) {
-            char *v = strchr(tok, '=');
-
-            if (!v) {
-               ret = -EINVAL;
-               break;
-            }
-            *v++ = '\0';
-            if (!strcmp(tok, "queue"))
-               s->queue = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "flags"))
-               s->flags = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "nr_bos"))
-               s->nr_bos = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "nr_cmds"))
-               s->nr_cmds = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "result"))
-               s->result = (int)strtol(v, NULL, 0);
-            else if (!strcmp(tok, "fence"))
-               s->fence = (uint32_t)strtoul(v, NULL, 0);
-            else if (!strcmp(tok, "bos")) {
-               uint32_t n = 0;
-               char *s2 = NULL;
-
-               if (s->nr_bos > 65536) {
-                  ret = -EINVAL;
-                  break;
-               }
-               s->handles = calloc(s->nr_bos + 1, sizeof(*s->handles));
-               s->bo_flags = calloc(s->nr_bos + 1, sizeof(*s->bo_flags));
-               if (!s->handles || !s->bo_flags) {
-                  ret = -ENOMEM;
-                  break;
-               }
-               for (char *it = strtok_r(v, ",", &s2); it;
-                    it = strtok_r(NULL, ",", &s2)) {
-                  unsigned h, fl;
-
-                  if (n == s->nr_bos || sscanf(it, "%u:%x", &h, &fl) != 2) {
-                     ret = -EINVAL;
-                     break;
-                  }
-                  s->handles[n] = h;
-                  s->bo_flags[n++] = fl;
-               }
-               if (!ret && n != s->nr_bos)
-                  ret = -EINVAL;
-            } else if (!strcmp(tok, "cmds")) {
-               uint32_t n = 0;
-               char *s2 = NULL;
-
-               if (s->nr_cmds > 65536) {
-                  ret = -EINVAL;
-                  break;
-               }
-               s->cmds = calloc(s->nr_cmds + 1, sizeof(*s->cmds));
-               if (!s->cmds) {
-                  ret = -ENOMEM;
-                  break;
-               }
-               for (char *it = strtok_r(v, ",", &s2); it;
-                    it = strtok_r(NULL, ",", &s2)) {
-                  struct reg_cmd *rc = &s->cmds[n];
-
-                  if (n == s->nr_cmds ||
-                      sscanf(it, "%u:%u:%u:%u", &rc->type, &rc->idx,
-                             &rc->offset, &rc->size) != 4) {
-                     ret = -EINVAL;
-                     break;
-                  }
-                  n++;
-               }
-               if (!ret && n != s->nr_cmds)
-                  ret = -EINVAL;
-            }
-         }
-         if (!ret && ((s->nr_bos && !s->handles) || (s->nr_cmds && !s->cmds)))
-            ret = -EINVAL;
-      } else if (!strcmp(tok, "setparam") || !strcmp(tok, "setname")) {
-         bool par = tok[3] == 'p';
-         struct reg_str *e;
-         uint8_t buf[4097];
-         int len = -1;
-
-         if (par) {
-            rg->par = i2t_grow(rg->par, &rg->cap_par, rg->nr_par + 1, sizeof(*rg->par));
-            e = rg->par ? &rg->par[rg->nr_par++] : NULL;
-         } else {
-            rg->nam = i2t_grow(rg->nam, &rg->cap_nam, rg->nr_nam + 1, sizeof(*rg->nam));
-            e = rg->nam ? &rg->nam[rg->nr_nam++] : NULL;
-         }
-         if (!e) {
-            ret = -ENOMEM;
-            break;
-         }
-         memset(e, 0, sizeof(*e));
-         while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
-            if (!strncmp(tok, "param=", 6) || !strncmp(tok, "handle=", 7))
-               e->key = (uint32_t)strtoul(strchr(tok, '=') + 1, NULL, 0);
-            else if (!strncmp(tok, "result=", 7))
-               e->result = (int)strtol(tok + 7, NULL, 0);
-            else if (!strncmp(tok, "str=", 4))
-               len = i2t_unhex(tok + 4, buf, sizeof(buf) - 1);
-         }
-         if (len < 0) {
-            ret = -EINVAL;
-            break;
-         }
-         buf[len] = '\0';
-         e->str = strdup((char *)buf);
-         if (!e->str)
-            ret = -ENOMEM;
-      } else {
+      if (!strcmp(tok, "submit"))
+         ret = parse_reg_submit(rg, lineno, &save);
+      else if (!strcmp(tok, "setparam") || !strcmp(tok, "setname"))
+         ret = parse_reg_str(rg, tok[3] == 'p', &save);
+      else
          ret = -EINVAL;
-      }
    }
    free(line);
    if (ret)

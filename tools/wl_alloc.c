@@ -43,161 +43,196 @@ pick_size(const struct size_mix *m, uint32_t *rng)
    return m->size[m->n - 1];
 }
 
+/* One run's device, BOs and pipe. */
+struct alloc_run {
+   struct wl_run *r;
+   const struct alloc_params *p;
+   uint32_t live;               /* BOs kept alive (ring of live + 1) */
+   uint32_t touch_max;          /* bytes the CPU writes per BO at most */
+   struct wbo **ring, **batch, *check;
+   uint32_t head, count;        /* the ring's oldest entry, its length */
+   uint32_t *flags, *cs, *data;
+   uint32_t nr_batch, batch_first, nr_submitted;
+   struct wl_fence *inflight;   /* throttle slots */
+   volatile uint32_t *check_map;
+   struct bo_cache cache;
+   struct pipe pipe;
+   struct wdev w;
+};
+
+/* BO i: allocated, filled by map or upload, into the ring and the batch;
+ * the oldest goes back to the cache once `live` newer ones exist. */
+static int
+alloc_one(struct alloc_run *ar, uint32_t i, uint32_t *rng)
+{
+   const struct alloc_params *p = ar->p;
+   uint64_t size = pick_size(&p->sizes, rng);
+   uint32_t touch = size < ar->touch_max ? (uint32_t)size : ar->touch_max;
+   bool by_map = wl_rand(rng) % 100 < p->map_pct;
+   struct wbo *bo;
+   int ret = wbo_new(&ar->cache, size, MSM_BO_WC, &bo);
+
+   if (ret)
+      return wl_fail(ar->r, ret, "BO %u (%llu bytes): %s", i,
+                     (unsigned long long)size, strerror(-ret));
+   wl_fill(ar->data, touch, i);
+   ar->data[0] = alloc_magic(i);
+   if (by_map) {
+      void *map;
+
+      ret = wbo_map(&ar->cache, bo, &map);
+      if (!ret)
+         memcpy(map, ar->data, touch);
+   } else {
+      ret = w_bo_upload(&ar->w, bo->bo, 0, ar->data, touch);
+   }
+   ar->ring[(ar->head + ar->count++) % (ar->live + 1)] = bo;
+   ar->batch[ar->nr_batch++] = bo;
+   if (ret)
+      return wl_fail(ar->r, ret, "BO %u: %s: %s", i, by_map ? "map" : "upload",
+                     strerror(-ret));
+   if (ar->count > ar->live) {
+      wbo_free(&ar->cache, ar->ring[ar->head]);
+      ar->ring[ar->head] = NULL;
+      ar->head = (ar->head + 1) % (ar->live + 1);
+      ar->count--;
+   }
+   return 0;
+}
+
+/* The batch ending at BO i to the GPU: it copies each BO's first dword
+ * into the check BO, once the throttle slot's previous batch is done. */
+static int
+alloc_submit_batch(struct alloc_run *ar, uint32_t i)
+{
+   const struct alloc_params *p = ar->p;
+   struct wl_fence *f = &ar->inflight[ar->nr_submitted % p->throttle];
+   uint32_t n;
+   int ret;
+
+   if (ar->nr_submitted >= p->throttle) {
+      ret = pipe_wait(&ar->pipe, f, WL_TIMEOUT_NS);
+      if (ret)
+         return wl_fail(ar->r, ret, "batch at BO %u: throttle: %s", i,
+                        strerror(-ret));
+   }
+   n = pm4_emit_delay(ar->cs, (uint64_t)p->gpu_us * 1000);
+   for (uint32_t k = 0; k < ar->nr_batch; k++)
+      n += pm4_emit_mem_to_mem(ar->cs + n, 0,
+                               ar->check->bo->iova + 4ull * (ar->batch_first + k),
+                               ar->batch[k]->bo->iova);
+   ar->batch[ar->nr_batch] = ar->check;
+   ar->flags[ar->nr_batch] = MSM_SUBMIT_BO_WRITE;
+   ret = pipe_submit(&ar->pipe, ar->cs, n, ar->batch, ar->flags,
+                     ar->nr_batch + 1, f);
+   ar->flags[ar->nr_batch] = MSM_SUBMIT_BO_READ;
+   if (ret)
+      return wl_fail(ar->r, ret, "batch at BO %u: submit: %s", i,
+                     strerror(-ret));
+   ar->nr_submitted++;
+   ar->nr_batch = 0;
+   ar->batch_first = i + 1;
+   return 0;
+}
+
+/* The storm, the window around all but the warmup, and the check that the
+ * GPU saw every BO's CPU-written dword. */
+static int
+alloc_loop(struct alloc_run *ar, struct wl_sample *out)
+{
+   struct wl_run *r = ar->r;
+   uint32_t total = r->warmup + r->iters, rng = 1;
+   struct wl_window win;
+   int ret;
+
+   for (uint32_t i = 0; i < total; i++) {
+      if (i == r->warmup) {
+         /* The window starts with the GPU idle, as it ends: work the
+          * warmup left queued must not count for (or against) a mode. */
+         ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
+         if (ret)
+            return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
+         wl_window_start(&win, &ar->w);
+      }
+      if ((ret = alloc_one(ar, i, &rng)))
+         return ret;
+      if ((ar->nr_batch == ar->p->batch || i == total - 1) &&
+          (ret = alloc_submit_batch(ar, i)))
+         return ret;
+   }
+   ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
+   if (ret)
+      return wl_fail(r, ret, "final wait: %s", strerror(-ret));
+   wl_window_stop(&win, r->iters, out);
+   for (uint32_t i = 0; i < total; i++)
+      if (ar->check_map[i] != alloc_magic(i))
+         return wl_fail(r, -EIO, "BO %u: the GPU read 0x%x, the CPU wrote "
+                        "0x%x", i, ar->check_map[i], alloc_magic(i));
+   return 0;
+}
+
+static int
+alloc_setup(struct alloc_run *ar)
+{
+   const struct alloc_params *p = ar->p;
+   uint32_t total = ar->r->warmup + ar->r->iters;
+   int ret;
+
+   ar->ring = calloc(ar->live + 1, sizeof(*ar->ring));
+   ar->batch = calloc(p->batch + 1, sizeof(*ar->batch));
+   ar->flags = calloc(p->batch + 1, sizeof(*ar->flags));
+   ar->cs = malloc((PM4_DELAY_DWORDS +
+                    (size_t)p->batch * PM4_MEM_TO_MEM_DWORDS) * 4);
+   ar->data = malloc(ar->touch_max);
+   ar->inflight = calloc(p->throttle, sizeof(*ar->inflight));
+   if (!ar->ring || !ar->batch || !ar->flags || !ar->cs || !ar->data ||
+       !ar->inflight)
+      return wl_fail(ar->r, -ENOMEM, "out of memory");
+   ret = pipe_init(&ar->pipe, &ar->cache, true, 1);
+   if (!ret)
+      ret = wbo_new(&ar->cache, (uint64_t)total * 4, MSM_BO_WC, &ar->check);
+   if (!ret)
+      ret = wbo_map(&ar->cache, ar->check, (void **)&ar->check_map);
+   if (ret)
+      return wl_fail(ar->r, ret, "setup: %s", strerror(-ret));
+   for (uint32_t i = 0; i < p->batch; i++)
+      ar->flags[i] = MSM_SUBMIT_BO_READ;
+   return 0;
+}
+
 int
 wl_alloc_run(struct wl_run *r, struct wl_sample *out)
 {
    const struct alloc_params *p = &r->prof->alloc;
-   uint32_t total = r->warmup + r->iters;
-   uint32_t live = p->live > p->batch ? p->live : p->batch;
-   uint32_t touch_max = p->touch_kib ? p->touch_kib * 1024 : 4;
-   struct wbo **ring = NULL, **batch = NULL, *check = NULL;
-   struct wl_fence *inflight = NULL;
-   uint32_t nr_submitted = 0;
-   uint32_t *flags = NULL, *cs = NULL, *data = NULL, nr_batch = 0;
-   uint32_t head = 0, count = 0, rng = 1, batch_first = 0;
-   volatile uint32_t *check_map;
-   struct wl_window win;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
-   struct wdev w;
+   struct alloc_run ar = {
+      .r = r, .p = p, .live = p->live > p->batch ? p->live : p->batch,
+      .touch_max = p->touch_kib ? p->touch_kib * 1024 : 4,
+   };
    int ret;
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wdev_init(&ar.w, r->mode, r->attribute);
+   ret = wdev_open(&ar.w);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, &w, p->cache);
-   ring = calloc(live + 1, sizeof(*ring));
-   batch = calloc(p->batch + 1, sizeof(*batch));
-   flags = calloc(p->batch + 1, sizeof(*flags));
-   cs = malloc((PM4_DELAY_DWORDS + (size_t)p->batch * PM4_MEM_TO_MEM_DWORDS) *
-               4);
-   data = malloc(touch_max);
-   inflight = calloc(p->throttle, sizeof(*inflight));
-   if (!ring || !batch || !flags || !cs || !data || !inflight) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
-      goto out;
-   }
-   ret = pipe_init(&pipe, &cache, true, 1);
+   bo_cache_init(&ar.cache, &ar.w, p->cache);
+   ret = alloc_setup(&ar);
    if (!ret)
-      ret = wbo_new(&cache, (uint64_t)total * 4, MSM_BO_WC, &check);
-   if (!ret)
-      ret = wbo_map(&cache, check, (void **)&check_map);
-   if (ret) {
-      ret = wl_fail(r, ret, "setup: %s", strerror(-ret));
-      goto out;
-   }
-   for (uint32_t i = 0; i < p->batch; i++)
-      flags[i] = MSM_SUBMIT_BO_READ;
+      ret = alloc_loop(&ar, out);
 
-   for (uint32_t i = 0; i < total; i++) {
-      uint64_t size = pick_size(&p->sizes, &rng);
-      uint32_t touch = size < touch_max ? (uint32_t)size : touch_max;
-      bool by_map = wl_rand(&rng) % 100 < p->map_pct;
-      struct wbo *bo;
-
-      if (i == r->warmup) {
-         /* The window starts with the GPU idle, as it ends: work the
-          * warmup left queued must not count for (or against) a mode. */
-         ret = pipe_idle(&pipe, WL_TIMEOUT_NS);
-         if (ret) {
-            ret = wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
-            goto out;
-         }
-         wl_window_start(&win, &w);
-      }
-      ret = wbo_new(&cache, size, MSM_BO_WC, &bo);
-      if (ret) {
-         ret = wl_fail(r, ret, "BO %u (%llu bytes): %s", i,
-                       (unsigned long long)size, strerror(-ret));
-         goto out;
-      }
-      wl_fill(data, touch, i);
-      data[0] = alloc_magic(i);
-      if (by_map) {
-         void *map;
-
-         ret = wbo_map(&cache, bo, &map);
-         if (!ret)
-            memcpy(map, data, touch);
-      } else {
-         ret = w_bo_upload(&w, bo->bo, 0, data, touch);
-      }
-      ring[(head + count++) % (live + 1)] = bo;
-      batch[nr_batch++] = bo;
-      if (ret) {
-         ret = wl_fail(r, ret, "BO %u: %s: %s", i, by_map ? "map" : "upload",
-                       strerror(-ret));
-         goto out;
-      }
-      if (count > live) {
-         wbo_free(&cache, ring[head]);
-         ring[head] = NULL;
-         head = (head + 1) % (live + 1);
-         count--;
-      }
-
-      if (nr_batch == p->batch || i == total - 1) {
-         struct wl_fence *f = &inflight[nr_submitted % p->throttle];
-         uint32_t n;
-
-         /* The slot's previous batch must be done before this one goes. */
-         if (nr_submitted >= p->throttle) {
-            ret = pipe_wait(&pipe, f, WL_TIMEOUT_NS);
-            if (ret) {
-               ret = wl_fail(r, ret, "batch at BO %u: throttle: %s", i,
-                             strerror(-ret));
-               goto out;
-            }
-         }
-         n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
-         for (uint32_t k = 0; k < nr_batch; k++)
-            n += pm4_emit_mem_to_mem(cs + n, 0,
-                                     check->bo->iova + 4ull * (batch_first + k),
-                                     batch[k]->bo->iova);
-         batch[nr_batch] = check;
-         flags[nr_batch] = MSM_SUBMIT_BO_WRITE;
-         ret = pipe_submit(&pipe, cs, n, batch, flags, nr_batch + 1, f);
-         flags[nr_batch] = MSM_SUBMIT_BO_READ;
-         if (ret) {
-            ret = wl_fail(r, ret, "batch at BO %u: submit: %s", i,
-                          strerror(-ret));
-            goto out;
-         }
-         nr_submitted++;
-         nr_batch = 0;
-         batch_first = i + 1;
-      }
-   }
-   ret = pipe_idle(&pipe, WL_TIMEOUT_NS);
-   if (ret) {
-      ret = wl_fail(r, ret, "final wait: %s", strerror(-ret));
-      goto out;
-   }
-   wl_window_stop(&win, r->iters, out);
-   for (uint32_t i = 0; i < total; i++) {
-      if (check_map[i] != alloc_magic(i)) {
-         ret = wl_fail(r, -EIO, "BO %u: the GPU read 0x%x, the CPU wrote "
-                       "0x%x", i, check_map[i], alloc_magic(i));
-         break;
-      }
-   }
-
-out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
-   for (uint32_t k = 0; ring && k < count; k++)
-      wbo_free(&cache, ring[(head + k) % (live + 1)]);
-   if (check)
-      wbo_free(&cache, check);
-   out->cache = cache.st;
-   bo_cache_fini(&cache);
-   pipe_fini(&pipe);
-   wdev_close(&w);
-   free(ring);
-   free(batch);
-   free(flags);
-   free(cs);
-   free(data);
-   free(inflight);
+   pipe_idle(&ar.pipe, WL_TIMEOUT_NS);
+   for (uint32_t k = 0; ar.ring && k < ar.count; k++)
+      wbo_free(&ar.cache, ar.ring[(ar.head + k) % (ar.live + 1)]);
+   if (ar.check)
+      wbo_free(&ar.cache, ar.check);
+   out->cache = ar.cache.st;
+   bo_cache_fini(&ar.cache);
+   pipe_fini(&ar.pipe);
+   wdev_close(&ar.w);
+   free(ar.ring);
+   free(ar.batch);
+   free(ar.flags);
+   free(ar.cs);
+   free(ar.data);
+   free(ar.inflight);
    return ret;
 }

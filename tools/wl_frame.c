@@ -27,72 +27,102 @@ static const uint64_t persistent_sizes[] = {
    64 << 10, 256 << 10, 16 << 10, 1 << 20, 4 << 10, 128 << 10,
 };
 
-int
-wl_frame_run(struct wl_run *r, struct wl_sample *out)
-{
-   const struct frame_params *p = &r->prof->frame;
-   uint32_t nr = p->bos + p->stream_bos + 1;
-   uint32_t upload = (p->upload_kib < p->stream_kib ? p->upload_kib
-                                                    : p->stream_kib) * 1024;
-   uint32_t frames = r->warmup + r->iters;
-   struct wbo **bos = NULL, *target = NULL;
-   struct wl_fence *fences = NULL;
-   uint32_t *flags = NULL;
-   void *data = NULL;
-   volatile uint32_t *target_map = NULL;
-   struct wl_window win;
+/* One run's device, BOs and pipe. */
+struct frame_run {
+   struct wl_run *r;
+   const struct frame_params *p;
+   uint32_t nr;                 /* bos[]: level, streaming, the target */
+   uint32_t upload;             /* bytes uploaded per streaming BO */
+   struct wbo **bos, *target;
+   uint32_t *flags;
+   struct wl_fence *fences;     /* the last throttle + 1 frames */
+   void *data;
+   volatile uint32_t *target_map;
    struct bo_cache cache;
-   struct pipe pipe = { 0 };
+   struct pipe pipe;
    struct wdev w;
+};
+
+/* Level data, loaded before the first frame (untimed), and the render
+ * target every frame writes its number into. */
+static int
+frame_load_level(struct frame_run *fr)
+{
+   const struct frame_params *p = fr->p;
    int ret;
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
-   if (ret)
-      return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, &w, true);
-   bos = calloc(nr, sizeof(*bos));
-   flags = calloc(nr, sizeof(*flags));
-   fences = calloc(p->throttle + 1, sizeof(*fences));
-   data = malloc(upload ? upload : 1);
-   if (!bos || !flags || !fences || !data) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
-      goto out;
-   }
-   wl_fill(data, upload, 7);
-   ret = pipe_init(&pipe, &cache, true, 1);
-   if (ret) {
-      ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
-      goto out;
-   }
-
-   /* Level data, loaded before the first frame (untimed). */
    for (uint32_t i = 0; i < p->bos; i++) {
       uint64_t size = persistent_sizes[i % (sizeof(persistent_sizes) /
                                             sizeof(persistent_sizes[0]))];
       uint32_t head[256];
 
       wl_fill(head, sizeof(head), i + 1);
-      ret = wbo_new(&cache, size, MSM_BO_WC, &bos[i]);
+      ret = wbo_new(&fr->cache, size, MSM_BO_WC, &fr->bos[i]);
       if (!ret)
-         ret = w_bo_upload(&w, bos[i]->bo, 0, head, sizeof(head));
-      if (ret) {
-         ret = wl_fail(r, ret, "persistent BO %u: %s", i, strerror(-ret));
-         goto out;
-      }
-      flags[i] = MSM_SUBMIT_BO_READ;
+         ret = w_bo_upload(&fr->w, fr->bos[i]->bo, 0, head, sizeof(head));
+      if (ret)
+         return wl_fail(fr->r, ret, "persistent BO %u: %s", i, strerror(-ret));
+      fr->flags[i] = MSM_SUBMIT_BO_READ;
    }
-   ret = wbo_new(&cache, 4096, MSM_BO_WC, &target);
+   ret = wbo_new(&fr->cache, 4096, MSM_BO_WC, &fr->target);
    if (!ret)
-      ret = wbo_map(&cache, target, (void **)&target_map);
-   if (ret) {
-      ret = wl_fail(r, ret, "render target: %s", strerror(-ret));
-      goto out;
-   }
-   bos[nr - 1] = target;
-   flags[nr - 1] = MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE;
+      ret = wbo_map(&fr->cache, fr->target, (void **)&fr->target_map);
+   if (ret)
+      return wl_fail(fr->r, ret, "render target: %s", strerror(-ret));
+   fr->bos[fr->nr - 1] = fr->target;
+   fr->flags[fr->nr - 1] = MSM_SUBMIT_BO_READ | MSM_SUBMIT_BO_WRITE;
    for (uint32_t s = 0; s < p->stream_bos; s++)
-      flags[p->bos + s] = MSM_SUBMIT_BO_READ;
+      fr->flags[p->bos + s] = MSM_SUBMIT_BO_READ;
+   return 0;
+}
+
+/* Frame f: fresh streaming BOs, the submits (the last writes f + 1 into
+ * the target), the streaming BOs back to the cache, busy until the
+ * frame's fence passes. */
+static int
+frame_render(struct frame_run *fr, uint32_t f, struct wl_fence *fence)
+{
+   const struct frame_params *p = fr->p;
+   int ret;
+
+   for (uint32_t s = 0; s < p->stream_bos; s++) {
+      struct wbo **sb = &fr->bos[p->bos + s];
+
+      ret = wbo_new(&fr->cache, (uint64_t)p->stream_kib * 1024, MSM_BO_WC, sb);
+      if (!ret && fr->upload)
+         ret = w_bo_upload(&fr->w, (*sb)->bo, 0, fr->data, fr->upload);
+      if (ret)
+         return wl_fail(fr->r, ret, "frame %u: streaming BO: %s", f,
+                        strerror(-ret));
+   }
+   for (uint32_t k = 0; k < p->submits; k++) {
+      uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n, v = f + 1;
+
+      n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000 / p->submits);
+      if (k == p->submits - 1)
+         n += pm4_emit_mem_write(cs + n, fr->target->bo->iova, &v, 1);
+      ret = pipe_submit(&fr->pipe, cs, n, fr->bos, fr->flags, fr->nr, fence);
+      if (ret)
+         return wl_fail(fr->r, ret, "frame %u: submit %u: %s", f, k,
+                        strerror(-ret));
+   }
+   for (uint32_t s = 0; s < p->stream_bos; s++) {
+      wbo_free(&fr->cache, fr->bos[p->bos + s]);
+      fr->bos[p->bos + s] = NULL;
+   }
+   return 0;
+}
+
+/* The frames, the window around all but the warmup, and the check that
+ * the last frame's write landed. */
+static int
+frame_loop(struct frame_run *fr, struct wl_sample *out)
+{
+   struct wl_run *r = fr->r;
+   const struct frame_params *p = fr->p;
+   uint32_t frames = r->warmup + r->iters;
+   struct wl_window win;
+   int ret;
 
    for (uint32_t f = 0; f < frames; f++) {
       struct wl_fence fence = { 0 };
@@ -100,78 +130,79 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
       if (f == r->warmup) {
          /* The window starts with the GPU idle, as it ends: work the
           * warmup left queued must not count for (or against) a mode. */
-         ret = pipe_idle(&pipe, WL_TIMEOUT_NS);
-         if (ret) {
-            ret = wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
-            goto out;
-         }
-         wl_window_start(&win, &w);
+         ret = pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
+         if (ret)
+            return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
+         wl_window_start(&win, &fr->w);
       }
       cpu_work_us(p->cpu_us);
-
-      for (uint32_t s = 0; s < p->stream_bos; s++) {
-         struct wbo **sb = &bos[p->bos + s];
-
-         ret = wbo_new(&cache, (uint64_t)p->stream_kib * 1024, MSM_BO_WC, sb);
-         if (!ret && upload)
-            ret = w_bo_upload(&w, (*sb)->bo, 0, data, upload);
-         if (ret) {
-            ret = wl_fail(r, ret, "frame %u: streaming BO: %s", f,
-                          strerror(-ret));
-            goto out;
-         }
-      }
-      for (uint32_t k = 0; k < p->submits; k++) {
-         uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n, v = f + 1;
-
-         n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000 / p->submits);
-         if (k == p->submits - 1)
-            n += pm4_emit_mem_write(cs + n, target->bo->iova, &v, 1);
-         ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &fence);
-         if (ret) {
-            ret = wl_fail(r, ret, "frame %u: submit %u: %s", f, k,
-                          strerror(-ret));
-            goto out;
-         }
-      }
-      /* Back to the cache: busy until this frame's fence passes. */
-      for (uint32_t s = 0; s < p->stream_bos; s++) {
-         wbo_free(&cache, bos[p->bos + s]);
-         bos[p->bos + s] = NULL;
-      }
-      fences[f % (p->throttle + 1)] = fence;
+      if ((ret = frame_render(fr, f, &fence)))
+         return ret;
+      /* Throttle on the fence of frame f - throttle, as a GL driver does. */
+      fr->fences[f % (p->throttle + 1)] = fence;
       if (f >= p->throttle) {
-         ret = pipe_wait(&pipe, &fences[(f - p->throttle) % (p->throttle + 1)],
+         ret = pipe_wait(&fr->pipe,
+                         &fr->fences[(f - p->throttle) % (p->throttle + 1)],
                          WL_TIMEOUT_NS);
-         if (ret) {
-            ret = wl_fail(r, ret, "frame %u: throttle: %s", f, strerror(-ret));
-            goto out;
-         }
+         if (ret)
+            return wl_fail(r, ret, "frame %u: throttle: %s", f, strerror(-ret));
       }
    }
    /* A frame is done when the GPU is: the drain belongs to the run. */
-   ret = pipe_idle(&pipe, WL_TIMEOUT_NS);
-   if (ret) {
-      ret = wl_fail(r, ret, "final wait: %s", strerror(-ret));
-      goto out;
-   }
+   ret = pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
+   if (ret)
+      return wl_fail(r, ret, "final wait: %s", strerror(-ret));
    wl_window_stop(&win, r->iters, out);
-   if (*target_map != frames)
-      ret = wl_fail(r, -EIO, "the last frame wrote %u, expected %u",
-                    *target_map, frames);
+   if (*fr->target_map != frames)
+      return wl_fail(r, -EIO, "the last frame wrote %u, expected %u",
+                     *fr->target_map, frames);
+   return 0;
+}
 
-out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
-   for (uint32_t i = 0; bos && i < nr; i++)
-      if (bos[i])
-         wbo_free(&cache, bos[i]);
-   out->cache = cache.st;
-   bo_cache_fini(&cache);
-   pipe_fini(&pipe);
-   wdev_close(&w);
-   free(bos);
-   free(flags);
-   free(fences);
-   free(data);
+int
+wl_frame_run(struct wl_run *r, struct wl_sample *out)
+{
+   const struct frame_params *p = &r->prof->frame;
+   struct frame_run fr = {
+      .r = r, .p = p, .nr = p->bos + p->stream_bos + 1,
+      .upload = (p->upload_kib < p->stream_kib ? p->upload_kib
+                                               : p->stream_kib) * 1024,
+   };
+   int ret;
+
+   wdev_init(&fr.w, r->mode, r->attribute);
+   ret = wdev_open(&fr.w);
+   if (ret)
+      return wl_fail(r, ret, "open: %s", strerror(-ret));
+   bo_cache_init(&fr.cache, &fr.w, true);
+   fr.bos = calloc(fr.nr, sizeof(*fr.bos));
+   fr.flags = calloc(fr.nr, sizeof(*fr.flags));
+   fr.fences = calloc(p->throttle + 1, sizeof(*fr.fences));
+   fr.data = malloc(fr.upload ? fr.upload : 1);
+   if (!fr.bos || !fr.flags || !fr.fences || !fr.data) {
+      ret = wl_fail(r, -ENOMEM, "out of memory");
+   } else {
+      wl_fill(fr.data, fr.upload, 7);
+      ret = pipe_init(&fr.pipe, &fr.cache, true, 1);
+      if (ret)
+         ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
+   }
+   if (!ret)
+      ret = frame_load_level(&fr);
+   if (!ret)
+      ret = frame_loop(&fr, out);
+
+   pipe_idle(&fr.pipe, WL_TIMEOUT_NS);
+   for (uint32_t i = 0; fr.bos && i < fr.nr; i++)
+      if (fr.bos[i])
+         wbo_free(&fr.cache, fr.bos[i]);
+   out->cache = fr.cache.st;
+   bo_cache_fini(&fr.cache);
+   pipe_fini(&fr.pipe);
+   wdev_close(&fr.w);
+   free(fr.bos);
+   free(fr.flags);
+   free(fr.fences);
+   free(fr.data);
    return ret;
 }

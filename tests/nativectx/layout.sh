@@ -15,8 +15,12 @@ MESA=$(ls -d "$SRC"/build/mesa/src/mesa-*/ "$BUILD"/mesa/src/mesa-*/ 2>/dev/null
 VIRTIO=${MESA}src/freedreno/drm/virtio
 DRMHW=${MESA}src/virtio/virtio-gpu
 if [ -z "$MESA" ] || [ ! -f "$VIRTIO/msm_proto.h" ] || [ ! -f "$DRMHW/drm_hw.h" ]; then
-   echo "SKIP: no mesa source under $SRC/build/mesa/src (tools/build-mesa.sh fetches it)"
-   [ "${MSMVIRT_REQUIRE_MESA_SRC:-0}" = 1 ] && exit 1
+   why="no mesa source under $SRC/build/mesa/src (tools/build-mesa.sh fetches it)"
+   if [ "${MSMVIRT_REQUIRE_MESA_SRC:-0}" = 1 ]; then
+      echo "FAIL: $why"
+      exit 1
+   fi
+   echo "SKIP: $why"
    exit 77
 fi
 echo "mesa headers: $VIRTIO/msm_proto.h, $DRMHW/drm_hw.h"

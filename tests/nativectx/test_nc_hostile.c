@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -451,6 +452,49 @@ act_queue_id_twice(struct hctx *h)
    return exec1(h, &b);
 }
 
+/* GEM_NEW + BLOB_AT(at) for blob 7, then its blob at hm. */
+static int
+blob_at_then_attach(struct hctx *h, uint64_t at, uint64_t hm)
+{
+   struct nc_batch b = { .len = 0 };
+   nc_add_gem_new(&b, &h->caps, 7, 0);
+   struct nc_ccmd_blob_at_req *r =
+      nc_batch_add(&b, NC_CCMD_BLOB_AT, sizeof(*r), 0);
+   r->blob_id = 7;
+   r->hm_offset = at;
+   int ret = exec1(h, &b);
+   return ret ? ret : nc_ctx_blob_attach(h->ctx, 9, 7, 4096, hm);
+}
+
+static int
+act_blob_at_elsewhere(struct hctx *h)
+{
+   return blob_at_then_attach(h, nc_bo_hm(&h->caps, 0), nc_bo_hm(&h->caps, 1));
+}
+
+static int
+act_blob_at_unaligned(struct hctx *h)
+{
+   return blob_at_then_attach(h, nc_bo_hm(&h->caps, 0) + 8,
+                              nc_bo_hm(&h->caps, 0));
+}
+
+/* The shmem's BLOB_AT says one place, the kernel puts it in another. */
+static int
+act_shmem_at_elsewhere(struct hctx *h)
+{
+   struct nc_batch b = { .len = 0 };
+   struct nc_ccmd_ext_enable_req *e =
+      nc_batch_add(&b, NC_CCMD_EXT_ENABLE, sizeof(*e), 0);
+   e->ext = NC_EXT_ALL;
+   struct nc_ccmd_blob_at_req *r =
+      nc_batch_add(&b, NC_CCMD_BLOB_AT, sizeof(*r), 0);
+   r->hm_offset = h->caps.ext.arena_offset + NC_SHMEM_SIZE;
+   int ret = exec1(h, &b);
+   return ret ? ret : nc_ctx_blob_attach(h->ctx, 50, 0, NC_SHMEM_SIZE,
+                                         h->caps.ext.arena_offset);
+}
+
 /* Rows name their leading fields by position; the rest are zero. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -586,6 +630,16 @@ static const struct hostile cases[] = {
      sizeof(struct nc_ccmd_submitqueue_new_req), 0, 0, 0,
      { { OFF(nc_ccmd_submitqueue_new_req, queue_id), 5 } } }, /* slot 0 */
    { "submitqueue_new: id in use", NC_EXT_ALL, .act = act_queue_id_twice },
+   { "blob placed elsewhere than BLOB_AT said", NC_EXT_ALL,
+     .act = act_blob_at_elsewhere },
+   { "BLOB_AT unaligned", NC_EXT_ALL, .act = act_blob_at_unaligned },
+   { "shmem placed elsewhere than BLOB_AT said", NC_EXT_ALL,
+     .act = act_shmem_at_elsewhere },
+   { "BLOB_AT for an unknown blob", NC_EXT_ALL, NC_CCMD_BLOB_AT,
+     sizeof(struct nc_ccmd_blob_at_req), 0, 0, 0,
+     { { OFF(nc_ccmd_blob_at_req, blob_id), 99 } } },
+   { "BLOB_AT, plain guest", 0, NC_CCMD_BLOB_AT,
+     sizeof(struct nc_ccmd_blob_at_req) },
    { "submitqueue_new: bad prio", NC_EXT_ALL, NC_CCMD_SUBMITQUEUE_NEW,
      sizeof(struct nc_ccmd_submitqueue_new_req), 0, 0, 0,
      { { OFF(nc_ccmd_submitqueue_new_req, queue_id), 5 },
@@ -599,7 +653,7 @@ static bool
 before_shmem(const struct hostile *c)
 {
    return c->act == act_rsp_before_shmem || c->act == act_shmem_too_small ||
-          c->act == act_shmem_unaligned ||
+          c->act == act_shmem_unaligned || c->act == act_shmem_at_elsewhere ||
           c->act == act_shmem_too_small_for_ext ||
           c->act == act_ext_unoffered;
 }
@@ -693,7 +747,7 @@ scribble(void *arg)
       x ^= x << 17;
       __atomic_store_n(&s->words[x % s->n], (uint32_t)(x >> 32),
                        __ATOMIC_RELAXED);
-      s->rounds++;
+      __atomic_add_fetch(&s->rounds, 1, __ATOMIC_RELAXED);
    }
    return NULL;
 }
@@ -718,7 +772,13 @@ test_shmem_rewritten_during_execution(void **state)
       s.words = (uint32_t *)nc_ctx_shmem(h.ctx);
       s.n = h.shmem_size / 4;
       assert_int_equal(pthread_create(&t, NULL, scribble, &s), 0);
-      for (unsigned i = 0; i < 2000; i++) {
+      /* The batches must overlap the scribbling: start once it runs, and
+       * go on until it has written a good deal during them. */
+      while (__atomic_load_n(&s.rounds, __ATOMIC_RELAXED) < 1000)
+         sched_yield();
+      unsigned start = __atomic_load_n(&s.rounds, __ATOMIC_RELAXED), i;
+      for (i = 0; i < 2000 || (__atomic_load_n(&s.rounds, __ATOMIC_RELAXED) -
+                               start < 100000 && i < 1000000); i++) {
          struct nc_batch b = { .len = 0, .seqno = 10 * i };
          struct nc_ccmd_ioctl_simple_req *r =
             nc_batch_add(&b, NC_CCMD_IOCTL_SIMPLE,
@@ -733,8 +793,9 @@ test_shmem_rewritten_during_execution(void **state)
       }
       s.stop = true;
       pthread_join(t, NULL);
-      printf("# %s guest: 2000 batches, %u scribbles\n",
-             ext ? "extended" : "plain", s.rounds);
+      printf("# %s guest: %u batches, %u scribbles during them\n",
+             ext ? "extended" : "plain", i, s.rounds - start);
+      assert_true(s.rounds - start >= 100000 || i >= 1000000);
       assert_int_equal(nc_ctx_lost(h.ctx), 0);
       for (int i = 0; i < 256; i++)
          assert_int_equal(after_shmem(&h)[i], CANARY);
