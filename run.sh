@@ -66,8 +66,8 @@ run_tests() {
    log "unit and integration tests"
    # The mesa source is there now: tests that need it must not skip.
    MSMVIRT_REQUIRE_MESA_SRC=1 meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"
-   # The same suites under ASan + UBSan (gcc, -Dsanitize=true): about 30 s
-   # to build and 40 s to run on 2 cores.  The interference suite is left
+   # The same suites under ASan + UBSan (gcc, -Dsanitize=true): about 35 s
+   # to build and 35 s to run on 2 cores.  The interference suite is left
    # out there: it asserts latencies, and ASan slows the attacker's CP
    # streams 4x (it runs above, unsanitized).
    if [ -z "${MSMVIRT_NO_ASAN:-}" ]; then
@@ -77,7 +77,8 @@ run_tests() {
       ASAN_OPTIONS=detect_leaks=1 meson test -C "$BUILD-asan" --print-errorlogs \
          --num-processes 2 --no-suite vm --no-suite mesa --no-suite interference
    fi
-   # Each libFuzzer target for 20 s from its seeds (clang build of its own).
+   # Each libFuzzer target for 20 s from its seeds (clang build of its own):
+   # about 2 minutes with the build.
    if [ -z "${MSMVIRT_NO_FUZZ:-}" ]; then
       log "fuzz smoke ($BUILD-fuzz/)"
       local fuzzdir=$BUILD-fuzz
