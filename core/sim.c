@@ -146,7 +146,8 @@ sim_build_map_locked(struct sim_ring *ring, const struct msm_submit *s,
          .writable = !(bo->flags & MSM_BO_GPU_READONLY),
       };
    }
-   qsort(ring->map, n, sizeof(*ring->map), map_cmp);
+   if (n > 1)
+      qsort(ring->map, n, sizeof(*ring->map), map_cmp);
    *nr = n;
    return true;
 }

@@ -403,8 +403,11 @@ run_one(struct nc_host_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *s
       else
          ret = scratch_reserve(ctx, hdr->len);
       if (!ret) {
-         /* Decode a private, aligned copy: src may be guest-visible. */
+         /* Decode a private, aligned copy: src may be guest-visible.  Its
+          * header is the one checked above, not whatever the guest wrote
+          * there since (handlers trust hdr.len). */
          memcpy(ctx->scratch, src, hdr->len);
+         memcpy(ctx->scratch, hdr, sizeof(*hdr));
          vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
          ret = d->handler(ctx, ctx->scratch, &rsp);
       }

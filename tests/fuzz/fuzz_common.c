@@ -15,7 +15,10 @@
 static struct msm_core *core;
 static struct nc_host_ctx *witness;
 static uint8_t *witness_bo, *witness_shmem;
-static uint8_t witness_copy[NC_SHMEM_SIZE];
+/* Its shared header as the host keeps it (in the anchor format a context
+ * has no shared page until its guest makes blob 0: then it is host memory
+ * no input may touch either). */
+static uint8_t witness_copy[sizeof(struct nc_shmem)];
 #define WITNESS_BO_SIZE 65536
 static uint8_t witness_pattern[WITNESS_BO_SIZE];
 
