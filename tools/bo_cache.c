@@ -16,9 +16,9 @@ add_bucket(struct bo_cache *c, uint64_t size)
 }
 
 void
-bo_cache_init(struct bo_cache *c, struct wdev *w, bool enabled)
+bo_cache_init(struct bo_cache *c, struct ws_dev *dev, bool enabled)
 {
-   *c = (struct bo_cache){ .w = w, .enabled = enabled };
+   *c = (struct bo_cache){ .dev = dev, .enabled = enabled };
    /* mesa's non-coarse bucket ladder. */
    add_bucket(c, 4096);
    add_bucket(c, 8192);
@@ -41,9 +41,9 @@ get_bucket(const struct bo_cache *c, uint64_t size)
 }
 
 static void
-bo_close(struct bo_cache *c, struct wbo *bo)
+bo_close(struct wbo *bo)
 {
-   w_bo_free(c->w, bo->bo);
+   ws_bo_free(bo->bo);
    free(bo);
 }
 
@@ -68,7 +68,7 @@ cache_cleanup(struct bo_cache *c, int64_t t)
          c->bucket[i].head = bo->next;
          if (!bo->next)
             c->bucket[i].tail = NULL;
-         bo_close(c, bo);
+         bo_close(bo);
          c->st.expired++;
       }
    }
@@ -113,7 +113,7 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
       while ((bo = find_in_bucket(c, (unsigned)b, flags))) {
          uint32_t retained = 0;
 
-         ret = w_bo_madvise(c->w, bo->bo, MSM_MADV_WILLNEED, &retained);
+         ret = ws_bo_madvise(bo->bo, MSM_MADV_WILLNEED, &retained);
          if (!ret && retained) {
             c->st.hits++;
             *out = bo;
@@ -121,14 +121,14 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
          }
          /* Its pages are gone: close it and look again. */
          c->st.purged++;
-         bo_close(c, bo);
+         bo_close(bo);
       }
    }
 
    bo = calloc(1, sizeof(*bo));
    if (!bo)
       return -ENOMEM;
-   ret = w_bo_new(c->w, size, flags, &bo->bo);
+   ret = ws_bo_new(c->dev, size, flags, &bo->bo);
    if (ret) {
       free(bo);
       return ret;
@@ -146,10 +146,10 @@ wbo_free(struct bo_cache *c, struct wbo *bo)
    int64_t t;
 
    if (b < 0 || c->bucket[b].size != bo->size) {
-      bo_close(c, bo);
+      bo_close(bo);
       return;
    }
-   w_bo_madvise(c->w, bo->bo, MSM_MADV_DONTNEED, NULL);
+   ws_bo_madvise(bo->bo, MSM_MADV_DONTNEED, NULL);
    t = now_sec();
    bo->free_sec = t;
    bo->next = NULL;
@@ -162,12 +162,12 @@ wbo_free(struct bo_cache *c, struct wbo *bo)
 }
 
 int
-wbo_map(struct bo_cache *c, struct wbo *bo, void **ptr)
+wbo_map(struct wbo *bo, void **ptr)
 {
    int ret;
 
    if (!bo->map) {
-      ret = w_bo_map(c->w, bo->bo, &bo->map);
+      ret = ws_bo_map(bo->bo, &bo->map);
       if (ret)
          return ret;
    }
@@ -183,7 +183,7 @@ bo_cache_fini(struct bo_cache *c)
 
       for (; bo; bo = next) {
          next = bo->next;
-         bo_close(c, bo);
+         bo_close(bo);
       }
       c->bucket[i].head = c->bucket[i].tail = NULL;
    }

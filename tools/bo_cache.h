@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wdev.h"
+#include "ws.h"
 
 struct wbo {
    struct ws_bo *bo;
@@ -47,7 +47,7 @@ struct bo_cache_stats {
 };
 
 struct bo_cache {
-   struct wdev *w;
+   struct ws_dev *dev;
    bool enabled;
    unsigned nr_buckets;
    struct {
@@ -59,7 +59,7 @@ struct bo_cache {
 };
 
 /* enabled = false: wbo_new always allocates and wbo_free always closes. */
-void bo_cache_init(struct bo_cache *c, struct wdev *w, bool enabled);
+void bo_cache_init(struct bo_cache *c, struct ws_dev *dev, bool enabled);
 /* Close every cached BO. */
 void bo_cache_fini(struct bo_cache *c);
 
@@ -68,7 +68,7 @@ int wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags,
 /* Keep it for reuse (it may still be busy on the GPU) or close it. */
 void wbo_free(struct bo_cache *c, struct wbo *bo);
 /* The CPU mapping, asked of ws once per BO. */
-int wbo_map(struct bo_cache *c, struct wbo *bo, void **ptr);
+int wbo_map(struct wbo *bo, void **ptr);
 
 static inline bool
 wbo_idle(const struct wbo *bo)

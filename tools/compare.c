@@ -330,7 +330,7 @@ record(struct cmp_cell *c, const struct wl_sample *s, double direct_us)
    c->msgs[i] = (double)s->st.messages / it;
    c->bytes[i] = (double)s->st.bytes / it;
    c->events[i] = (double)s->st.events / it;
-   for (unsigned o = 0; o < WL_OP_COUNT; o++)
+   for (unsigned o = 0; o < WS_OP_COUNT; o++)
       c->op_calls[o] = (double)s->op[o].calls / it;
    for (unsigned k = 0; k < VC_NCAT; k++)
       c->cp_us[k] = (double)s->path_ns[k] / 1e3 / it;

@@ -17,18 +17,18 @@ pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue, uint32_t prio)
    int ret;
 
    memset(p, 0, sizeof(*p));
-   p->w = c->w;
+   p->dev = c->dev;
    p->cache = c;
    if (new_queue) {
-      ret = w_submitqueue_new(p->w, prio, 0, &p->queue);
+      ret = ws_submitqueue_new(p->dev, prio, 0, &p->queue);
       if (ret)
          return ret;
       p->own_queue = true;
    }
-   ret = w_bo_new(p->w, 4096, MSM_BO_WC, &p->control);
+   ret = ws_bo_new(p->dev, 4096, MSM_BO_WC, &p->control);
    if (ret)
       goto fail_queue;
-   ret = w_bo_map(p->w, p->control, &map);
+   ret = ws_bo_map(p->control, &map);
    if (ret)
       goto fail_bo;
    p->fence = map;
@@ -36,22 +36,22 @@ pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue, uint32_t prio)
    return 0;
 
 fail_bo:
-   w_bo_free(p->w, p->control);
+   ws_bo_free(p->control);
 fail_queue:
    if (p->own_queue)
-      w_submitqueue_close(p->w, p->queue);
+      ws_submitqueue_close(p->dev, p->queue);
    return ret;
 }
 
 void
 pipe_fini(struct pipe *p)
 {
-   if (!p->w)
+   if (!p->dev)
       return;
-   w_bo_free(p->w, p->control);
+   ws_bo_free(p->control);
    if (p->own_queue)
-      w_submitqueue_close(p->w, p->queue);
-   p->w = NULL;
+      ws_submitqueue_close(p->dev, p->queue);
+   p->dev = NULL;
 }
 
 int
@@ -76,7 +76,7 @@ pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
    ret = wbo_new(p->cache, bytes, MSM_BO_WC, &ring);
    if (ret)
       goto out;
-   ret = wbo_map(p->cache, ring, (void **)&map);
+   ret = wbo_map(ring, (void **)&map);
    if (ret) {
       wbo_free(p->cache, ring);
       goto out;
@@ -94,7 +94,7 @@ pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
       .queue = p->queue, .nr_bos = nr_bos + 2, .bos = list,
       .nr_cmds = 1, .cmds = &cmd,
    };
-   ret = w_submit(p->w, &s);
+   ret = ws_submit(p->dev, &s);
    if (!ret) {
       p->last_ufence = ufence;
       p->last_kfence = s.fence;
@@ -121,7 +121,7 @@ pipe_wait(struct pipe *p, const struct wl_fence *f, int64_t timeout_ns)
 {
    if (pipe_passed(p, f->ufence))
       return 0;
-   return w_fence_wait(p->w, p->queue, f->kfence, timeout_ns);
+   return ws_fence_wait(p->dev, p->queue, f->kfence, timeout_ns);
 }
 
 int
@@ -129,7 +129,7 @@ pipe_idle(struct pipe *p, int64_t timeout_ns)
 {
    struct wl_fence f;
 
-   if (!p->w || !p->submits)
+   if (!p->dev || !p->submits)
       return 0;
    f = (struct wl_fence){ p->last_ufence, p->last_kfence };
    return pipe_wait(p, &f, timeout_ns);

@@ -23,7 +23,7 @@ struct wl_fence {
 };
 
 struct pipe {
-   struct wdev *w;
+   struct ws_dev *dev;
    struct bo_cache *cache;
    uint32_t queue;              /* submitqueue id; 0 = the default queue */
    bool own_queue;

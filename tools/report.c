@@ -20,27 +20,27 @@
 #include "trace.h"
 
 const char *
-cmp_op_ioctls(enum wl_op op)
+cmp_op_ioctls(enum ws_op op)
 {
    switch (op) {
-   case WL_OP_OPEN: return "open + VERSION/GET_CAP";
-   case WL_OP_CLOSE: return "close";
-   case WL_OP_GET_PARAM: return "GET_PARAM";
-   case WL_OP_SET_DEBUGINFO: return "SET_PARAM COMM + CMDLINE";
-   case WL_OP_BO_NEW: return "GEM_NEW + GEM_INFO(IOVA)";
-   case WL_OP_BO_FREE: return "GEM_CLOSE";
-   case WL_OP_BO_MAP: return "GEM_INFO(OFFSET) + mmap";
-   case WL_OP_BO_UPLOAD: return "mmap + memcpy";
-   case WL_OP_CPU_PREP: return "GEM_CPU_PREP";
-   case WL_OP_CPU_FINI: return "GEM_CPU_FINI";
-   case WL_OP_SET_NAME: return "GEM_INFO(SET_NAME)";
-   case WL_OP_MADVISE: return "GEM_MADVISE";
-   case WL_OP_QUEUE_NEW: return "SUBMITQUEUE_NEW";
-   case WL_OP_QUEUE_CLOSE: return "SUBMITQUEUE_CLOSE";
-   case WL_OP_QUEUE_FAULTS: return "SUBMITQUEUE_QUERY";
-   case WL_OP_SUBMIT: return "GEM_SUBMIT";
-   case WL_OP_FENCE_WAIT: return "WAIT_FENCE";
-   case WL_OP_FLUSH: return "-";
+   case WS_OP_OPEN: return "open + VERSION/GET_CAP";
+   case WS_OP_CLOSE: return "close";
+   case WS_OP_GET_PARAM: return "GET_PARAM";
+   case WS_OP_SET_DEBUGINFO: return "SET_PARAM COMM + CMDLINE";
+   case WS_OP_BO_NEW: return "GEM_NEW + GEM_INFO(IOVA)";
+   case WS_OP_BO_FREE: return "GEM_CLOSE";
+   case WS_OP_BO_MAP: return "GEM_INFO(OFFSET) + mmap";
+   case WS_OP_BO_UPLOAD: return "mmap + memcpy";
+   case WS_OP_CPU_PREP: return "GEM_CPU_PREP";
+   case WS_OP_CPU_FINI: return "GEM_CPU_FINI";
+   case WS_OP_SET_NAME: return "GEM_INFO(SET_NAME)";
+   case WS_OP_MADVISE: return "GEM_MADVISE";
+   case WS_OP_QUEUE_NEW: return "SUBMITQUEUE_NEW";
+   case WS_OP_QUEUE_CLOSE: return "SUBMITQUEUE_CLOSE";
+   case WS_OP_QUEUE_FAULTS: return "SUBMITQUEUE_QUERY";
+   case WS_OP_SUBMIT: return "GEM_SUBMIT";
+   case WS_OP_FENCE_WAIT: return "WAIT_FENCE";
+   case WS_OP_FLUSH: return "-";
    default: return "?";
    }
 }
@@ -48,39 +48,39 @@ cmp_op_ioctls(enum wl_op op)
 /* Why an op needs the host's answer over msm ioctls, and what the async
  * design does instead (the seed's argument, op by op). */
 static const char *
-op_why(enum wl_op op)
+op_why(enum ws_op op)
 {
    switch (op) {
-   case WL_OP_BO_NEW:
+   case WS_OP_BO_NEW:
       return "GEM_NEW returns the handle and GEM_INFO(IOVA) the GPU address "
              "before the driver may go on. nativectx has the guest choose "
              "both (\"userspace allocated GPU virtual address: GEM "
              "create/import can be async\")";
-   case WL_OP_SUBMIT:
+   case WS_OP_SUBMIT:
       return "GEM_SUBMIT returns the fence number (\"ioctls return a value + "
              "_IOC_READ\"). nativectx assigns seqnos in the guest (\"seqno "
              "fence # assignment in userspace: GEM submit can be async\")";
-   case WL_OP_FENCE_WAIT:
+   case WS_OP_FENCE_WAIT:
       return "WAIT_FENCE blocks in the host. nativectx reads each queue's "
              "completed fence from shared memory, so only a fence that has "
              "not passed yet costs a wait, never a request";
-   case WL_OP_MADVISE:
+   case WS_OP_MADVISE:
       return "freedreno's BO cache calls GEM_MADVISE on every free and "
              "reuse. mesa's virtio backend skips it because \"synchronous "
              "WILLNEED calls would introduce too much latency\"";
-   case WL_OP_BO_MAP:
+   case WS_OP_BO_MAP:
       return "mapping needs GEM_INFO(OFFSET) from the host first. With "
              "guest-placed storage the offset is known already";
-   case WL_OP_BO_FREE:
+   case WS_OP_BO_FREE:
       return "GEM_CLOSE is fire-and-forget by nature, but an ioctl still "
              "waits for its return value";
-   case WL_OP_CPU_PREP:
+   case WS_OP_CPU_PREP:
       return "CPU_PREP has to wait for the GPU, so one round trip is the "
              "physical floor for every design";
-   case WL_OP_GET_PARAM:
+   case WS_OP_GET_PARAM:
       return "an answer is needed. nativectx can serve the constant ones from "
              "the capset it gets when the context is created";
-   case WL_OP_OPEN:
+   case WS_OP_OPEN:
       return "connecting is one round trip for everyone";
    default:
       return NULL;
@@ -332,16 +332,16 @@ write_op_costs(FILE *f, struct cmp_results *r)
    for (unsigned m = 0; m < r->nr_modes; m++)
       fprintf(f, "---|");
    fprintf(f, "\n");
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       bool any = false;
 
       for (unsigned m = 0; m < r->nr_modes; m++)
          for (unsigned t = 0; t < r->nr_transports; t++)
             for (unsigned w = 0; w < r->nr_workloads; w++)
                any |= cmp_attr(r, t, w, m)->op[i].calls > 0;
-      if (!any || i == WL_OP_CLOSE)
+      if (!any || i == WS_OP_CLOSE)
          continue;
-      fprintf(f, "| %s | %s |", wl_op_name(i), cmp_op_ioctls(i));
+      fprintf(f, "| %s | %s |", ws_op_name(i), cmp_op_ioctls(i));
       for (unsigned m = 0; m < r->nr_modes; m++) {
          uint64_t calls = 0, rt = 0, msgs = 0;
 
@@ -421,7 +421,7 @@ rt_breakdown(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
 {
    struct cmp_attr *a = cmp_attr(r, t, w, m);
    double it = a->iters ? (double)a->iters : 1;
-   bool used[WL_OP_COUNT] = { false };
+   bool used[WS_OP_COUNT] = { false };
    unsigned n = 0;
    size_t o = 0;
 
@@ -431,7 +431,7 @@ rt_breakdown(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
    for (;;) {
       int best = -1;
 
-      for (unsigned i = 0; i < WL_OP_COUNT; i++)
+      for (unsigned i = 0; i < WS_OP_COUNT; i++)
          if (!used[i] && a->op[i].sync_round_trips &&
              (best < 0 || a->op[i].sync_round_trips >
                           a->op[best].sync_round_trips))
@@ -444,7 +444,7 @@ rt_breakdown(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
       o += (size_t)snprintf(buf + o, len - o, "%s%.2f in %s (%s; %.2f per "
                             "call)", n ? ", " : "",
                             a->op[best].sync_round_trips / it,
-                            wl_op_name(best), cmp_op_ioctls(best),
+                            ws_op_name(best), cmp_op_ioctls(best),
                             (double)a->op[best].sync_round_trips /
                             (double)a->op[best].calls);
       n++;
@@ -457,7 +457,7 @@ write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
    const char *unit = cw->wl->unit;
-   bool ops_seen[WL_OP_COUNT] = { false };
+   bool ops_seen[WS_OP_COUNT] = { false };
 
    fprintf(f, "**Why.**");
    if (r->nr_modes == 1) {
@@ -538,9 +538,9 @@ write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
       }
       fprintf(f, "\n");
    }
-   for (unsigned i = 0; i < WL_OP_COUNT; i++)
+   for (unsigned i = 0; i < WS_OP_COUNT; i++)
       if (ops_seen[i] && op_why(i))
-         fprintf(f, "- *%s*: %s.\n", wl_op_name(i), op_why(i));
+         fprintf(f, "- *%s*: %s.\n", ws_op_name(i), op_why(i));
    fprintf(f, "\n");
 }
 
@@ -561,10 +561,10 @@ write_calls(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
            "same calls, except that timing decides whether a fence wait is "
            "needed and whether a cached BO is idle for reuse):",
            r->workloads[w].wl->unit);
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       if (c->op_calls[i] <= 0)
          continue;
-      fprintf(f, "%s %s %.2f", first ? "" : ",", wl_op_name(i),
+      fprintf(f, "%s %s %.2f", first ? "" : ",", ws_op_name(i),
               c->op_calls[i]);
       first = false;
    }

@@ -57,7 +57,8 @@ struct alloc_run {
    volatile uint32_t *check_map;
    struct bo_cache cache;
    struct pipe pipe;
-   struct wdev w;
+   struct ws_counters cnt;
+   struct ws_dev *dev;
 };
 
 /* BO i: allocated, filled by map or upload, into the ring and the batch;
@@ -80,11 +81,11 @@ alloc_one(struct alloc_run *ar, uint32_t i, uint32_t *rng)
    if (by_map) {
       void *map;
 
-      ret = wbo_map(&ar->cache, bo, &map);
+      ret = wbo_map(bo, &map);
       if (!ret)
          memcpy(map, ar->data, touch);
    } else {
-      ret = w_bo_upload(&ar->w, bo->bo, 0, ar->data, touch);
+      ret = ws_bo_upload(bo->bo, 0, ar->data, touch);
    }
    ar->ring[(ar->head + ar->count++) % (ar->live + 1)] = bo;
    ar->batch[ar->nr_batch++] = bo;
@@ -152,7 +153,7 @@ alloc_loop(struct alloc_run *ar, struct wl_sample *out)
          ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
          if (ret)
             return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
-         wl_window_start(&win, &ar->w);
+         wl_window_start(&win, &ar->cnt);
       }
       if ((ret = alloc_one(ar, i, &rng)))
          return ret;
@@ -192,7 +193,7 @@ alloc_setup(struct alloc_run *ar)
    if (!ret)
       ret = wbo_new(&ar->cache, (uint64_t)total * 4, MSM_BO_WC, &ar->check);
    if (!ret)
-      ret = wbo_map(&ar->cache, ar->check, (void **)&ar->check_map);
+      ret = wbo_map(ar->check, (void **)&ar->check_map);
    if (ret)
       return wl_fail(ar->r, ret, "setup: %s", strerror(-ret));
    for (uint32_t i = 0; i < p->batch; i++)
@@ -210,11 +211,11 @@ wl_alloc_run(struct wl_run *r, struct wl_sample *out)
    };
    int ret;
 
-   wdev_init(&ar.w, r->mode, r->attribute);
-   ret = wdev_open(&ar.w);
+   wl_counters_init(r, &ar.cnt);
+   ret = wl_open(r, &ar.cnt, &ar.dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&ar.cache, &ar.w, p->cache);
+   bo_cache_init(&ar.cache, ar.dev, p->cache);
    ret = alloc_setup(&ar);
    if (!ret)
       ret = alloc_loop(&ar, out);
@@ -227,7 +228,7 @@ wl_alloc_run(struct wl_run *r, struct wl_sample *out)
    out->cache = ar.cache.st;
    bo_cache_fini(&ar.cache);
    pipe_fini(&ar.pipe);
-   wdev_close(&ar.w);
+   ws_close(ar.dev);
    free(ar.ring);
    free(ar.batch);
    free(ar.flags);

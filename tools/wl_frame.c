@@ -40,7 +40,8 @@ struct frame_run {
    volatile uint32_t *target_map;
    struct bo_cache cache;
    struct pipe pipe;
-   struct wdev w;
+   struct ws_counters cnt;
+   struct ws_dev *dev;
 };
 
 /* Level data, loaded before the first frame (untimed), and the render
@@ -59,14 +60,14 @@ frame_load_level(struct frame_run *fr)
       wl_fill(head, sizeof(head), i + 1);
       ret = wbo_new(&fr->cache, size, MSM_BO_WC, &fr->bos[i]);
       if (!ret)
-         ret = w_bo_upload(&fr->w, fr->bos[i]->bo, 0, head, sizeof(head));
+         ret = ws_bo_upload(fr->bos[i]->bo, 0, head, sizeof(head));
       if (ret)
          return wl_fail(fr->r, ret, "persistent BO %u: %s", i, strerror(-ret));
       fr->flags[i] = MSM_SUBMIT_BO_READ;
    }
    ret = wbo_new(&fr->cache, 4096, MSM_BO_WC, &fr->target);
    if (!ret)
-      ret = wbo_map(&fr->cache, fr->target, (void **)&fr->target_map);
+      ret = wbo_map(fr->target, (void **)&fr->target_map);
    if (ret)
       return wl_fail(fr->r, ret, "render target: %s", strerror(-ret));
    fr->bos[fr->nr - 1] = fr->target;
@@ -90,7 +91,7 @@ frame_render(struct frame_run *fr, uint32_t f, struct wl_fence *fence)
 
       ret = wbo_new(&fr->cache, (uint64_t)p->stream_kib * 1024, MSM_BO_WC, sb);
       if (!ret && fr->upload)
-         ret = w_bo_upload(&fr->w, (*sb)->bo, 0, fr->data, fr->upload);
+         ret = ws_bo_upload((*sb)->bo, 0, fr->data, fr->upload);
       if (ret)
          return wl_fail(fr->r, ret, "frame %u: streaming BO: %s", f,
                         strerror(-ret));
@@ -133,7 +134,7 @@ frame_loop(struct frame_run *fr, struct wl_sample *out)
          ret = pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
          if (ret)
             return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
-         wl_window_start(&win, &fr->w);
+         wl_window_start(&win, &fr->cnt);
       }
       cpu_work_us(p->cpu_us);
       if ((ret = frame_render(fr, f, &fence)))
@@ -170,11 +171,11 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
    };
    int ret;
 
-   wdev_init(&fr.w, r->mode, r->attribute);
-   ret = wdev_open(&fr.w);
+   wl_counters_init(r, &fr.cnt);
+   ret = wl_open(r, &fr.cnt, &fr.dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&fr.cache, &fr.w, true);
+   bo_cache_init(&fr.cache, fr.dev, true);
    fr.bos = calloc(fr.nr, sizeof(*fr.bos));
    fr.flags = calloc(fr.nr, sizeof(*fr.flags));
    fr.fences = calloc(p->throttle + 1, sizeof(*fr.fences));
@@ -199,7 +200,7 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
    out->cache = fr.cache.st;
    bo_cache_fini(&fr.cache);
    pipe_fini(&fr.pipe);
-   wdev_close(&fr.w);
+   ws_close(fr.dev);
    free(fr.bos);
    free(fr.flags);
    free(fr.fences);

@@ -21,7 +21,7 @@
 
 struct replay {
    struct wl_run *r;
-   struct wdev *w;
+   struct ws_dev *dev;
    const struct trace *t;
    struct ws_bo **bo;          /* by trace BO id, NULL when not live */
    void **map;                 /* their CPU mappings, once asked for */
@@ -71,7 +71,7 @@ bo_ptr(struct replay *rp, uint32_t id, void **ptr)
    int ret = 0;
 
    if (!rp->map[id])
-      ret = w_bo_map(rp->w, rp->bo[id], &rp->map[id]);
+      ret = ws_bo_map(rp->bo[id], &rp->map[id]);
    *ptr = rp->map[id];
    return ret;
 }
@@ -97,7 +97,7 @@ cmd_space(struct replay *rp, uint32_t ndw, uint32_t *off)
 
          if ((q && !rp->queue_live[q]) || !rp->last_fence[q])
             continue;
-         ret = w_fence_wait(rp->w, kqueue(rp, q), rp->last_fence[q],
+         ret = ws_fence_wait(rp->dev, kqueue(rp, q), rp->last_fence[q],
                             WL_TIMEOUT_NS);
          if (ret)
             return ret;
@@ -164,7 +164,7 @@ replay_submit(struct replay *rp, const struct trace_op *op)
    s.bos = list;
    s.nr_cmds = nr_cmds;
    s.cmds = cmds;
-   ret = w_submit(rp->w, &s);
+   ret = ws_submit(rp->dev, &s);
    if (!ret) {
       rp->last_fence[op->queue] = s.fence;
       if (op->label != TRACE_LAST)
@@ -179,7 +179,7 @@ out:
 static int
 replay_op(struct replay *rp, const struct trace_op *op)
 {
-   struct wdev *w = rp->w;
+   struct ws_dev *dev = rp->dev;
    uint64_t v;
    uint32_t u;
    void *map;
@@ -187,11 +187,11 @@ replay_op(struct replay *rp, const struct trace_op *op)
 
    switch (op->type) {
    case TRACE_PARAM:
-      return w_get_param(w, (uint32_t)op->a, &v);
+      return ws_get_param(dev, (uint32_t)op->a, &v);
    case TRACE_DEBUGINFO:
-      return w_set_debuginfo(w, op->str, op->str2);
+      return ws_set_debuginfo(dev, op->str, op->str2);
    case TRACE_QUEUE_NEW:
-      ret = w_submitqueue_new(w, (uint32_t)op->a, (uint32_t)op->b,
+      ret = ws_submitqueue_new(dev, (uint32_t)op->a, (uint32_t)op->b,
                               &rp->queue_id[op->queue]);
       if (!ret) {
          rp->queue_live[op->queue] = true;
@@ -200,43 +200,43 @@ replay_op(struct replay *rp, const struct trace_op *op)
       return ret;
    case TRACE_QUEUE_CLOSE:
       rp->queue_live[op->queue] = false;
-      return w_submitqueue_close(w, rp->queue_id[op->queue]);
+      return ws_submitqueue_close(dev, rp->queue_id[op->queue]);
    case TRACE_FAULTS:
-      return w_submitqueue_faults(w, kqueue(rp, op->queue), &u);
+      return ws_submitqueue_faults(dev, kqueue(rp, op->queue), &u);
    case TRACE_BO_NEW:
-      return w_bo_new(w, op->a, op->flags, &rp->bo[op->bo]);
+      return ws_bo_new(dev, op->a, op->flags, &rp->bo[op->bo]);
    case TRACE_BO_FREE:
-      w_bo_free(w, rp->bo[op->bo]);
+      ws_bo_free(rp->bo[op->bo]);
       rp->bo[op->bo] = NULL;
       rp->map[op->bo] = NULL;
       return 0;
    case TRACE_MAP: /* recorded: always a ws call */
-      ret = w_bo_map(w, rp->bo[op->bo], &map);
+      ret = ws_bo_map(rp->bo[op->bo], &map);
       if (!ret)
          rp->map[op->bo] = map;
       return ret;
    case TRACE_UPLOAD:
-      return w_bo_upload(w, rp->bo[op->bo], op->a, rp->data, op->b);
+      return ws_bo_upload(rp->bo[op->bo], op->a, rp->data, op->b);
    case TRACE_WRITE:
       ret = bo_ptr(rp, op->bo, &map);
       if (!ret)
          memcpy((char *)map + op->a, rp->data, op->b);
       return ret;
    case TRACE_CPU_PREP:
-      ret = w_bo_cpu_prep(w, rp->bo[op->bo], op->flags, WL_TIMEOUT_NS);
+      ret = ws_bo_cpu_prep(rp->bo[op->bo], op->flags, WL_TIMEOUT_NS);
       return ret == -EBUSY && (op->flags & MSM_PREP_NOSYNC) ? 0 : ret;
    case TRACE_CPU_FINI:
-      return w_bo_cpu_fini(w, rp->bo[op->bo]);
+      return ws_bo_cpu_fini(rp->bo[op->bo]);
    case TRACE_SET_NAME:
-      return w_bo_set_name(w, rp->bo[op->bo], op->str);
+      return ws_bo_set_name(rp->bo[op->bo], op->str);
    case TRACE_MADVISE:
-      return w_bo_madvise(w, rp->bo[op->bo], (uint32_t)op->a, &u);
+      return ws_bo_madvise(rp->bo[op->bo], (uint32_t)op->a, &u);
    case TRACE_SUBMIT:
       return replay_submit(rp, op);
    case TRACE_WAIT:
       u = op->label == TRACE_LAST ? rp->last_fence[op->queue]
                                   : rp->label_fence[op->label];
-      return w_fence_wait(w, kqueue(rp, op->queue), u, WL_TIMEOUT_NS);
+      return ws_fence_wait(dev, kqueue(rp, op->queue), u, WL_TIMEOUT_NS);
    case TRACE_EXPECT:
       ret = bo_ptr(rp, op->bo, &map);
       if (ret)
@@ -251,7 +251,7 @@ replay_op(struct replay *rp, const struct trace_op *op)
       cpu_work_us((uint32_t)op->a);
       return 0;
    case TRACE_FLUSH:
-      return w_flush(w);
+      return ws_flush(dev);
    }
    return -EINVAL;
 }
@@ -263,12 +263,12 @@ replay_cleanup(struct replay *rp)
 {
    for (uint32_t q = 1; q < TRACE_MAX_QUEUES; q++) {
       if (rp->queue_live[q])
-         w_submitqueue_close(rp->w, rp->queue_id[q]);
+         ws_submitqueue_close(rp->dev, rp->queue_id[q]);
       rp->queue_live[q] = false;
    }
    for (uint32_t i = 0; i < rp->t->nr_bo_ids; i++) {
       if (rp->bo[i])
-         w_bo_free(rp->w, rp->bo[i]);
+         ws_bo_free(rp->bo[i]);
       rp->bo[i] = NULL;
       rp->map[i] = NULL;
    }
@@ -298,12 +298,11 @@ wl_trace_run(struct wl_run *r, struct wl_sample *out)
    const struct trace *t = r->trace;
    struct replay rp = { .r = r, .t = t };
    struct wl_window win;
-   struct wdev w;
+   struct ws_counters cnt;
    int ret;
 
    if (!t)
       return wl_fail(r, -EINVAL, "trace: no trace file (use trace:FILE)");
-   rp.w = &w;
    for (unsigned i = 0; i < t->nr_ops; i++)
       if ((t->ops[i].type == TRACE_UPLOAD || t->ops[i].type == TRACE_WRITE) &&
           t->ops[i].b > rp.data_len)
@@ -318,22 +317,22 @@ wl_trace_run(struct wl_run *r, struct wl_sample *out)
    }
    wl_fill(rp.data, rp.data_len, 3);
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wl_counters_init(r, &cnt);
+   ret = wl_open(r, &cnt, &rp.dev);
    if (ret) {
       ret = wl_fail(r, ret, "open: %s", strerror(-ret));
       goto out_free;
    }
-   ret = w_bo_new(&w, CMD_BO_SIZE, MSM_BO_WC, &rp.cmd);
+   ret = ws_bo_new(rp.dev, CMD_BO_SIZE, MSM_BO_WC, &rp.cmd);
    if (!ret)
-      ret = w_bo_map(&w, rp.cmd, (void **)&rp.cmd_map);
+      ret = ws_bo_map(rp.cmd, (void **)&rp.cmd_map);
    if (ret) {
       ret = wl_fail(r, ret, "command BO: %s", strerror(-ret));
       goto out;
    }
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       if (i == r->warmup)
-         wl_window_start(&win, &w);
+         wl_window_start(&win, &cnt);
       ret = replay_pass(&rp, i);
       if (ret)
          goto out;
@@ -344,9 +343,9 @@ out:
    if (rp.cmd) {
       /* The command BO may still be read by the GPU: close is safe (the
        * kernel keeps busy objects), and the device goes next anyway. */
-      w_bo_free(&w, rp.cmd);
+      ws_bo_free(rp.cmd);
    }
-   wdev_close(&w);
+   ws_close(rp.dev);
 out_free:
    free(rp.bo);
    free(rp.map);

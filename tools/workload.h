@@ -1,6 +1,7 @@
 /*
  * workload.h - the workloads compare runs, each written once against the
- * ws API (through wdev.h, bo_cache.h and pipe.h) so that exactly the same
+ * ws API (plain ws_* calls on a counted device, ws_count.h, with
+ * bo_cache.h and pipe.h above it) so that exactly the same
  * work goes through every mode.
  *
  * A run opens its device(s) through the mode, does its untimed setup and
@@ -17,7 +18,7 @@
 #include "bo_cache.h"
 #include "profile.h"
 #include "vclock.h"
-#include "wdev.h"
+#include "ws_count.h"
 
 struct mode_ctx;
 struct trace;
@@ -27,7 +28,7 @@ struct wl_sample {
    uint64_t iters;
    uint64_t elapsed_ns;
    struct ws_stats st;                /* transport counters, delta */
-   struct wl_opstat op[WL_OP_COUNT];  /* ws calls, delta (and attribution) */
+   struct ws_op_count op[WS_OP_COUNT];  /* ws calls, delta (and attribution) */
    struct bo_cache_stats cache;       /* over the whole run */
    uint64_t path_ns[VC_NCAT];         /* critical path, delta (vclock.h) */
 };
@@ -61,14 +62,20 @@ const struct workload *workload_find(const char *name);
 /* -------------------------------------------- helpers for workloads */
 
 struct wl_window {
-   struct wdev *w;
+   struct ws_counters *c;
    uint64_t t0;
    struct ws_stats st0;
-   struct wl_opstat op0[WL_OP_COUNT];
+   struct ws_op_count op0[WS_OP_COUNT];
 };
 
+/* Counters for a run's devices: attribution as r asks, and every ws call
+ * charged the virtual clock's guest CPU cost (the driver's own work). */
+void wl_counters_init(struct wl_run *r, struct ws_counters *c);
+/* A fresh ws device through the run's mode, counted by c. */
+int wl_open(struct wl_run *r, struct ws_counters *c, struct ws_dev **out);
+
 uint64_t wl_now_ns(void);
-void wl_window_start(struct wl_window *win, struct wdev *w);
+void wl_window_start(struct wl_window *win, struct ws_counters *c);
 void wl_window_stop(struct wl_window *win, uint64_t iters,
                     struct wl_sample *out);
 

@@ -57,6 +57,32 @@ workload_find(const char *name)
    return NULL;
 }
 
+/* The guest driver's own work per ws call (the virtual clock's cost model). */
+static void
+charge_guest_op(void *arg)
+{
+   (void)arg;
+   vclock_charge(VC_GUEST_CPU, vclock_costs.guest_op_ns);
+}
+
+void
+wl_counters_init(struct wl_run *r, struct ws_counters *c)
+{
+   ws_counters_init(c, r->attribute, charge_guest_op, NULL);
+}
+
+static int
+open_mode(void *mode, struct ws_dev **out)
+{
+   return mode_open(mode, out);
+}
+
+int
+wl_open(struct wl_run *r, struct ws_counters *c, struct ws_dev **out)
+{
+   return ws_count_open(c, open_mode, r->mode, out);
+}
+
 uint64_t
 wl_now_ns(void)
 {
@@ -64,11 +90,11 @@ wl_now_ns(void)
 }
 
 void
-wl_window_start(struct wl_window *win, struct wdev *w)
+wl_window_start(struct wl_window *win, struct ws_counters *c)
 {
-   win->w = w;
-   wdev_stats(w, &win->st0);
-   memcpy(win->op0, w->op, sizeof(win->op0));
+   win->c = c;
+   ws_counters_stats(c, &win->st0);
+   memcpy(win->op0, c->op, sizeof(win->op0));
    vclock_path_mark();
    win->t0 = wl_now_ns();
 }
@@ -83,7 +109,7 @@ wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
    vclock_path(path);
    memcpy(out->path_ns, path, sizeof(out->path_ns));
 
-   wdev_stats(win->w, &st);
+   ws_counters_stats(win->c, &st);
    out->iters = iters;
    out->elapsed_ns = t1 - win->t0;
    out->st.messages = st.messages - win->st0.messages;
@@ -91,8 +117,8 @@ wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
    out->st.sync_round_trips = st.sync_round_trips -
                               win->st0.sync_round_trips;
    out->st.events = st.events - win->st0.events;
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
-      const struct wl_opstat *a = &win->op0[i], *b = &win->w->op[i];
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
+      const struct ws_op_count *a = &win->op0[i], *b = &win->c->op[i];
 
       out->op[i].calls = b->calls - a->calls;
       out->op[i].sync_round_trips = b->sync_round_trips - a->sync_round_trips;
@@ -112,7 +138,7 @@ wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
    acc->st.events += s->st.events;
    for (unsigned c = 0; c < VC_NCAT; c++)
       acc->path_ns[c] += s->path_ns[c];
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       acc->op[i].calls += s->op[i].calls;
       acc->op[i].sync_round_trips += s->op[i].sync_round_trips;
       acc->op[i].messages += s->op[i].messages;
@@ -161,15 +187,16 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    struct wl_window win;
    struct bo_cache cache;
    struct pipe pipe = { 0 };
-   struct wdev w;
+   struct ws_counters cnt;
+   struct ws_dev *dev;
    uint32_t nr = p->bos + 1;
    int ret;
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wl_counters_init(r, &cnt);
+   ret = wl_open(r, &cnt, &dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, &w, true);
+   bo_cache_init(&cache, dev, true);
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
    if (!bos || !flags) {
@@ -187,7 +214,7 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
 
       ret = wbo_new(&cache, 65536, MSM_BO_WC, &bos[i]);
       if (!ret)
-         ret = w_bo_upload(&w, bos[i]->bo, 0, data, sizeof(data));
+         ret = ws_bo_upload(bos[i]->bo, 0, data, sizeof(data));
       if (ret) {
          ret = wl_fail(r, ret, "input BO: %s", strerror(-ret));
          goto out;
@@ -196,7 +223,7 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    }
    ret = wbo_new(&cache, RESULT_SLOTS * 4, MSM_BO_WC, &res);
    if (!ret)
-      ret = wbo_map(&cache, res, (void **)&res_map);
+      ret = wbo_map(res, (void **)&res_map);
    if (ret) {
       ret = wl_fail(r, ret, "result BO: %s", strerror(-ret));
       goto out;
@@ -210,7 +237,7 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
       struct wl_fence f;
 
       if (i == r->warmup)
-         wl_window_start(&win, &w);
+         wl_window_start(&win, &cnt);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
       n += pm4_emit_mem_write(cs + n, res->bo->iova + 4 * slot, &v, 1);
       ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
@@ -239,7 +266,7 @@ out:
    out->cache = cache.st;
    bo_cache_fini(&cache);
    pipe_fini(&pipe);
-   wdev_close(&w);
+   ws_close(dev);
    free(bos);
    free(flags);
    return ret;
@@ -269,14 +296,15 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    struct bo_cache cache;
    struct pipe pipe = { 0 };
    struct wbo *res = NULL;
-   struct wdev w;
+   struct ws_counters cnt;
+   struct ws_dev *dev;
    int ret;
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wl_counters_init(r, &cnt);
+   ret = wl_open(r, &cnt, &dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, &w, true);
+   bo_cache_init(&cache, dev, true);
    cs = malloc(((size_t)ndw + 3 * chunks + PM4_DELAY_DWORDS) * 4);
    vals = malloc((size_t)ndw * 4);
    if (!cs || !vals) {
@@ -287,7 +315,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    if (!ret)
       ret = wbo_new(&cache, (uint64_t)ndw * 4, MSM_BO_WC, &res);
    if (!ret)
-      ret = wbo_map(&cache, res, (void **)&map);
+      ret = wbo_map(res, (void **)&map);
    if (ret) {
       ret = wl_fail(r, ret, "setup: %s", strerror(-ret));
       goto out;
@@ -298,7 +326,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
       uint32_t n;
 
       if (i == r->warmup)
-         wl_window_start(&win, &w);
+         wl_window_start(&win, &cnt);
       for (uint32_t j = 0; j < ndw; j++)
          vals[j] = readback_value(i, j);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
@@ -315,7 +343,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
          goto out;
       }
       /* glReadPixels: wait for the GPU's writes, then read the mapping. */
-      ret = w_bo_cpu_prep(&w, res->bo, MSM_PREP_READ, WL_TIMEOUT_NS);
+      ret = ws_bo_cpu_prep(res->bo, MSM_PREP_READ, WL_TIMEOUT_NS);
       if (ret) {
          ret = wl_fail(r, ret, "readback %u: cpu_prep: %s", i,
                        strerror(-ret));
@@ -328,7 +356,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
             goto out;
          }
       }
-      ret = w_bo_cpu_fini(&w, res->bo);
+      ret = ws_bo_cpu_fini(res->bo);
       if (ret) {
          ret = wl_fail(r, ret, "readback %u: cpu_fini: %s", i,
                        strerror(-ret));
@@ -344,7 +372,7 @@ out:
    out->cache = cache.st;
    bo_cache_fini(&cache);
    pipe_fini(&pipe);
-   wdev_close(&w);
+   ws_close(dev);
    free(cs);
    free(vals);
    return ret;
@@ -363,7 +391,7 @@ static const uint32_t startup_params[] = {
 
 /* One start: everything a GL context does before its first frame is out. */
 static int
-startup_once(struct wl_run *r, struct wdev *w, uint32_t iter,
+startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
              struct wl_sample *acc)
 {
    const struct startup_params *p = &r->prof->startup;
@@ -374,28 +402,29 @@ startup_once(struct wl_run *r, struct wdev *w, uint32_t iter,
    struct pipe pipe = { 0 };
    bool cache_up = false;
    struct wl_window win;
+   struct ws_dev *dev;
    uint64_t value;
    int ret;
 
-   wl_window_start(&win, w);
-   ret = wdev_open(w);
+   wl_window_start(&win, cnt);
+   ret = wl_open(r, cnt, &dev);
    if (ret)
       return wl_fail(r, ret, "start %u: open: %s", iter, strerror(-ret));
    for (unsigned i = 0; i < sizeof(startup_params) / sizeof(uint32_t); i++) {
-      ret = w_get_param(w, startup_params[i], &value);
+      ret = ws_get_param(dev, startup_params[i], &value);
       if (ret) {
          ret = wl_fail(r, ret, "start %u: get_param %u: %s", iter,
                        startup_params[i], strerror(-ret));
          goto out;
       }
    }
-   ret = w_set_debuginfo(w, "msmvirt", "msmvirt compare --workloads startup");
+   ret = ws_set_debuginfo(dev, "msmvirt", "msmvirt compare --workloads startup");
    if (ret) {
       ret = wl_fail(r, ret, "start %u: set_debuginfo: %s", iter,
                     strerror(-ret));
       goto out;
    }
-   bo_cache_init(&cache, w, true);
+   bo_cache_init(&cache, dev, true);
    cache_up = true;
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
@@ -416,7 +445,7 @@ startup_once(struct wl_run *r, struct wdev *w, uint32_t iter,
 
       ret = wbo_new(&cache, size, MSM_BO_WC, &bos[i]);
       if (!ret)
-         ret = wbo_map(&cache, bos[i], &map);
+         ret = wbo_map(bos[i], &map);
       if (ret) {
          ret = wl_fail(r, ret, "start %u: BO %u: %s", iter, i,
                        strerror(-ret));
@@ -463,7 +492,7 @@ out:
    if (cache_up)
       bo_cache_fini(&cache);
    pipe_fini(&pipe);
-   wdev_close(w);
+   ws_close(dev);
    free(bos);
    free(flags);
    return ret;
@@ -472,15 +501,15 @@ out:
 int
 wl_startup_run(struct wl_run *r, struct wl_sample *out)
 {
-   struct wdev w;
+   struct ws_counters cnt;
    int ret;
 
    /* Time and counters add up over the open..first-submit-done stretch of
     * each start, teardown excluded. */
    memset(out, 0, sizeof(*out));
-   wdev_init(&w, r->mode, r->attribute);
+   wl_counters_init(r, &cnt);
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
-      ret = startup_once(r, &w, i, i < r->warmup ? NULL : out);
+      ret = startup_once(r, &cnt, i, i < r->warmup ? NULL : out);
       if (ret)
          return ret;
    }

@@ -209,9 +209,9 @@ test_replay_sample(void **state)
    if (wl_trace_run(&r, &s))
       fail_msg("%s", r.err);
    assert_int_equal(s.iters, 3);
-   assert_int_equal(s.op[WL_OP_SUBMIT].calls, 9);
-   assert_int_equal(s.op[WL_OP_BO_NEW].calls, 24);
-   assert_int_equal(s.op[WL_OP_FENCE_WAIT].calls, 6);
+   assert_int_equal(s.op[WS_OP_SUBMIT].calls, 9);
+   assert_int_equal(s.op[WS_OP_BO_NEW].calls, 24);
+   assert_int_equal(s.op[WS_OP_FENCE_WAIT].calls, 6);
    assert_int_equal(s.st.messages, 0); /* direct */
    /* Everything the trace made is gone again. */
    msm_core_get_stats(m.core, &st);

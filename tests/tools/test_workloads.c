@@ -80,8 +80,8 @@ test_ops_counted(void **state)
    r.iters = 8;
    if (wl_frame_run(&r, &s))
       fail_msg("%s", r.err);
-   assert_int_equal(s.op[WL_OP_SUBMIT].calls, 8 * 3);
-   assert_int_equal(s.op[WL_OP_BO_UPLOAD].calls, 8 * prof.frame.stream_bos);
+   assert_int_equal(s.op[WS_OP_SUBMIT].calls, 8 * 3);
+   assert_int_equal(s.op[WS_OP_BO_UPLOAD].calls, 8 * prof.frame.stream_bos);
    mode_teardown(&m);
 }
 
@@ -91,16 +91,18 @@ test_bo_cache(void **state)
    struct msm_core_config cfg;
    struct bo_cache c;
    struct mode_ctx m;
-   struct wdev w;
+   struct wl_run r = { .mode = &m };
+   struct ws_counters cnt;
+   struct ws_dev *dev;
    struct wbo *a, *b, *d;
    uint32_t gpu_fence = 5;
 
    (void)state;
    msm_core_config_defaults(&cfg);
    assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
-   wdev_init(&w, &m, false);
-   assert_int_equal(wdev_open(&w), 0);
-   bo_cache_init(&c, &w, true);
+   wl_counters_init(&r, &cnt);
+   assert_int_equal(wl_open(&r, &cnt, &dev), 0);
+   bo_cache_init(&c, dev, true);
 
    /* Sizes round up to mesa's buckets. */
    assert_int_equal(wbo_new(&c, 5000, MSM_BO_WC, &a), 0);
@@ -110,11 +112,11 @@ test_bo_cache(void **state)
 
    /* An idle BO comes back for the same bucket and flags... */
    wbo_free(&c, a);
-   assert_int_equal(w.op[WL_OP_MADVISE].calls, 1); /* DONTNEED */
+   assert_int_equal(cnt.op[WS_OP_MADVISE].calls, 1); /* DONTNEED */
    assert_int_equal(wbo_new(&c, 8192, MSM_BO_WC, &d), 0);
    assert_ptr_equal(d, a);
    assert_int_equal(c.st.hits, 1);
-   assert_int_equal(w.op[WL_OP_MADVISE].calls, 2); /* WILLNEED */
+   assert_int_equal(cnt.op[WS_OP_MADVISE].calls, 2); /* WILLNEED */
 
    /* ...but not for other flags, */
    wbo_free(&c, d);
@@ -136,7 +138,7 @@ test_bo_cache(void **state)
    wbo_free(&c, d);
 
    bo_cache_fini(&c);
-   wdev_close(&w);
+   ws_close(dev);
    {
       struct msm_core_stats st;
 
