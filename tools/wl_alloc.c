@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
 #include "pm4.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 static inline uint32_t
 alloc_magic(uint32_t i)
@@ -49,14 +49,14 @@ struct alloc_run {
    const struct alloc_params *p;
    uint32_t live;               /* BOs kept alive (ring of live + 1) */
    uint32_t touch_max;          /* bytes the CPU writes per BO at most */
-   struct wbo **ring, **batch, *check;
+   struct ws_cache_bo **ring, **batch, *check;
    uint32_t head, count;        /* the ring's oldest entry, its length */
    uint32_t *flags, *cs, *data;
    uint32_t nr_batch, batch_first, nr_submitted;
-   struct wl_fence *inflight;   /* throttle slots */
+   struct ws_pipe_fence *inflight;   /* throttle slots */
    volatile uint32_t *check_map;
-   struct bo_cache cache;
-   struct pipe pipe;
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe;
    struct ws_counters cnt;
    struct ws_dev *dev;
 };
@@ -70,8 +70,8 @@ alloc_one(struct alloc_run *ar, uint32_t i, uint32_t *rng)
    uint64_t size = pick_size(&p->sizes, rng);
    uint32_t touch = size < ar->touch_max ? (uint32_t)size : ar->touch_max;
    bool by_map = wl_rand(rng) % 100 < p->map_pct;
-   struct wbo *bo;
-   int ret = wbo_new(&ar->cache, size, MSM_BO_WC, &bo);
+   struct ws_cache_bo *bo;
+   int ret = ws_cache_bo_new(&ar->cache, size, MSM_BO_WC, &bo);
 
    if (ret)
       return wl_fail(ar->r, ret, "BO %u (%llu bytes): %s", i,
@@ -81,7 +81,7 @@ alloc_one(struct alloc_run *ar, uint32_t i, uint32_t *rng)
    if (by_map) {
       void *map;
 
-      ret = wbo_map(bo, &map);
+      ret = ws_cache_bo_map(bo, &map);
       if (!ret)
          memcpy(map, ar->data, touch);
    } else {
@@ -93,7 +93,7 @@ alloc_one(struct alloc_run *ar, uint32_t i, uint32_t *rng)
       return wl_fail(ar->r, ret, "BO %u: %s: %s", i, by_map ? "map" : "upload",
                      strerror(-ret));
    if (ar->count > ar->live) {
-      wbo_free(&ar->cache, ar->ring[ar->head]);
+      ws_cache_bo_free(&ar->cache, ar->ring[ar->head]);
       ar->ring[ar->head] = NULL;
       ar->head = (ar->head + 1) % (ar->live + 1);
       ar->count--;
@@ -107,12 +107,12 @@ static int
 alloc_submit_batch(struct alloc_run *ar, uint32_t i)
 {
    const struct alloc_params *p = ar->p;
-   struct wl_fence *f = &ar->inflight[ar->nr_submitted % p->throttle];
+   struct ws_pipe_fence *f = &ar->inflight[ar->nr_submitted % p->throttle];
    uint32_t n;
    int ret;
 
    if (ar->nr_submitted >= p->throttle) {
-      ret = pipe_wait(&ar->pipe, f, WL_TIMEOUT_NS);
+      ret = ws_pipe_wait(&ar->pipe, f, WL_TIMEOUT_NS);
       if (ret)
          return wl_fail(ar->r, ret, "batch at BO %u: throttle: %s", i,
                         strerror(-ret));
@@ -124,8 +124,8 @@ alloc_submit_batch(struct alloc_run *ar, uint32_t i)
                                ar->batch[k]->bo->iova);
    ar->batch[ar->nr_batch] = ar->check;
    ar->flags[ar->nr_batch] = MSM_SUBMIT_BO_WRITE;
-   ret = pipe_submit(&ar->pipe, ar->cs, n, ar->batch, ar->flags,
-                     ar->nr_batch + 1, f);
+   ret = ws_pipe_submit(&ar->pipe, ar->cs, n, ar->batch, ar->flags,
+                        ar->nr_batch + 1, f);
    ar->flags[ar->nr_batch] = MSM_SUBMIT_BO_READ;
    if (ret)
       return wl_fail(ar->r, ret, "batch at BO %u: submit: %s", i,
@@ -150,7 +150,7 @@ alloc_loop(struct alloc_run *ar, struct wl_sample *out)
       if (i == r->warmup) {
          /* The window starts with the GPU idle, as it ends: work the
           * warmup left queued must not count for (or against) a mode. */
-         ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
+         ret = ws_pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
          if (ret)
             return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
          wl_window_start(&win, &ar->cnt);
@@ -161,7 +161,7 @@ alloc_loop(struct alloc_run *ar, struct wl_sample *out)
           (ret = alloc_submit_batch(ar, i)))
          return ret;
    }
-   ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
+   ret = ws_pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
    if (ret)
       return wl_fail(r, ret, "final wait: %s", strerror(-ret));
    wl_window_stop(&win, r->iters, out);
@@ -189,11 +189,12 @@ alloc_setup(struct alloc_run *ar)
    if (!ar->ring || !ar->batch || !ar->flags || !ar->cs || !ar->data ||
        !ar->inflight)
       return wl_fail(ar->r, -ENOMEM, "out of memory");
-   ret = pipe_init(&ar->pipe, &ar->cache, true, 1);
+   ret = ws_pipe_init(&ar->pipe, &ar->cache, true, 1);
    if (!ret)
-      ret = wbo_new(&ar->cache, (uint64_t)total * 4, MSM_BO_WC, &ar->check);
+      ret = ws_cache_bo_new(&ar->cache, (uint64_t)total * 4, MSM_BO_WC,
+                            &ar->check);
    if (!ret)
-      ret = wbo_map(ar->check, (void **)&ar->check_map);
+      ret = ws_cache_bo_map(ar->check, (void **)&ar->check_map);
    if (ret)
       return wl_fail(ar->r, ret, "setup: %s", strerror(-ret));
    for (uint32_t i = 0; i < p->batch; i++)
@@ -215,19 +216,19 @@ wl_alloc_run(struct wl_run *r, struct wl_sample *out)
    ret = wl_open(r, &ar.cnt, &ar.dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&ar.cache, ar.dev, p->cache);
+   ws_bo_cache_init(&ar.cache, ar.dev, p->cache);
    ret = alloc_setup(&ar);
    if (!ret)
       ret = alloc_loop(&ar, out);
 
-   pipe_idle(&ar.pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&ar.pipe, WL_TIMEOUT_NS);
    for (uint32_t k = 0; ar.ring && k < ar.count; k++)
-      wbo_free(&ar.cache, ar.ring[(ar.head + k) % (ar.live + 1)]);
+      ws_cache_bo_free(&ar.cache, ar.ring[(ar.head + k) % (ar.live + 1)]);
    if (ar.check)
-      wbo_free(&ar.cache, ar.check);
+      ws_cache_bo_free(&ar.cache, ar.check);
    out->cache = ar.cache.st;
-   bo_cache_fini(&ar.cache);
-   pipe_fini(&ar.pipe);
+   ws_bo_cache_fini(&ar.cache);
+   ws_pipe_fini(&ar.pipe);
    ws_close(ar.dev);
    free(ar.ring);
    free(ar.batch);

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
 #include "pm4.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 /* Persistent BO sizes cycle through these: textures, buffers, ... */
 static const uint64_t persistent_sizes[] = {
@@ -33,13 +33,13 @@ struct frame_run {
    const struct frame_params *p;
    uint32_t nr;                 /* bos[]: level, streaming, the target */
    uint32_t upload;             /* bytes uploaded per streaming BO */
-   struct wbo **bos, *target;
+   struct ws_cache_bo **bos, *target;
    uint32_t *flags;
-   struct wl_fence *fences;     /* the last throttle + 1 frames */
+   struct ws_pipe_fence *fences;     /* the last throttle + 1 frames */
    void *data;
    volatile uint32_t *target_map;
-   struct bo_cache cache;
-   struct pipe pipe;
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe;
    struct ws_counters cnt;
    struct ws_dev *dev;
 };
@@ -58,16 +58,16 @@ frame_load_level(struct frame_run *fr)
       uint32_t head[256];
 
       wl_fill(head, sizeof(head), i + 1);
-      ret = wbo_new(&fr->cache, size, MSM_BO_WC, &fr->bos[i]);
+      ret = ws_cache_bo_new(&fr->cache, size, MSM_BO_WC, &fr->bos[i]);
       if (!ret)
          ret = ws_bo_upload(fr->bos[i]->bo, 0, head, sizeof(head));
       if (ret)
          return wl_fail(fr->r, ret, "persistent BO %u: %s", i, strerror(-ret));
       fr->flags[i] = MSM_SUBMIT_BO_READ;
    }
-   ret = wbo_new(&fr->cache, 4096, MSM_BO_WC, &fr->target);
+   ret = ws_cache_bo_new(&fr->cache, 4096, MSM_BO_WC, &fr->target);
    if (!ret)
-      ret = wbo_map(fr->target, (void **)&fr->target_map);
+      ret = ws_cache_bo_map(fr->target, (void **)&fr->target_map);
    if (ret)
       return wl_fail(fr->r, ret, "render target: %s", strerror(-ret));
    fr->bos[fr->nr - 1] = fr->target;
@@ -81,15 +81,16 @@ frame_load_level(struct frame_run *fr)
  * the target), the streaming BOs back to the cache, busy until the
  * frame's fence passes. */
 static int
-frame_render(struct frame_run *fr, uint32_t f, struct wl_fence *fence)
+frame_render(struct frame_run *fr, uint32_t f, struct ws_pipe_fence *fence)
 {
    const struct frame_params *p = fr->p;
    int ret;
 
    for (uint32_t s = 0; s < p->stream_bos; s++) {
-      struct wbo **sb = &fr->bos[p->bos + s];
+      struct ws_cache_bo **sb = &fr->bos[p->bos + s];
 
-      ret = wbo_new(&fr->cache, (uint64_t)p->stream_kib * 1024, MSM_BO_WC, sb);
+      ret = ws_cache_bo_new(&fr->cache, (uint64_t)p->stream_kib * 1024,
+                            MSM_BO_WC, sb);
       if (!ret && fr->upload)
          ret = ws_bo_upload((*sb)->bo, 0, fr->data, fr->upload);
       if (ret)
@@ -102,13 +103,14 @@ frame_render(struct frame_run *fr, uint32_t f, struct wl_fence *fence)
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000 / p->submits);
       if (k == p->submits - 1)
          n += pm4_emit_mem_write(cs + n, fr->target->bo->iova, &v, 1);
-      ret = pipe_submit(&fr->pipe, cs, n, fr->bos, fr->flags, fr->nr, fence);
+      ret = ws_pipe_submit(&fr->pipe, cs, n, fr->bos, fr->flags, fr->nr,
+                           fence);
       if (ret)
          return wl_fail(fr->r, ret, "frame %u: submit %u: %s", f, k,
                         strerror(-ret));
    }
    for (uint32_t s = 0; s < p->stream_bos; s++) {
-      wbo_free(&fr->cache, fr->bos[p->bos + s]);
+      ws_cache_bo_free(&fr->cache, fr->bos[p->bos + s]);
       fr->bos[p->bos + s] = NULL;
    }
    return 0;
@@ -126,12 +128,12 @@ frame_loop(struct frame_run *fr, struct wl_sample *out)
    int ret;
 
    for (uint32_t f = 0; f < frames; f++) {
-      struct wl_fence fence = { 0 };
+      struct ws_pipe_fence fence = { 0 };
 
       if (f == r->warmup) {
          /* The window starts with the GPU idle, as it ends: work the
           * warmup left queued must not count for (or against) a mode. */
-         ret = pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
+         ret = ws_pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
          if (ret)
             return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
          wl_window_start(&win, &fr->cnt);
@@ -142,7 +144,7 @@ frame_loop(struct frame_run *fr, struct wl_sample *out)
       /* Throttle on the fence of frame f - throttle, as a GL driver does. */
       fr->fences[f % (p->throttle + 1)] = fence;
       if (f >= p->throttle) {
-         ret = pipe_wait(&fr->pipe,
+         ret = ws_pipe_wait(&fr->pipe,
                          &fr->fences[(f - p->throttle) % (p->throttle + 1)],
                          WL_TIMEOUT_NS);
          if (ret)
@@ -150,7 +152,7 @@ frame_loop(struct frame_run *fr, struct wl_sample *out)
       }
    }
    /* A frame is done when the GPU is: the drain belongs to the run. */
-   ret = pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
+   ret = ws_pipe_idle(&fr->pipe, WL_TIMEOUT_NS);
    if (ret)
       return wl_fail(r, ret, "final wait: %s", strerror(-ret));
    wl_window_stop(&win, r->iters, out);
@@ -175,7 +177,7 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
    ret = wl_open(r, &fr.cnt, &fr.dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&fr.cache, fr.dev, true);
+   ws_bo_cache_init(&fr.cache, fr.dev, true);
    fr.bos = calloc(fr.nr, sizeof(*fr.bos));
    fr.flags = calloc(fr.nr, sizeof(*fr.flags));
    fr.fences = calloc(p->throttle + 1, sizeof(*fr.fences));
@@ -184,7 +186,7 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
       ret = wl_fail(r, -ENOMEM, "out of memory");
    } else {
       wl_fill(fr.data, fr.upload, 7);
-      ret = pipe_init(&fr.pipe, &fr.cache, true, 1);
+      ret = ws_pipe_init(&fr.pipe, &fr.cache, true, 1);
       if (ret)
          ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
    }
@@ -193,13 +195,13 @@ wl_frame_run(struct wl_run *r, struct wl_sample *out)
    if (!ret)
       ret = frame_loop(&fr, out);
 
-   pipe_idle(&fr.pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&fr.pipe, WL_TIMEOUT_NS);
    for (uint32_t i = 0; fr.bos && i < fr.nr; i++)
       if (fr.bos[i])
-         wbo_free(&fr.cache, fr.bos[i]);
+         ws_cache_bo_free(&fr.cache, fr.bos[i]);
    out->cache = fr.cache.st;
-   bo_cache_fini(&fr.cache);
-   pipe_fini(&fr.pipe);
+   ws_bo_cache_fini(&fr.cache);
+   ws_pipe_fini(&fr.pipe);
    ws_close(fr.dev);
    free(fr.bos);
    free(fr.flags);

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
 #include "pm4.h"
 #include "trace.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 #define CMD_BO_SIZE (1u << 20)
 

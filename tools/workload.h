@@ -15,9 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bo_cache.h"
 #include "profile.h"
 #include "vclock.h"
+#include "ws_bo_cache.h"
 #include "ws_count.h"
 
 struct mode_ctx;
@@ -29,7 +29,7 @@ struct wl_sample {
    uint64_t elapsed_ns;
    struct ws_stats st;                /* transport counters, delta */
    struct ws_op_count op[WS_OP_COUNT];  /* ws calls, delta (and attribution) */
-   struct bo_cache_stats cache;       /* over the whole run */
+   struct ws_bo_cache_stats cache;       /* over the whole run */
    uint64_t path_ns[VC_NCAT];         /* critical path, delta (vclock.h) */
 };
 
@@ -85,6 +85,9 @@ void wl_sample_add(struct wl_sample *acc, const struct wl_sample *s);
 /* Record why the run failed; returns -EIO (or ret when it is an errno). */
 int wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
    __attribute__((format(printf, 3, 4)));
+
+/* Modelled application work of us microseconds (on the guest CPU). */
+void cpu_work_us(uint32_t us);
 
 /* A deterministic byte pattern for BO contents (seeded per BO). */
 void wl_fill(void *dst, size_t len, uint32_t seed);

@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include "modes.h"
-#include "pipe.h"
 #include "pm4.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 static const struct workload workloads[] = {
    { "frame", "frame",
@@ -160,6 +160,18 @@ wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
 }
 
 void
+cpu_work_us(uint32_t us)
+{
+   /* Modelled application time.  Slept, not spun: on a small machine a
+    * spinning thread steals the CPU of the sim's GPU thread (which the
+    * scheduler tends to place next to its waker), and the evaluation would
+    * measure that contention instead of the protocols. */
+   if (us)
+      vclock_wait_until(vclock_now_ns() + (uint64_t)us * 1000,
+                        VC_GUEST_CPU);
+}
+
+void
 wl_fill(void *dst, size_t len, uint32_t seed)
 {
    uint32_t *d = dst, s = seed | 1;
@@ -181,12 +193,12 @@ int
 wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
 {
    const struct dispatch_params *p = &r->prof->dispatch;
-   struct wbo **bos = NULL, *res = NULL;
+   struct ws_cache_bo **bos = NULL, *res = NULL;
    uint32_t *flags = NULL;
    volatile uint32_t *res_map;
    struct wl_window win;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe = { 0 };
    struct ws_counters cnt;
    struct ws_dev *dev;
    uint32_t nr = p->bos + 1;
@@ -196,14 +208,14 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    ret = wl_open(r, &cnt, &dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, dev, true);
+   ws_bo_cache_init(&cache, dev, true);
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
    if (!bos || !flags) {
       ret = wl_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
-   ret = pipe_init(&pipe, &cache, false, 0);
+   ret = ws_pipe_init(&pipe, &cache, false, 0);
    if (ret) {
       ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
       goto out;
@@ -212,7 +224,7 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    for (uint32_t i = 0; i < p->bos; i++) {
       static uint32_t data[1024];
 
-      ret = wbo_new(&cache, 65536, MSM_BO_WC, &bos[i]);
+      ret = ws_cache_bo_new(&cache, 65536, MSM_BO_WC, &bos[i]);
       if (!ret)
          ret = ws_bo_upload(bos[i]->bo, 0, data, sizeof(data));
       if (ret) {
@@ -221,9 +233,9 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
       }
       flags[i] = MSM_SUBMIT_BO_READ;
    }
-   ret = wbo_new(&cache, RESULT_SLOTS * 4, MSM_BO_WC, &res);
+   ret = ws_cache_bo_new(&cache, RESULT_SLOTS * 4, MSM_BO_WC, &res);
    if (!ret)
-      ret = wbo_map(res, (void **)&res_map);
+      ret = ws_cache_bo_map(res, (void **)&res_map);
    if (ret) {
       ret = wl_fail(r, ret, "result BO: %s", strerror(-ret));
       goto out;
@@ -234,18 +246,18 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n, v = i + 1;
       uint32_t slot = i % RESULT_SLOTS;
-      struct wl_fence f;
+      struct ws_pipe_fence f;
 
       if (i == r->warmup)
          wl_window_start(&win, &cnt);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
       n += pm4_emit_mem_write(cs + n, res->bo->iova + 4 * slot, &v, 1);
-      ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
+      ret = ws_pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
       if (ret) {
          ret = wl_fail(r, ret, "dispatch %u: submit: %s", i, strerror(-ret));
          goto out;
       }
-      ret = pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+      ret = ws_pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
       if (ret) {
          ret = wl_fail(r, ret, "dispatch %u: wait: %s", i, strerror(-ret));
          goto out;
@@ -259,13 +271,13 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    wl_window_stop(&win, r->iters, out);
 
 out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WL_TIMEOUT_NS);
    for (uint32_t i = 0; bos && i < nr; i++)
       if (bos[i])
-         wbo_free(&cache, bos[i]);
+         ws_cache_bo_free(&cache, bos[i]);
    out->cache = cache.st;
-   bo_cache_fini(&cache);
-   pipe_fini(&pipe);
+   ws_bo_cache_fini(&cache);
+   ws_pipe_fini(&pipe);
    ws_close(dev);
    free(bos);
    free(flags);
@@ -293,9 +305,9 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    const uint32_t wflag = MSM_SUBMIT_BO_WRITE;
    volatile uint32_t *map;
    struct wl_window win;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
-   struct wbo *res = NULL;
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe = { 0 };
+   struct ws_cache_bo *res = NULL;
    struct ws_counters cnt;
    struct ws_dev *dev;
    int ret;
@@ -304,25 +316,25 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    ret = wl_open(r, &cnt, &dev);
    if (ret)
       return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, dev, true);
+   ws_bo_cache_init(&cache, dev, true);
    cs = malloc(((size_t)ndw + 3 * chunks + PM4_DELAY_DWORDS) * 4);
    vals = malloc((size_t)ndw * 4);
    if (!cs || !vals) {
       ret = wl_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
-   ret = pipe_init(&pipe, &cache, false, 0);
+   ret = ws_pipe_init(&pipe, &cache, false, 0);
    if (!ret)
-      ret = wbo_new(&cache, (uint64_t)ndw * 4, MSM_BO_WC, &res);
+      ret = ws_cache_bo_new(&cache, (uint64_t)ndw * 4, MSM_BO_WC, &res);
    if (!ret)
-      ret = wbo_map(res, (void **)&map);
+      ret = ws_cache_bo_map(res, (void **)&map);
    if (ret) {
       ret = wl_fail(r, ret, "setup: %s", strerror(-ret));
       goto out;
    }
 
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
-      struct wl_fence f;
+      struct ws_pipe_fence f;
       uint32_t n;
 
       if (i == r->warmup)
@@ -337,7 +349,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
          n += pm4_emit_mem_write(cs + n, res->bo->iova + 4ull * first,
                                  vals + first, cnt);
       }
-      ret = pipe_submit(&pipe, cs, n, &res, &wflag, 1, &f);
+      ret = ws_pipe_submit(&pipe, cs, n, &res, &wflag, 1, &f);
       if (ret) {
          ret = wl_fail(r, ret, "readback %u: submit: %s", i, strerror(-ret));
          goto out;
@@ -366,12 +378,12 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    wl_window_stop(&win, r->iters, out);
 
 out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WL_TIMEOUT_NS);
    if (res)
-      wbo_free(&cache, res);
+      ws_cache_bo_free(&cache, res);
    out->cache = cache.st;
-   bo_cache_fini(&cache);
-   pipe_fini(&pipe);
+   ws_bo_cache_fini(&cache);
+   ws_pipe_fini(&pipe);
    ws_close(dev);
    free(cs);
    free(vals);
@@ -396,10 +408,10 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
 {
    const struct startup_params *p = &r->prof->startup;
    uint32_t nr = p->bos + 1, *flags = NULL, v = STARTUP_MAGIC + iter;
-   struct wbo **bos = NULL;
+   struct ws_cache_bo **bos = NULL;
    volatile uint32_t *res_map = NULL;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe = { 0 };
    bool cache_up = false;
    struct wl_window win;
    struct ws_dev *dev;
@@ -424,7 +436,7 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
                     strerror(-ret));
       goto out;
    }
-   bo_cache_init(&cache, dev, true);
+   ws_bo_cache_init(&cache, dev, true);
    cache_up = true;
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
@@ -432,7 +444,7 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
       ret = wl_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
-   ret = pipe_init(&pipe, &cache, true, 1);
+   ret = ws_pipe_init(&pipe, &cache, true, 1);
    if (ret) {
       ret = wl_fail(r, ret, "start %u: pipe: %s", iter, strerror(-ret));
       goto out;
@@ -443,9 +455,9 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
       uint64_t size = i == p->bos ? 4096 : (uint64_t)p->bo_kib * 1024;
       void *map;
 
-      ret = wbo_new(&cache, size, MSM_BO_WC, &bos[i]);
+      ret = ws_cache_bo_new(&cache, size, MSM_BO_WC, &bos[i]);
       if (!ret)
-         ret = wbo_map(bos[i], &map);
+         ret = ws_cache_bo_map(bos[i], &map);
       if (ret) {
          ret = wl_fail(r, ret, "start %u: BO %u: %s", iter, i,
                        strerror(-ret));
@@ -458,13 +470,13 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
    }
    {
       uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n;
-      struct wl_fence f;
+      struct ws_pipe_fence f;
 
       n = pm4_emit_delay(cs, 10000);
       n += pm4_emit_mem_write(cs + n, bos[p->bos]->bo->iova, &v, 1);
-      ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
+      ret = ws_pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
       if (!ret)
-         ret = pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+         ret = ws_pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
       if (ret) {
          ret = wl_fail(r, ret, "start %u: first submit: %s", iter,
                        strerror(-ret));
@@ -485,13 +497,13 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
    }
 
 out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WL_TIMEOUT_NS);
    for (uint32_t i = 0; bos && i < nr; i++)
       if (bos[i])
-         wbo_free(&cache, bos[i]);
+         ws_cache_bo_free(&cache, bos[i]);
    if (cache_up)
-      bo_cache_fini(&cache);
-   pipe_fini(&pipe);
+      ws_bo_cache_fini(&cache);
+   ws_pipe_fini(&pipe);
    ws_close(dev);
    free(bos);
    free(flags);

@@ -1,24 +1,24 @@
 /*
- * bo_cache.c - see bo_cache.h.
+ * ws_bo_cache.c - see ws_bo_cache.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "bo_cache.h"
+#include "ws_bo_cache.h"
 #include "msm_core.h"
 
 static void
-add_bucket(struct bo_cache *c, uint64_t size)
+add_bucket(struct ws_bo_cache *c, uint64_t size)
 {
-   if (c->nr_buckets < BO_CACHE_MAX_BUCKETS)
+   if (c->nr_buckets < WS_BO_CACHE_MAX_BUCKETS)
       c->bucket[c->nr_buckets++].size = size;
 }
 
 void
-bo_cache_init(struct bo_cache *c, struct ws_dev *dev, bool enabled)
+ws_bo_cache_init(struct ws_bo_cache *c, struct ws_dev *dev, bool enabled)
 {
-   *c = (struct bo_cache){ .dev = dev, .enabled = enabled };
+   *c = (struct ws_bo_cache){ .dev = dev, .enabled = enabled };
    /* mesa's non-coarse bucket ladder. */
    add_bucket(c, 4096);
    add_bucket(c, 8192);
@@ -32,7 +32,7 @@ bo_cache_init(struct bo_cache *c, struct ws_dev *dev, bool enabled)
 }
 
 static int
-get_bucket(const struct bo_cache *c, uint64_t size)
+get_bucket(const struct ws_bo_cache *c, uint64_t size)
 {
    for (unsigned i = 0; i < c->nr_buckets; i++)
       if (c->bucket[i].size >= size)
@@ -41,7 +41,7 @@ get_bucket(const struct bo_cache *c, uint64_t size)
 }
 
 static void
-bo_close(struct wbo *bo)
+bo_close(struct ws_cache_bo *bo)
 {
    ws_bo_free(bo->bo);
    free(bo);
@@ -57,13 +57,13 @@ now_sec(void)
 
 /* Close entries unused for more than a second, once per second at most. */
 static void
-cache_cleanup(struct bo_cache *c, int64_t t)
+cache_cleanup(struct ws_bo_cache *c, int64_t t)
 {
    if (c->time_sec == t)
       return;
    for (unsigned i = 0; i < c->nr_buckets; i++) {
       while (c->bucket[i].head && t - c->bucket[i].head->free_sec > 1) {
-         struct wbo *bo = c->bucket[i].head;
+         struct ws_cache_bo *bo = c->bucket[i].head;
 
          c->bucket[i].head = bo->next;
          if (!bo->next)
@@ -77,13 +77,14 @@ cache_cleanup(struct bo_cache *c, int64_t t)
 
 /* The oldest idle entry with these flags; stop at the first busy one (the
  * newer ones were freed later and are busier still). */
-static struct wbo *
-find_in_bucket(struct bo_cache *c, unsigned b, uint32_t flags)
+static struct ws_cache_bo *
+find_in_bucket(struct ws_bo_cache *c, unsigned b, uint32_t flags)
 {
-   struct wbo *prev = NULL;
+   struct ws_cache_bo *prev = NULL;
 
-   for (struct wbo *bo = c->bucket[b].head; bo; prev = bo, bo = bo->next) {
-      if (!wbo_idle(bo))
+   for (struct ws_cache_bo *bo = c->bucket[b].head; bo;
+        prev = bo, bo = bo->next) {
+      if (!ws_cache_bo_idle(bo))
          return NULL;
       if (bo->flags != flags)
          continue;
@@ -100,9 +101,10 @@ find_in_bucket(struct bo_cache *c, unsigned b, uint32_t flags)
 }
 
 int
-wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
+ws_cache_bo_new(struct ws_bo_cache *c, uint64_t size, uint32_t flags,
+                struct ws_cache_bo **out)
 {
-   struct wbo *bo;
+   struct ws_cache_bo *bo;
    int b, ret;
 
    c->st.allocs++;
@@ -140,7 +142,7 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
 }
 
 void
-wbo_free(struct bo_cache *c, struct wbo *bo)
+ws_cache_bo_free(struct ws_bo_cache *c, struct ws_cache_bo *bo)
 {
    int b = c->enabled ? get_bucket(c, bo->size) : -1;
    int64_t t;
@@ -162,7 +164,7 @@ wbo_free(struct bo_cache *c, struct wbo *bo)
 }
 
 int
-wbo_map(struct wbo *bo, void **ptr)
+ws_cache_bo_map(struct ws_cache_bo *bo, void **ptr)
 {
    int ret;
 
@@ -176,10 +178,10 @@ wbo_map(struct wbo *bo, void **ptr)
 }
 
 void
-bo_cache_fini(struct bo_cache *c)
+ws_bo_cache_fini(struct ws_bo_cache *c)
 {
    for (unsigned i = 0; i < c->nr_buckets; i++) {
-      struct wbo *bo = c->bucket[i].head, *next;
+      struct ws_cache_bo *bo = c->bucket[i].head, *next;
 
       for (; bo; bo = next) {
          next = bo->next;
