@@ -138,9 +138,6 @@ int cmp_write_json(struct cmp_results *r, const char *path);
 /* report.c: DIR/evaluation.md and the SVGs in DIR/figures */
 int cmp_write_report(struct cmp_results *r, const char *dir);
 
-/* The ioctls a ws op costs over msm (for labels in tables). */
-const char *cmp_op_ioctls(enum ws_op op);
-
 /* Run every point of r (progress on stderr), then fill in the summaries. */
 void cmp_sweep(struct cmp_results *r, bool progress);
 void cmp_summarize(struct cmp_results *r);

@@ -176,84 +176,194 @@ out:
    return ret;
 }
 
+/* One handler per verb, indexed like the parser's verb table (trace.c). */
+
+static int
+replay_param(struct replay *rp, const struct trace_op *op)
+{
+   uint64_t v;
+
+   return ws_get_param(rp->dev, (uint32_t)op->a, &v);
+}
+
+static int
+replay_debuginfo(struct replay *rp, const struct trace_op *op)
+{
+   return ws_set_debuginfo(rp->dev, op->str, op->str2);
+}
+
+static int
+replay_queue_new(struct replay *rp, const struct trace_op *op)
+{
+   int ret = ws_submitqueue_new(rp->dev, (uint32_t)op->a, (uint32_t)op->b,
+                                &rp->queue_id[op->queue]);
+
+   if (!ret) {
+      rp->queue_live[op->queue] = true;
+      rp->last_fence[op->queue] = 0;
+   }
+   return ret;
+}
+
+static int
+replay_queue_close(struct replay *rp, const struct trace_op *op)
+{
+   rp->queue_live[op->queue] = false;
+   return ws_submitqueue_close(rp->dev, rp->queue_id[op->queue]);
+}
+
+static int
+replay_faults(struct replay *rp, const struct trace_op *op)
+{
+   uint32_t faults;
+
+   return ws_submitqueue_faults(rp->dev, kqueue(rp, op->queue), &faults);
+}
+
+static int
+replay_bo_new(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_new(rp->dev, op->a, op->flags, &rp->bo[op->bo]);
+}
+
+static int
+replay_bo_free(struct replay *rp, const struct trace_op *op)
+{
+   ws_bo_free(rp->bo[op->bo]);
+   rp->bo[op->bo] = NULL;
+   rp->map[op->bo] = NULL;
+   return 0;
+}
+
+/* Recorded: always a ws call, even when the replayer has the mapping. */
+static int
+replay_map(struct replay *rp, const struct trace_op *op)
+{
+   void *map;
+   int ret = ws_bo_map(rp->bo[op->bo], &map);
+
+   if (!ret)
+      rp->map[op->bo] = map;
+   return ret;
+}
+
+static int
+replay_upload(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_upload(rp->bo[op->bo], op->a, rp->data, op->b);
+}
+
+static int
+replay_write(struct replay *rp, const struct trace_op *op)
+{
+   void *map;
+   int ret = bo_ptr(rp, op->bo, &map);
+
+   if (!ret)
+      memcpy((char *)map + op->a, rp->data, op->b);
+   return ret;
+}
+
+static int
+replay_cpu_prep(struct replay *rp, const struct trace_op *op)
+{
+   int ret = ws_bo_cpu_prep(rp->bo[op->bo], op->flags, WL_TIMEOUT_NS);
+
+   return ret == -EBUSY && (op->flags & MSM_PREP_NOSYNC) ? 0 : ret;
+}
+
+static int
+replay_cpu_fini(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_cpu_fini(rp->bo[op->bo]);
+}
+
+static int
+replay_set_name(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_set_name(rp->bo[op->bo], op->str);
+}
+
+static int
+replay_madvise(struct replay *rp, const struct trace_op *op)
+{
+   uint32_t retained;
+
+   return ws_bo_madvise(rp->bo[op->bo], (uint32_t)op->a, &retained);
+}
+
+static int
+replay_wait(struct replay *rp, const struct trace_op *op)
+{
+   uint32_t fence = op->label == TRACE_LAST ? rp->last_fence[op->queue]
+                                            : rp->label_fence[op->label];
+
+   return ws_fence_wait(rp->dev, kqueue(rp, op->queue), fence,
+                        WL_TIMEOUT_NS);
+}
+
+static int
+replay_expect(struct replay *rp, const struct trace_op *op)
+{
+   void *map;
+   uint32_t u;
+   int ret = bo_ptr(rp, op->bo, &map);
+
+   if (ret)
+      return ret;
+   u = *(volatile uint32_t *)((char *)map + op->a);
+   if (u != (uint32_t)op->b)
+      return wl_fail(rp->r, -EIO, "%s:%u: expect: BO %u +%llu holds "
+                     "0x%x, expected 0x%x", rp->t->name, op->line, op->bo,
+                     (unsigned long long)op->a, u, (uint32_t)op->b);
+   return 0;
+}
+
+static int
+replay_cpu_us(struct replay *rp, const struct trace_op *op)
+{
+   (void)rp;
+   cpu_work_us((uint32_t)op->a);
+   return 0;
+}
+
+static int
+replay_flush(struct replay *rp, const struct trace_op *op)
+{
+   (void)op;
+   return ws_flush(rp->dev);
+}
+
+static int (*const replay_ops[TRACE_OP_COUNT])(struct replay *rp,
+                                               const struct trace_op *op) = {
+   [TRACE_PARAM] = replay_param,
+   [TRACE_DEBUGINFO] = replay_debuginfo,
+   [TRACE_QUEUE_NEW] = replay_queue_new,
+   [TRACE_QUEUE_CLOSE] = replay_queue_close,
+   [TRACE_FAULTS] = replay_faults,
+   [TRACE_BO_NEW] = replay_bo_new,
+   [TRACE_BO_FREE] = replay_bo_free,
+   [TRACE_MAP] = replay_map,
+   [TRACE_UPLOAD] = replay_upload,
+   [TRACE_WRITE] = replay_write,
+   [TRACE_CPU_PREP] = replay_cpu_prep,
+   [TRACE_CPU_FINI] = replay_cpu_fini,
+   [TRACE_SET_NAME] = replay_set_name,
+   [TRACE_MADVISE] = replay_madvise,
+   [TRACE_SUBMIT] = replay_submit,
+   [TRACE_WAIT] = replay_wait,
+   [TRACE_EXPECT] = replay_expect,
+   [TRACE_CPU_US] = replay_cpu_us,
+   [TRACE_FLUSH] = replay_flush,
+};
+
 static int
 replay_op(struct replay *rp, const struct trace_op *op)
 {
-   struct ws_dev *dev = rp->dev;
-   uint64_t v;
-   uint32_t u;
-   void *map;
-   int ret;
-
-   switch (op->type) {
-   case TRACE_PARAM:
-      return ws_get_param(dev, (uint32_t)op->a, &v);
-   case TRACE_DEBUGINFO:
-      return ws_set_debuginfo(dev, op->str, op->str2);
-   case TRACE_QUEUE_NEW:
-      ret = ws_submitqueue_new(dev, (uint32_t)op->a, (uint32_t)op->b,
-                              &rp->queue_id[op->queue]);
-      if (!ret) {
-         rp->queue_live[op->queue] = true;
-         rp->last_fence[op->queue] = 0;
-      }
-      return ret;
-   case TRACE_QUEUE_CLOSE:
-      rp->queue_live[op->queue] = false;
-      return ws_submitqueue_close(dev, rp->queue_id[op->queue]);
-   case TRACE_FAULTS:
-      return ws_submitqueue_faults(dev, kqueue(rp, op->queue), &u);
-   case TRACE_BO_NEW:
-      return ws_bo_new(dev, op->a, op->flags, &rp->bo[op->bo]);
-   case TRACE_BO_FREE:
-      ws_bo_free(rp->bo[op->bo]);
-      rp->bo[op->bo] = NULL;
-      rp->map[op->bo] = NULL;
-      return 0;
-   case TRACE_MAP: /* recorded: always a ws call */
-      ret = ws_bo_map(rp->bo[op->bo], &map);
-      if (!ret)
-         rp->map[op->bo] = map;
-      return ret;
-   case TRACE_UPLOAD:
-      return ws_bo_upload(rp->bo[op->bo], op->a, rp->data, op->b);
-   case TRACE_WRITE:
-      ret = bo_ptr(rp, op->bo, &map);
-      if (!ret)
-         memcpy((char *)map + op->a, rp->data, op->b);
-      return ret;
-   case TRACE_CPU_PREP:
-      ret = ws_bo_cpu_prep(rp->bo[op->bo], op->flags, WL_TIMEOUT_NS);
-      return ret == -EBUSY && (op->flags & MSM_PREP_NOSYNC) ? 0 : ret;
-   case TRACE_CPU_FINI:
-      return ws_bo_cpu_fini(rp->bo[op->bo]);
-   case TRACE_SET_NAME:
-      return ws_bo_set_name(rp->bo[op->bo], op->str);
-   case TRACE_MADVISE:
-      return ws_bo_madvise(rp->bo[op->bo], (uint32_t)op->a, &u);
-   case TRACE_SUBMIT:
-      return replay_submit(rp, op);
-   case TRACE_WAIT:
-      u = op->label == TRACE_LAST ? rp->last_fence[op->queue]
-                                  : rp->label_fence[op->label];
-      return ws_fence_wait(dev, kqueue(rp, op->queue), u, WL_TIMEOUT_NS);
-   case TRACE_EXPECT:
-      ret = bo_ptr(rp, op->bo, &map);
-      if (ret)
-         return ret;
-      u = *(volatile uint32_t *)((char *)map + op->a);
-      if (u != (uint32_t)op->b)
-         return wl_fail(rp->r, -EIO, "%s:%u: expect: BO %u +%llu holds "
-                        "0x%x, expected 0x%x", rp->t->name, op->line, op->bo,
-                        (unsigned long long)op->a, u, (uint32_t)op->b);
-      return 0;
-   case TRACE_CPU_US:
-      cpu_work_us((uint32_t)op->a);
-      return 0;
-   case TRACE_FLUSH:
-      return ws_flush(dev);
-   }
-   return -EINVAL;
+   /* The parser makes only known types; a hole here is a missed verb. */
+   if ((unsigned)op->type >= TRACE_OP_COUNT || !replay_ops[op->type])
+      return -EINVAL;
+   return replay_ops[op->type](rp, op);
 }
 
 /* Whatever the trace left open is closed at the end of each pass, as the

@@ -30,6 +30,10 @@ enum ws_op {
 
 struct ws_op_info {
    const char *name;   /* "bo_new": the name in reports and JSON */
+   const char *ioctls; /* the msm ioctls behind it ("-": none) */
+   /* Why it needs the host's answer over msm ioctls and what the async
+    * (native-context) design does instead; NULL: nothing to explain. */
+   const char *why;
 };
 
 /* Facts about op, or a "?" entry for a number out of range. */

@@ -102,6 +102,37 @@ test_bad_lines(void **state)
    expect_error("madvise 1 maybe\n", 2, "unknown BO id 1");
 }
 
+/* The verb table (parser, documentation and replay all index it by op
+ * type): every op has a verb whose usage the parser quotes. */
+static void
+test_verb_table(void **state)
+{
+   (void)state;
+   assert_null(trace_verb_info(TRACE_OP_COUNT));
+   for (unsigned t = 0; t < TRACE_OP_COUNT; t++) {
+      const struct trace_verb_info *v = trace_verb_info(t);
+      size_t n;
+
+      assert_non_null(v);
+      n = strlen(v->name);
+      assert_true(n > 0);
+      assert_non_null(v->does);
+      assert_non_null(v->ioctls);
+      assert_memory_equal(v->usage, v->name, n);
+      assert_true(v->usage[n] == ' ' || v->usage[n] == '\0');
+      for (unsigned u = 0; u < t; u++)
+         assert_string_not_equal(trace_verb_info(u)->name, v->name);
+      /* A line with too many fields gets the verb's own usage back. */
+      if (t != TRACE_DEBUGINFO && t != TRACE_SUBMIT) {
+         char line[128], want[512];
+
+         snprintf(line, sizeof(line), "%s 1 2 3 4 5 6 7 8\n", v->name);
+         snprintf(want, sizeof(want), "usage: %s", v->usage);
+         expect_error(line, 2, want);
+      }
+   }
+}
+
 static void
 test_unknown_bo(void **state)
 {
@@ -226,6 +257,7 @@ main(int argc, char **argv)
    const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sample),
       cmocka_unit_test(test_bad_lines),
+      cmocka_unit_test(test_verb_table),
       cmocka_unit_test(test_unknown_bo),
       cmocka_unit_test(test_fences),
       cmocka_unit_test(test_header),
