@@ -27,7 +27,7 @@
 #define CMP_MAX_RTT_US     200000 /* the transport clamps above */
 
 struct cmp_workload {
-   const struct workload *wl;
+   const struct workload *wk;
    char label[256];          /* "frame", "trace:tests/tools/sample.trace" */
    char slug[64];            /* for file names: "frame", "trace-sample" */
    struct trace *trace;

@@ -154,9 +154,9 @@ write_setup(FILE *f, struct cmp_results *r)
    for (unsigned w = 0; w < r->nr_workloads; w++) {
       char buf[1024];
 
-      profile_format(&r->prof, r->workloads[w].wl->name, buf, sizeof(buf));
+      profile_format(&r->prof, r->workloads[w].wk->name, buf, sizeof(buf));
       fprintf(f, "| %s | %u %ss | %u | `%s` |\n", r->workloads[w].label,
-              r->workloads[w].iters, r->workloads[w].wl->unit,
+              r->workloads[w].iters, r->workloads[w].wk->unit,
               r->workloads[w].warmup, buf);
    }
    fprintf(f, "\n");
@@ -302,9 +302,9 @@ static void
 write_table(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
-   bool floor = cw->wl->floor_rtts;
+   bool floor = cw->wk->floor_rtts;
 
-   fprintf(f, "| RTT µs | direct µs/%s (min–max) |", cw->wl->unit);
+   fprintf(f, "| RTT µs | direct µs/%s (min–max) |", cw->wk->unit);
    for (unsigned m = 1; m < r->nr_modes; m++)
       fprintf(f, " %s µs (min–max) | ratio |", r->modes[m]->name);
    if (floor)
@@ -332,8 +332,8 @@ write_table(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
       fprintf(f, "\n");
    }
    fprintf(f, "\n| mode | sync RT/%s | messages/%s | bytes/%s | events/%s |"
-           "\n|---|---|---|---|---|\n", cw->wl->unit, cw->wl->unit,
-           cw->wl->unit, cw->wl->unit);
+           "\n|---|---|---|---|---|\n", cw->wk->unit, cw->wk->unit,
+           cw->wk->unit, cw->wk->unit);
    for (unsigned m = 0; m < r->nr_modes; m++) {
       char b[32];
 
@@ -389,7 +389,7 @@ static void
 write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
-   const char *unit = cw->wl->unit;
+   const char *unit = cw->wk->unit;
    bool ops_seen[WS_OP_COUNT] = { false };
 
    fprintf(f, "**Why.**");
@@ -461,13 +461,13 @@ write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
          if (c->floor_us > 0 && c->time.median >= c->floor_us)
             fprintf(f, " The physical floor there is %.1f µs (direct + %u "
                     "RTT), so %s is %.1f µs above it.", c->floor_us,
-                    cw->wl->floor_rtts, r->modes[m]->name,
+                    cw->wk->floor_rtts, r->modes[m]->name,
                     c->time.median - c->floor_us);
          else if (c->floor_us > 0)
             fprintf(f, " That is *below* the physical floor of %.1f µs "
                     "(direct + %u RTT), which a mode that pays the "
                     "modelled latency cannot be: its channel does not "
-                    "apply rtt_us.", c->floor_us, cw->wl->floor_rtts);
+                    "apply rtt_us.", c->floor_us, cw->wk->floor_rtts);
       }
       fprintf(f, "\n");
    }
@@ -493,7 +493,7 @@ write_calls(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
    fprintf(f, "ws calls per %s, as direct made them (other modes make the "
            "same calls, except that timing decides whether a fence wait is "
            "needed and whether a cached BO is idle for reuse):",
-           r->workloads[w].wl->unit);
+           r->workloads[w].wk->unit);
    for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       if (c->op_calls[i] <= 0)
          continue;
@@ -509,15 +509,15 @@ write_workload(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
 
-   fprintf(f, "### %s (%s)\n\n%s.", cw->label, r->transports[t], cw->wl->what);
+   fprintf(f, "### %s (%s)\n\n%s.", cw->label, r->transports[t], cw->wk->what);
    if (cw->trace)
       fprintf(f, " This trace has %u ops: %u bo_new, %u submits, %u waits.",
               cw->trace->nr_ops, cw->trace->nr_bo_news, cw->trace->nr_submits,
               cw->trace->nr_waits);
-   fprintf(f, " One iteration = one %s.\n\n", cw->wl->unit);
+   fprintf(f, " One iteration = one %s.\n\n", cw->wk->unit);
    write_calls(f, r, t, w);
    fprintf(f, "![%s: time per %s vs RTT](figures/time-%s-%s.svg)\n\n",
-           cw->label, cw->wl->unit, cw->slug, r->transports[t]);
+           cw->label, cw->wk->unit, cw->slug, r->transports[t]);
    write_table(f, r, t, w);
    write_why(f, r, t, w);
 }
@@ -561,7 +561,7 @@ write_mesa(FILE *f, struct cmp_results *r)
                  "waits.\n\n", tr->nr_ops, tr->nr_bo_news, tr->nr_submits,
                  tr->nr_waits);
          fprintf(f, "![%s: time per %s vs RTT](figures/time-%s-%s.svg)\n\n",
-                 cw->label, cw->wl->unit, cw->slug, r->transports[t]);
+                 cw->label, cw->wk->unit, cw->slug, r->transports[t]);
          write_table(f, r, t, w);
 
          /* Sync round trips: measured per run, and per frame. */

@@ -108,11 +108,11 @@ jheader(struct cmp_results *r)
       struct json_object *p = json_object_new_object();
       char buf[1024];
 
-      profile_format(&r->prof, cw->wl->name, buf, sizeof(buf));
+      profile_format(&r->prof, cw->wk->name, buf, sizeof(buf));
       json_object_object_add(p, "params", json_object_new_string(buf));
       json_object_object_add(p, "iters", json_object_new_int64(cw->iters));
       json_object_object_add(p, "warmup", json_object_new_int64(cw->warmup));
-      json_object_object_add(p, "unit", json_object_new_string(cw->wl->unit));
+      json_object_object_add(p, "unit", json_object_new_string(cw->wk->unit));
       json_object_object_add(o, cw->label, p);
    }
    json_object_object_add(h, "workloads", o);
@@ -128,7 +128,7 @@ jrecord(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
    struct json_object *o = json_object_new_object(), *ops;
 
    json_object_object_add(o, "workload", json_object_new_string(cw->label));
-   json_object_object_add(o, "unit", json_object_new_string(cw->wl->unit));
+   json_object_object_add(o, "unit", json_object_new_string(cw->wk->unit));
    json_object_object_add(o, "mode", json_object_new_string(r->modes[m]->name));
    json_object_object_add(o, "rtt_us", json_object_new_int((int)r->rtts[k]));
    json_object_object_add(o, "transport",

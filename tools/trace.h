@@ -1,6 +1,6 @@
 /*
  * trace.h - recorded ws-level op traces: the file format, parsed and
- * validated once, replayed by the trace workload (wl_trace.c).
+ * validated once, replayed by the trace workload (wk_trace.c).
  *
  * A line-oriented text format, one ws call per line, BOs and queues named
  * symbolically so that a trace can be written by hand, or translated from

@@ -19,26 +19,26 @@ static const struct workload workloads[] = {
    { "frame", "frame",
      "GLES-like frame loop: per-frame streaming BOs from the BO cache, "
      "uploads, submits with a realistic BO list, throttled on frame N-2",
-     0, wl_frame_run },
+     0, wk_frame_run },
    { "alloc", "BO",
      "Allocation storm (level load): mixed-size BOs created, filled by "
      "mapping or upload, read back by the GPU, freed to the cache",
-     0, wl_alloc_run },
+     0, wk_alloc_run },
    { "dispatch", "dispatch",
      "Compute-style: many small submits, each waited before the next",
-     1, wl_dispatch_run },
+     1, wk_dispatch_run },
    { "readback", "readback",
      "GPU writes a buffer, the CPU waits with CPU_PREP and reads it back "
      "through the mapping",
-     1, wl_readback_run },
+     1, wk_readback_run },
    { "startup", "start",
      "Fresh device: open, params, debuginfo, submitqueue, first BOs, "
      "first submit waited (time to first frame)",
-     0, wl_startup_run },
+     0, wk_startup_run },
    { "trace", "replay",
      "Replay of a recorded ws-level op trace (format: see "
      "'Trace format' in docs/evaluation.md)",
-     0, wl_trace_run },
+     0, wk_trace_run },
 };
 
 const struct workload *
@@ -66,7 +66,7 @@ charge_guest_op(void *arg)
 }
 
 void
-wl_counters_init(struct wl_run *r, struct ws_counters *c)
+wk_counters_init(struct wk_run *r, struct ws_counters *c)
 {
    ws_counters_init(c, r->attribute, charge_guest_op, NULL);
 }
@@ -78,31 +78,31 @@ open_mode(void *mode, struct ws_dev **out)
 }
 
 int
-wl_open(struct wl_run *r, struct ws_counters *c, struct ws_dev **out)
+wk_open(struct wk_run *r, struct ws_counters *c, struct ws_dev **out)
 {
    return ws_count_open(c, open_mode, r->mode, out);
 }
 
 uint64_t
-wl_now_ns(void)
+wk_now_ns(void)
 {
    return vclock_now_ns();
 }
 
 void
-wl_window_start(struct wl_window *win, struct ws_counters *c)
+wk_window_start(struct wk_window *win, struct ws_counters *c)
 {
    win->c = c;
    ws_counters_stats(c, &win->st0);
    memcpy(win->op0, c->op, sizeof(win->op0));
    vclock_path_mark();
-   win->t0 = wl_now_ns();
+   win->t0 = wk_now_ns();
 }
 
 void
-wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
+wk_window_stop(struct wk_window *win, uint64_t iters, struct wk_sample *out)
 {
-   uint64_t t1 = wl_now_ns();
+   uint64_t t1 = wk_now_ns();
    uint64_t path[VC_NCAT];
    struct ws_stats st;
 
@@ -128,7 +128,7 @@ wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
 }
 
 void
-wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
+wk_sample_add(struct wk_sample *acc, const struct wk_sample *s)
 {
    acc->iters += s->iters;
    acc->elapsed_ns += s->elapsed_ns;
@@ -147,7 +147,7 @@ wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
 }
 
 int
-wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
+wk_fail(struct wk_run *r, int ret, const char *fmt, ...)
 {
    va_list ap;
 
@@ -172,15 +172,15 @@ cpu_work_us(uint32_t us)
 }
 
 void
-wl_fill(void *dst, size_t len, uint32_t seed)
+wk_fill(void *dst, size_t len, uint32_t seed)
 {
    uint32_t *d = dst, s = seed | 1;
    size_t n = len / 4;
 
    for (size_t i = 0; i < n; i++)
-      d[i] = wl_rand(&s);
+      d[i] = wk_rand(&s);
    if (len % 4) {
-      uint32_t last = wl_rand(&s);
+      uint32_t last = wk_rand(&s);
       memcpy((char *)dst + n * 4, &last, len % 4);
    }
 }
@@ -190,13 +190,13 @@ wl_fill(void *dst, size_t len, uint32_t seed)
 #define RESULT_SLOTS 1024
 
 int
-wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
+wk_dispatch_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct dispatch_params *p = &r->prof->dispatch;
    struct ws_cache_bo **bos = NULL, *res = NULL;
    uint32_t *flags = NULL;
    volatile uint32_t *res_map;
-   struct wl_window win;
+   struct wk_window win;
    struct ws_bo_cache cache;
    struct ws_pipe pipe = { 0 };
    struct ws_counters cnt;
@@ -204,20 +204,20 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    uint32_t nr = p->bos + 1;
    int ret;
 
-   wl_counters_init(r, &cnt);
-   ret = wl_open(r, &cnt, &dev);
+   wk_counters_init(r, &cnt);
+   ret = wk_open(r, &cnt, &dev);
    if (ret)
-      return wl_fail(r, ret, "open: %s", strerror(-ret));
+      return wk_fail(r, ret, "open: %s", strerror(-ret));
    ws_bo_cache_init(&cache, dev, true);
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
    if (!bos || !flags) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
    ret = ws_pipe_init(&pipe, &cache, false, 0);
    if (ret) {
-      ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "pipe: %s", strerror(-ret));
       goto out;
    }
    /* The dispatch's inputs: uploaded once, read by every submit. */
@@ -228,7 +228,7 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
       if (!ret)
          ret = ws_bo_upload(bos[i]->bo, 0, data, sizeof(data));
       if (ret) {
-         ret = wl_fail(r, ret, "input BO: %s", strerror(-ret));
+         ret = wk_fail(r, ret, "input BO: %s", strerror(-ret));
          goto out;
       }
       flags[i] = MSM_SUBMIT_BO_READ;
@@ -237,7 +237,7 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    if (!ret)
       ret = ws_cache_bo_map(res, (void **)&res_map);
    if (ret) {
-      ret = wl_fail(r, ret, "result BO: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "result BO: %s", strerror(-ret));
       goto out;
    }
    bos[p->bos] = res;
@@ -249,29 +249,29 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
       struct ws_pipe_fence f;
 
       if (i == r->warmup)
-         wl_window_start(&win, &cnt);
+         wk_window_start(&win, &cnt);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
       n += pm4_emit_mem_write(cs + n, res->bo->iova + 4 * slot, &v, 1);
       ret = ws_pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
       if (ret) {
-         ret = wl_fail(r, ret, "dispatch %u: submit: %s", i, strerror(-ret));
+         ret = wk_fail(r, ret, "dispatch %u: submit: %s", i, strerror(-ret));
          goto out;
       }
-      ret = ws_pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+      ret = ws_pipe_wait(&pipe, &f, WK_TIMEOUT_NS);
       if (ret) {
-         ret = wl_fail(r, ret, "dispatch %u: wait: %s", i, strerror(-ret));
+         ret = wk_fail(r, ret, "dispatch %u: wait: %s", i, strerror(-ret));
          goto out;
       }
       if (res_map[slot] != v) {
-         ret = wl_fail(r, -EIO, "dispatch %u: GPU wrote 0x%x, expected 0x%x",
+         ret = wk_fail(r, -EIO, "dispatch %u: GPU wrote 0x%x, expected 0x%x",
                        i, res_map[slot], v);
          goto out;
       }
    }
-   wl_window_stop(&win, r->iters, out);
+   wk_window_stop(&win, r->iters, out);
 
 out:
-   ws_pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WK_TIMEOUT_NS);
    for (uint32_t i = 0; bos && i < nr; i++)
       if (bos[i])
          ws_cache_bo_free(&cache, bos[i]);
@@ -296,7 +296,7 @@ readback_value(uint32_t i, uint32_t j)
 #define MEM_WRITE_CHUNK 4096 /* dwords per CP_MEM_WRITE packet */
 
 int
-wl_readback_run(struct wl_run *r, struct wl_sample *out)
+wk_readback_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct readback_params *p = &r->prof->readback;
    uint32_t ndw = p->read_kib * 256;
@@ -304,7 +304,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    uint32_t *cs = NULL, *vals = NULL;
    const uint32_t wflag = MSM_SUBMIT_BO_WRITE;
    volatile uint32_t *map;
-   struct wl_window win;
+   struct wk_window win;
    struct ws_bo_cache cache;
    struct ws_pipe pipe = { 0 };
    struct ws_cache_bo *res = NULL;
@@ -312,15 +312,15 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    struct ws_dev *dev;
    int ret;
 
-   wl_counters_init(r, &cnt);
-   ret = wl_open(r, &cnt, &dev);
+   wk_counters_init(r, &cnt);
+   ret = wk_open(r, &cnt, &dev);
    if (ret)
-      return wl_fail(r, ret, "open: %s", strerror(-ret));
+      return wk_fail(r, ret, "open: %s", strerror(-ret));
    ws_bo_cache_init(&cache, dev, true);
    cs = malloc(((size_t)ndw + 3 * chunks + PM4_DELAY_DWORDS) * 4);
    vals = malloc((size_t)ndw * 4);
    if (!cs || !vals) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
    ret = ws_pipe_init(&pipe, &cache, false, 0);
@@ -329,7 +329,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    if (!ret)
       ret = ws_cache_bo_map(res, (void **)&map);
    if (ret) {
-      ret = wl_fail(r, ret, "setup: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "setup: %s", strerror(-ret));
       goto out;
    }
 
@@ -338,7 +338,7 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
       uint32_t n;
 
       if (i == r->warmup)
-         wl_window_start(&win, &cnt);
+         wk_window_start(&win, &cnt);
       for (uint32_t j = 0; j < ndw; j++)
          vals[j] = readback_value(i, j);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
@@ -351,34 +351,34 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
       }
       ret = ws_pipe_submit(&pipe, cs, n, &res, &wflag, 1, &f);
       if (ret) {
-         ret = wl_fail(r, ret, "readback %u: submit: %s", i, strerror(-ret));
+         ret = wk_fail(r, ret, "readback %u: submit: %s", i, strerror(-ret));
          goto out;
       }
       /* glReadPixels: wait for the GPU's writes, then read the mapping. */
-      ret = ws_bo_cpu_prep(res->bo, MSM_PREP_READ, WL_TIMEOUT_NS);
+      ret = ws_bo_cpu_prep(res->bo, MSM_PREP_READ, WK_TIMEOUT_NS);
       if (ret) {
-         ret = wl_fail(r, ret, "readback %u: cpu_prep: %s", i,
+         ret = wk_fail(r, ret, "readback %u: cpu_prep: %s", i,
                        strerror(-ret));
          goto out;
       }
       for (uint32_t j = 0; j < ndw; j++) {
          if (map[j] != readback_value(i, j)) {
-            ret = wl_fail(r, -EIO, "readback %u: dword %u is 0x%x, the GPU "
+            ret = wk_fail(r, -EIO, "readback %u: dword %u is 0x%x, the GPU "
                           "wrote 0x%x", i, j, map[j], readback_value(i, j));
             goto out;
          }
       }
       ret = ws_bo_cpu_fini(res->bo);
       if (ret) {
-         ret = wl_fail(r, ret, "readback %u: cpu_fini: %s", i,
+         ret = wk_fail(r, ret, "readback %u: cpu_fini: %s", i,
                        strerror(-ret));
          goto out;
       }
    }
-   wl_window_stop(&win, r->iters, out);
+   wk_window_stop(&win, r->iters, out);
 
 out:
-   ws_pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WK_TIMEOUT_NS);
    if (res)
       ws_cache_bo_free(&cache, res);
    out->cache = cache.st;
@@ -403,8 +403,8 @@ static const uint32_t startup_params[] = {
 
 /* One start: everything a GL context does before its first frame is out. */
 static int
-startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
-             struct wl_sample *acc)
+startup_once(struct wk_run *r, struct ws_counters *cnt, uint32_t iter,
+             struct wk_sample *acc)
 {
    const struct startup_params *p = &r->prof->startup;
    uint32_t nr = p->bos + 1, *flags = NULL, v = STARTUP_MAGIC + iter;
@@ -413,26 +413,26 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
    struct ws_bo_cache cache;
    struct ws_pipe pipe = { 0 };
    bool cache_up = false;
-   struct wl_window win;
+   struct wk_window win;
    struct ws_dev *dev;
    uint64_t value;
    int ret;
 
-   wl_window_start(&win, cnt);
-   ret = wl_open(r, cnt, &dev);
+   wk_window_start(&win, cnt);
+   ret = wk_open(r, cnt, &dev);
    if (ret)
-      return wl_fail(r, ret, "start %u: open: %s", iter, strerror(-ret));
+      return wk_fail(r, ret, "start %u: open: %s", iter, strerror(-ret));
    for (unsigned i = 0; i < sizeof(startup_params) / sizeof(uint32_t); i++) {
       ret = ws_get_param(dev, startup_params[i], &value);
       if (ret) {
-         ret = wl_fail(r, ret, "start %u: get_param %u: %s", iter,
+         ret = wk_fail(r, ret, "start %u: get_param %u: %s", iter,
                        startup_params[i], strerror(-ret));
          goto out;
       }
    }
    ret = ws_set_debuginfo(dev, "msmvirt", "msmvirt compare --workloads startup");
    if (ret) {
-      ret = wl_fail(r, ret, "start %u: set_debuginfo: %s", iter,
+      ret = wk_fail(r, ret, "start %u: set_debuginfo: %s", iter,
                     strerror(-ret));
       goto out;
    }
@@ -441,12 +441,12 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
    if (!bos || !flags) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
    ret = ws_pipe_init(&pipe, &cache, true, 1);
    if (ret) {
-      ret = wl_fail(r, ret, "start %u: pipe: %s", iter, strerror(-ret));
+      ret = wk_fail(r, ret, "start %u: pipe: %s", iter, strerror(-ret));
       goto out;
    }
    /* First allocations: state buffers, shaders, ...; the first page of each
@@ -459,11 +459,11 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
       if (!ret)
          ret = ws_cache_bo_map(bos[i], &map);
       if (ret) {
-         ret = wl_fail(r, ret, "start %u: BO %u: %s", iter, i,
+         ret = wk_fail(r, ret, "start %u: BO %u: %s", iter, i,
                        strerror(-ret));
          goto out;
       }
-      wl_fill(map, 4096, i);
+      wk_fill(map, 4096, i);
       flags[i] = i == p->bos ? MSM_SUBMIT_BO_WRITE : MSM_SUBMIT_BO_READ;
       if (i == p->bos)
          res_map = map;
@@ -476,28 +476,28 @@ startup_once(struct wl_run *r, struct ws_counters *cnt, uint32_t iter,
       n += pm4_emit_mem_write(cs + n, bos[p->bos]->bo->iova, &v, 1);
       ret = ws_pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
       if (!ret)
-         ret = ws_pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+         ret = ws_pipe_wait(&pipe, &f, WK_TIMEOUT_NS);
       if (ret) {
-         ret = wl_fail(r, ret, "start %u: first submit: %s", iter,
+         ret = wk_fail(r, ret, "start %u: first submit: %s", iter,
                        strerror(-ret));
          goto out;
       }
       if (*res_map != v) {
-         ret = wl_fail(r, -EIO, "start %u: GPU wrote 0x%x, expected 0x%x",
+         ret = wk_fail(r, -EIO, "start %u: GPU wrote 0x%x, expected 0x%x",
                        iter, *res_map, v);
          goto out;
       }
    }
    /* The first frame is out: what follows is teardown, not startup. */
    if (acc) {
-      struct wl_sample one = { 0 };
+      struct wk_sample one = { 0 };
 
-      wl_window_stop(&win, 1, &one);
-      wl_sample_add(acc, &one);
+      wk_window_stop(&win, 1, &one);
+      wk_sample_add(acc, &one);
    }
 
 out:
-   ws_pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WK_TIMEOUT_NS);
    for (uint32_t i = 0; bos && i < nr; i++)
       if (bos[i])
          ws_cache_bo_free(&cache, bos[i]);
@@ -511,7 +511,7 @@ out:
 }
 
 int
-wl_startup_run(struct wl_run *r, struct wl_sample *out)
+wk_startup_run(struct wk_run *r, struct wk_sample *out)
 {
    struct ws_counters cnt;
    int ret;
@@ -519,7 +519,7 @@ wl_startup_run(struct wl_run *r, struct wl_sample *out)
    /* Time and counters add up over the open..first-submit-done stretch of
     * each start, teardown excluded. */
    memset(out, 0, sizeof(*out));
-   wl_counters_init(r, &cnt);
+   wk_counters_init(r, &cnt);
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       ret = startup_once(r, &cnt, i, i < r->warmup ? NULL : out);
       if (ret)

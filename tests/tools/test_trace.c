@@ -192,8 +192,8 @@ test_replay_checks(void **state)
    struct profile prof;
    struct trace *t = NULL;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r;
+   struct wk_sample s;
+   struct wk_run r;
    char err[256];
 
    (void)state;
@@ -207,7 +207,7 @@ test_replay_checks(void **state)
    r.prof = &prof;
    r.trace = t;
    r.iters = 2;
-   assert_int_equal(wl_trace_run(&r, &s), -EIO);
+   assert_int_equal(wk_trace_run(&r, &s), -EIO);
    assert_non_null(strstr(r.err, "x.trace:6"));
    assert_non_null(strstr(r.err, "holds 0x1234, expected 0x4321"));
    mode_teardown(&m);
@@ -222,8 +222,8 @@ test_replay_sample(void **state)
    struct profile prof;
    struct trace *t = NULL;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r;
+   struct wk_sample s;
+   struct wk_run r;
    char err[512];
 
    (void)state;
@@ -237,7 +237,7 @@ test_replay_sample(void **state)
    r.trace = t;
    r.iters = 3;
    r.warmup = 1;
-   if (wl_trace_run(&r, &s))
+   if (wk_trace_run(&r, &s))
       fail_msg("%s", r.err);
    assert_int_equal(s.iters, 3);
    assert_int_equal(s.op[WS_OP_SUBMIT].calls, 9);

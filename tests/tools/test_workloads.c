@@ -19,15 +19,15 @@
 static void
 run_direct(const char *name, uint32_t iters)
 {
-   const struct workload *wl = workload_find(name);
+   const struct workload *wk = workload_find(name);
    struct msm_core_config cfg;
    struct msm_core_stats st;
    struct profile prof;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r;
+   struct wk_sample s;
+   struct wk_run r;
 
-   assert_non_null(wl);
+   assert_non_null(wk);
    profile_defaults(&prof);
    msm_core_config_defaults(&cfg);
    assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
@@ -38,7 +38,7 @@ run_direct(const char *name, uint32_t iters)
       r.iters = iters;
       r.warmup = 2;
       r.attribute = attribute;
-      if (wl->run(&r, &s))
+      if (wk->run(&r, &s))
          fail_msg("%s: %s", name, r.err);
       assert_int_equal(s.iters, iters);
       assert_true(s.elapsed_ns > 0);
@@ -64,8 +64,8 @@ test_ops_counted(void **state)
    struct msm_core_config cfg;
    struct profile prof;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r = { 0 };
+   struct wk_sample s;
+   struct wk_run r = { 0 };
 
    (void)state;
    profile_defaults(&prof);
@@ -77,7 +77,7 @@ test_ops_counted(void **state)
    r.mode = &m;
    r.prof = &prof;
    r.iters = 8;
-   if (wl_frame_run(&r, &s))
+   if (wk_frame_run(&r, &s))
       fail_msg("%s", r.err);
    assert_int_equal(s.op[WS_OP_SUBMIT].calls, 8 * 3);
    assert_int_equal(s.op[WS_OP_BO_UPLOAD].calls, 8 * prof.frame.stream_bos);

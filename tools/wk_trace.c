@@ -1,5 +1,5 @@
 /*
- * wl_trace.c - replay a parsed trace (trace.h) through ws, one pass per
+ * wk_trace.c - replay a parsed trace (trace.h) through ws, one pass per
  * iteration.  The trace already holds the application's own caching and
  * throttling, so the replay goes straight to ws: no BO cache, no pipe.
  *
@@ -20,7 +20,7 @@
 #define CMD_BO_SIZE (1u << 20)
 
 struct replay {
-   struct wl_run *r;
+   struct wk_run *r;
    struct ws_dev *dev;
    const struct trace *t;
    struct ws_bo **bo;          /* by trace BO id, NULL when not live */
@@ -98,7 +98,7 @@ cmd_space(struct replay *rp, uint32_t ndw, uint32_t *off)
          if ((q && !rp->queue_live[q]) || !rp->last_fence[q])
             continue;
          ret = ws_fence_wait(rp->dev, kqueue(rp, q), rp->last_fence[q],
-                            WL_TIMEOUT_NS);
+                            WK_TIMEOUT_NS);
          if (ret)
             return ret;
       }
@@ -267,7 +267,7 @@ replay_write(struct replay *rp, const struct trace_op *op)
 static int
 replay_cpu_prep(struct replay *rp, const struct trace_op *op)
 {
-   int ret = ws_bo_cpu_prep(rp->bo[op->bo], op->flags, WL_TIMEOUT_NS);
+   int ret = ws_bo_cpu_prep(rp->bo[op->bo], op->flags, WK_TIMEOUT_NS);
 
    return ret == -EBUSY && (op->flags & MSM_PREP_NOSYNC) ? 0 : ret;
 }
@@ -299,7 +299,7 @@ replay_wait(struct replay *rp, const struct trace_op *op)
                                             : rp->label_fence[op->label];
 
    return ws_fence_wait(rp->dev, kqueue(rp, op->queue), fence,
-                        WL_TIMEOUT_NS);
+                        WK_TIMEOUT_NS);
 }
 
 static int
@@ -313,7 +313,7 @@ replay_expect(struct replay *rp, const struct trace_op *op)
       return ret;
    u = *(volatile uint32_t *)((char *)map + op->a);
    if (u != (uint32_t)op->b)
-      return wl_fail(rp->r, -EIO, "%s:%u: expect: BO %u +%llu holds "
+      return wk_fail(rp->r, -EIO, "%s:%u: expect: BO %u +%llu holds "
                      "0x%x, expected 0x%x", rp->t->name, op->line, op->bo,
                      (unsigned long long)op->a, u, (uint32_t)op->b);
    return 0;
@@ -395,7 +395,7 @@ replay_pass(struct replay *rp, uint32_t pass)
 
       ret = replay_op(rp, op);
       if (ret)
-         wl_fail(rp->r, ret, "%s:%u: pass %u: %s", rp->t->name, op->line,
+         wk_fail(rp->r, ret, "%s:%u: pass %u: %s", rp->t->name, op->line,
                  pass, strerror(-ret));
    }
    replay_cleanup(rp);
@@ -403,16 +403,16 @@ replay_pass(struct replay *rp, uint32_t pass)
 }
 
 int
-wl_trace_run(struct wl_run *r, struct wl_sample *out)
+wk_trace_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct trace *t = r->trace;
    struct replay rp = { .r = r, .t = t };
-   struct wl_window win;
+   struct wk_window win;
    struct ws_counters cnt;
    int ret;
 
    if (!t)
-      return wl_fail(r, -EINVAL, "trace: no trace file (use trace:FILE)");
+      return wk_fail(r, -EINVAL, "trace: no trace file (use trace:FILE)");
    for (unsigned i = 0; i < t->nr_ops; i++)
       if ((t->ops[i].type == TRACE_UPLOAD || t->ops[i].type == TRACE_WRITE) &&
           t->ops[i].b > rp.data_len)
@@ -422,32 +422,32 @@ wl_trace_run(struct wl_run *r, struct wl_sample *out)
    rp.label_fence = calloc(t->nr_labels + 1, sizeof(*rp.label_fence));
    rp.data = malloc(rp.data_len + 4);
    if (!rp.bo || !rp.map || !rp.label_fence || !rp.data) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out_free;
    }
-   wl_fill(rp.data, rp.data_len, 3);
+   wk_fill(rp.data, rp.data_len, 3);
 
-   wl_counters_init(r, &cnt);
-   ret = wl_open(r, &cnt, &rp.dev);
+   wk_counters_init(r, &cnt);
+   ret = wk_open(r, &cnt, &rp.dev);
    if (ret) {
-      ret = wl_fail(r, ret, "open: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "open: %s", strerror(-ret));
       goto out_free;
    }
    ret = ws_bo_new(rp.dev, CMD_BO_SIZE, MSM_BO_WC, &rp.cmd);
    if (!ret)
       ret = ws_bo_map(rp.cmd, (void **)&rp.cmd_map);
    if (ret) {
-      ret = wl_fail(r, ret, "command BO: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "command BO: %s", strerror(-ret));
       goto out;
    }
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       if (i == r->warmup)
-         wl_window_start(&win, &cnt);
+         wk_window_start(&win, &cnt);
       ret = replay_pass(&rp, i);
       if (ret)
          goto out;
    }
-   wl_window_stop(&win, r->iters, out);
+   wk_window_stop(&win, r->iters, out);
 
 out:
    if (rp.cmd) {
