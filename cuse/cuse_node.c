@@ -168,8 +168,8 @@ slot_next(struct cuse_file *f, uint32_t tid, uint32_t cmd, uint64_t arg,
    return t;
 }
 
-static void
-set_retry(struct cuse_step *st, const struct cuse_plan *p)
+void
+cuse_step_retry(struct cuse_step *st, const struct cuse_plan *p)
 {
    st->retry = true;
    for (unsigned i = 0; i < p->nr_in; i++) {
@@ -253,7 +253,7 @@ cuse_file_ioctl(struct cuse_file *f, uint32_t tid, unsigned long cmd,
          slot_start(f, tid, (uint32_t)cmd, arg, now);
       else
          slot_next(f, tid, (uint32_t)cmd, arg, false, &rec.rounds);
-      set_retry(st, &p);
+      cuse_step_retry(st, &p);
       return;
    }
 

@@ -70,6 +70,8 @@ void cuse_file_ioctl(struct cuse_file *f, uint32_t tid, unsigned long cmd,
                      uint64_t arg, const void *in_buf, size_t in_bufsz,
                      size_t out_bufsz, struct cuse_step *st);
 void cuse_step_fini(struct cuse_step *st);
+/* A RETRY step asking for p's segments (any personality's plan). */
+void cuse_step_retry(struct cuse_step *st, const struct cuse_plan *p);
 
 void cuse_node_get_stats(struct cuse_node *n, unsigned id,
                          struct cuse_cmd_stats *st);

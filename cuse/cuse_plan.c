@@ -100,7 +100,17 @@ cuse_plan_ioctl(unsigned long cmd, uint64_t arg, const void *in_buf,
                 size_t in_bufsz, size_t out_bufsz,
                 const struct cuse_limits *lim, struct cuse_plan *p)
 {
-   const struct fwd_ioctl_spec *spec = fwd_spec_lookup(cmd);
+   return cuse_plan_ioctl_in(fwd_spec_lookup, cmd, arg, in_buf, in_bufsz,
+                             out_bufsz, lim, p);
+}
+
+int
+cuse_plan_ioctl_in(cuse_spec_lookup_fn lookup, unsigned long cmd,
+                   uint64_t arg, const void *in_buf, size_t in_bufsz,
+                   size_t out_bufsz, const struct cuse_limits *lim,
+                   struct cuse_plan *p)
+{
+   const struct fwd_ioctl_spec *spec = lookup(cmd);
    int ret;
 
    memset(p, 0, sizeof(*p));

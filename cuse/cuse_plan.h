@@ -103,6 +103,16 @@ int cuse_plan_ioctl(unsigned long cmd, uint64_t arg, const void *in_buf,
                     size_t in_bufsz, size_t out_bufsz,
                     const struct cuse_limits *lim, struct cuse_plan *p);
 
+/* The same planner over another personality's table (same entry type, e.g.
+ * the virtio_gpu node's, cuse_vgpu_spec.c): lookup maps a request number to
+ * its entry or NULL (ENOTTY).  p->req_len / p->rsp_max are the forward
+ * wire's sizes and mean nothing to a node that serves ioctls itself. */
+typedef const struct fwd_ioctl_spec *(*cuse_spec_lookup_fn)(unsigned long req);
+int cuse_plan_ioctl_in(cuse_spec_lookup_fn lookup, unsigned long cmd,
+                       uint64_t arg, const void *in_buf, size_t in_bufsz,
+                       size_t out_bufsz, const struct cuse_limits *lim,
+                       struct cuse_plan *p);
+
 /* The forward request for a READY plan: p->req_len bytes into req. */
 void cuse_marshal_request(const struct cuse_plan *p, const void *in_buf,
                           void *req);

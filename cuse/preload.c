@@ -18,8 +18,14 @@
  *      redirected into it, so all variants (stat64, fopen64, openat, ...)
  *      behave like the real thing.
  *
+ *  (c) fence fds of the virtio_gpu node (preload_fence.c).
+ *
  * The node is recognised by identity: fstat(fd).st_rdev equal to that of
- * the node path (MSMVIRT_NODE, default /dev/dri/renderD128).  For tests the
+ * the node path (MSMVIRT_NODE, else the guest config's node, default
+ * /dev/dri/renderD128).  The config (MSMVIRT_CONFIG, default
+ * /etc/msmvirt/guest.conf) also says which device the node is: an msm
+ * platform GPU (forward) or a virtio-gpu PCI function (nativectx);
+ * MSMVIRT_NODE_KIND=msm|virtio_gpu overrides it.  For tests the
  * node may be a regular file, recognised by (st_dev, st_ino), whose sysfs
  * name is then given as MSMVIRT_NODE_RDEV=M:m.  The hostmem file is
  * MSMVIRT_HOSTMEM_BAR (the VM's ivshmem resource2), else MSMVIRT_HOSTMEM,
@@ -48,7 +54,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <linux/sync_file.h>
+
+#include "cuse_config.h"
+#include "hostmem_find.h"
+#include "preload_priv.h"
 #include "preload_sysfs.h"
+#include "vgpu_fence.h"
 
 #define PUBLIC __attribute__((visibility("default")))
 
@@ -109,6 +121,7 @@ REAL(ssize_t, __readlink_chk, const char *, char *, size_t, size_t)
 REAL(char *, realpath, const char *, char *)
 REAL(char *, __realpath_chk, const char *, char *, size_t)
 REAL(DIR *, opendir, const char *)
+REAL(int, ioctl, int, unsigned long, ...)
 
 /* ------------------------------------------------------------ the node */
 
@@ -120,6 +133,48 @@ struct node_id {
    ino_t ino;
 };
 
+/* The guest config file (cuse_config.h), read once: the node's name and
+ * which personality serves it. */
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static struct {
+   bool loaded;
+   char node_path[CUSE_CONFIG_STR + 8];
+   enum preload_node_kind kind;
+} config;
+
+static void
+load_config(void)
+{
+   const char *path = getenv("MSMVIRT_CONFIG");
+   const char *kind = getenv("MSMVIRT_NODE_KIND");
+   struct cuse_config c;
+   char err[256];
+
+   config.kind = PRELOAD_NODE_MSM;
+   if (!path || !*path)
+      path = "/etc/msmvirt/guest.conf";
+   if (!cuse_config_load(path, &c, err, sizeof(err))) {
+      config.loaded = true;
+      if (c.node[0])
+         snprintf(config.node_path, sizeof(config.node_path), "/dev/%s",
+                  c.node);
+      if (c.mode == CUSE_MODE_NATIVECTX)
+         config.kind = PRELOAD_NODE_VIRTIO_GPU;
+   }
+   /* Tests name the kind without a config file. */
+   if (kind && !strcmp(kind, "virtio_gpu"))
+      config.kind = PRELOAD_NODE_VIRTIO_GPU;
+   else if (kind && !strcmp(kind, "msm"))
+      config.kind = PRELOAD_NODE_MSM;
+}
+
+static enum preload_node_kind
+node_kind(void)
+{
+   pthread_once(&config_once, load_config);
+   return config.kind;
+}
+
 static const char *
 node_path(void)
 {
@@ -127,7 +182,10 @@ node_path(void)
 
    if (!p || !*p)
       p = getenv("MSMVIRT_NODE_PATH");
-   return p && *p ? p : "/dev/dri/renderD128";
+   if (p && *p)
+      return p;
+   pthread_once(&config_once, load_config);
+   return config.node_path[0] ? config.node_path : "/dev/dri/renderD128";
 }
 
 /* Looked up on every use: the daemon may restart with another major. */
@@ -154,8 +212,8 @@ node_identity(void)
    return id;
 }
 
-static bool
-is_node_fd(int fd)
+bool
+preload_is_node_fd(int fd)
 {
    struct node_id id;
    struct stat st;
@@ -176,41 +234,6 @@ is_node_fd(int fd)
 
 static int hostmem_fd = -1; /* __atomic_* only */
 
-/* /sys/bus/pci/devices/ * with vendor 0x1af4 device 0x1110: ivshmem. */
-static bool
-find_ivshmem(char *path, size_t cap)
-{
-   DIR *d = CALL(opendir)("/sys/bus/pci/devices");
-   struct dirent *e;
-   bool found = false;
-
-   if (!d)
-      return false;
-   while (!found && (e = readdir(d))) {
-      char buf[PATH_MAX], id[16];
-      FILE *f;
-
-      if (e->d_name[0] == '.')
-         continue;
-      snprintf(buf, sizeof(buf), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-      if (!(f = CALL(fopen)(buf, "re")))
-         continue;
-      found = fgets(id, sizeof(id), f) && !strncmp(id, "0x1af4", 6);
-      fclose(f);
-      snprintf(buf, sizeof(buf), "/sys/bus/pci/devices/%s/device", e->d_name);
-      if (found && (f = CALL(fopen)(buf, "re"))) {
-         found = fgets(id, sizeof(id), f) && !strncmp(id, "0x1110", 6);
-         fclose(f);
-      } else {
-         found = false;
-      }
-      if (found)
-         snprintf(path, cap, "/sys/bus/pci/devices/%s/resource2", e->d_name);
-   }
-   closedir(d);
-   return found;
-}
-
 static int
 get_hostmem_fd(bool reopen)
 {
@@ -223,7 +246,7 @@ get_hostmem_fd(bool reopen)
    path = getenv("MSMVIRT_HOSTMEM_BAR");
    if (!path || !*path)
       path = getenv("MSMVIRT_HOSTMEM");
-   if ((!path || !*path) && find_ivshmem(found, sizeof(found)))
+   if ((!path || !*path) && msmvirt_find_ivshmem(found, sizeof(found)))
       path = found;
    if (!path || !*path) {
       errno = ENODEV;
@@ -254,7 +277,7 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
    void *p;
    int hm;
 
-   if (fd < 0 || (flags & MAP_ANONYMOUS) || !is_node_fd(fd))
+   if (fd < 0 || (flags & MAP_ANONYMOUS) || !preload_is_node_fd(fd))
       return CALL(mmap)(addr, len, prot, flags, fd, offset);
 
    hm = get_hostmem_fd(false);
@@ -294,7 +317,7 @@ redirect(const char *path, char *buf, size_t cap)
    id = node_identity();
    if (!id.ok || !id.rdev || major(id.rdev) != maj || minor(id.rdev) != min)
       return path;
-   if (preload_sysfs_path(maj, min, rest, buf, cap))
+   if (preload_sysfs_path(maj, min, node_kind(), rest, buf, cap))
       return path;
    return buf;
 }
@@ -424,4 +447,42 @@ __realpath_chk(const char *path, char *resolved, size_t len)
    REDIRECT(path);
    return rp_ == path ? CALL(__realpath_chk)(path, resolved, len)
                       : unredirect(CALL(__realpath_chk)(rp_, resolved, len));
+}
+
+/* ------------------------------------------------------------ fences */
+
+static int
+libc_ioctl(void *data, unsigned long req, void *arg)
+{
+   return CALL(ioctl)(*(int *)data, req, arg);
+}
+
+/* The virtio_gpu node's fence fds (vgpu_fence.h); everything else goes
+ * straight to libc. */
+PUBLIC int
+ioctl(int fd, unsigned long req, ...)
+{
+   va_list ap;
+   void *arg;
+
+   va_start(ap, req);
+   arg = va_arg(ap, void *);
+   va_end(ap);
+   if (req == DRM_IOCTL_VIRTGPU_EXECBUFFER && arg) {
+      struct drm_virtgpu_execbuffer eb;
+      memcpy(&eb, arg, sizeof(eb));
+      if ((eb.flags & (VIRTGPU_EXECBUF_FENCE_FD_IN |
+                       VIRTGPU_EXECBUF_FENCE_FD_OUT)) &&
+          preload_is_node_fd(fd)) {
+         /* Our copy: the caller's flags stay as it set them. */
+         int ret = vgpu_fence_execbuffer(libc_ioctl, &fd, &eb);
+         if (!ret)
+            ((struct drm_virtgpu_execbuffer *)arg)->fence_fd = eb.fence_fd;
+         return ret;
+      }
+   } else if ((req == SYNC_IOC_MERGE || req == SYNC_IOC_FILE_INFO) &&
+              vgpu_fence_is_ours(fd)) {
+      return vgpu_fence_sync_ioctl(fd, req, arg);
+   }
+   return CALL(ioctl)(fd, req, arg);
 }

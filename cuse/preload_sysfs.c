@@ -30,6 +30,7 @@
 static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
    unsigned maj, min;
+   enum preload_node_kind kind;
    char root[PATH_MAX];  /* canonical (realpath'd) */
    char sys[64];         /* /sys/dev/char/M:m */
    int ready;
@@ -88,10 +89,56 @@ make_link(const char *base, const char *rel, const char *target)
    return symlink(target, path) ? -errno : 0;
 }
 
+/* The device directory of each kind of node: its bus, its driver, the
+ * files libdrm and mesa's loader read. */
+struct dev_file {
+   const char *name, *text;
+};
+
+struct node_kind_desc {
+   const char *tag;            /* in the tree's name */
+   const char *bus, *driver;
+   struct dev_file files[8];
+};
+
+static const struct node_kind_desc kinds[] = {
+   /* A real Adreno 630 (sdm845's gpu@5000000), the compatible every msm
+    * platform GPU carries. */
+   [PRELOAD_NODE_MSM] = { "msm", "platform", "msm", {
+      { "uevent", "DRIVER=msm\n"
+                  "OF_NAME=gpu\n"
+                  "OF_FULLNAME=/soc/gpu@5000000\n"
+                  "OF_COMPATIBLE_0=qcom,adreno\n"
+                  "OF_COMPATIBLE_N=1\n"
+                  "MODALIAS=of:NgpuT(null)Cqcom,adreno\n" },
+   } },
+   /* A virtio-gpu PCI function (1af4:1050, a modern virtio 1.0 device;
+    * QEMU's subsystem ids).  A real node's parent is the virtio device
+    * whose parent is this function; libdrm resolves that chain to the PCI
+    * device anyway (drmParseSubsystemType), so the node's device is the
+    * PCI function here. */
+   [PRELOAD_NODE_VIRTIO_GPU] = { "virtio_gpu", "pci", "virtio-pci", {
+      { "uevent", "DRIVER=virtio-pci\n"
+                  "PCI_CLASS=30000\n"
+                  "PCI_ID=1AF4:1050\n"
+                  "PCI_SUBSYS_ID=1AF4:1100\n"
+                  "PCI_SLOT_NAME=0000:00:0f.0\n"
+                  "MODALIAS=pci:v00001AF4d00001050sv00001AF4sd00001100bc03sc00i00\n" },
+      { "vendor", "0x1af4\n" },
+      { "device", "0x1050\n" },
+      { "subsystem_vendor", "0x1af4\n" },
+      { "subsystem_device", "0x1100\n" },
+      { "revision", "0x01\n" },
+      { "class", "0x030000\n" },
+   } },
+};
+
 static int
-populate(const char *dir, unsigned maj, unsigned min)
+populate(const char *dir, unsigned maj, unsigned min,
+         enum preload_node_kind kind)
 {
-   char drm[64], text[256], sub[PATH_MAX];
+   const struct node_kind_desc *k = &kinds[kind];
+   char drm[64], text[256], sub[PATH_MAX], rel[128];
    int ret = 0;
 
    snprintf(drm, sizeof(drm), "device/drm/renderD%u", min);
@@ -99,19 +146,20 @@ populate(const char *dir, unsigned maj, unsigned min)
    ret |= make_dir(dir, "device/drm");
    ret |= make_dir(dir, drm);
    ret |= make_dir(dir, "bus");
-   ret |= make_dir(dir, "bus/platform");
-   ret |= make_dir(dir, "bus/platform/drivers");
-   ret |= make_dir(dir, "bus/platform/drivers/msm");
-   ret |= make_link(dir, "device/subsystem", "../bus/platform");
-   ret |= make_link(dir, "device/driver", "../bus/platform/drivers/msm");
+   snprintf(rel, sizeof(rel), "bus/%s", k->bus);
+   ret |= make_dir(dir, rel);
+   snprintf(rel, sizeof(rel), "bus/%s/drivers", k->bus);
+   ret |= make_dir(dir, rel);
+   snprintf(rel, sizeof(rel), "bus/%s/drivers/%s", k->bus, k->driver);
+   ret |= make_dir(dir, rel);
+   snprintf(rel, sizeof(rel), "../bus/%s", k->bus);
+   ret |= make_link(dir, "device/subsystem", rel);
+   snprintf(rel, sizeof(rel), "../bus/%s/drivers/%s", k->bus, k->driver);
+   ret |= make_link(dir, "device/driver", rel);
    ret |= fmt_path(sub, sizeof(sub), "%s/device", dir);
-   ret |= write_file(sub, "uevent",
-                     "DRIVER=msm\n"
-                     "OF_NAME=gpu\n"
-                     "OF_FULLNAME=/soc/gpu@5000000\n"
-                     "OF_COMPATIBLE_0=qcom,adreno\n"
-                     "OF_COMPATIBLE_N=1\n"
-                     "MODALIAS=of:NgpuT(null)Cqcom,adreno\n");
+   for (unsigned i = 0; i < sizeof(k->files) / sizeof(k->files[0]); i++)
+      if (k->files[i].name)
+         ret |= write_file(sub, k->files[i].name, k->files[i].text);
    ret |= fmt_path(sub, sizeof(sub), "%s/%s", dir, drm);
    snprintf(text, sizeof(text), "%u:%u\n", maj, min);
    ret |= write_file(sub, "dev", text);
@@ -162,7 +210,7 @@ usable(const char *root)
 }
 
 static int
-build(unsigned maj, unsigned min)
+build(unsigned maj, unsigned min, enum preload_node_kind kind)
 {
    const char *base = getenv("MSMVIRT_SYSFS_DIR");
    char root[PATH_MAX], staging[PATH_MAX], canon[PATH_MAX];
@@ -174,8 +222,8 @@ build(unsigned maj, unsigned min)
       base = "/tmp";
    if (!realpath(base, canon))
       return -errno;
-   if (fmt_path(root, sizeof(root), "%s/msmvirt-sysfs-%u-%u-%u-" TREE_VERSION,
-                canon, (unsigned)getuid(), maj, min))
+   if (fmt_path(root, sizeof(root), "%s/msmvirt-sysfs-%s-%u-%u-%u-" TREE_VERSION,
+                canon, kinds[kind].tag, (unsigned)getuid(), maj, min))
       return -ENAMETOOLONG;
 
    if (usable(root) == -ENOENT) {
@@ -185,7 +233,7 @@ build(unsigned maj, unsigned min)
       if (!mkdtemp(staging))
          return -errno;
       chmod(staging, 0755);
-      ret = populate(staging, maj, min);
+      ret = populate(staging, maj, min, kind);
       if (ret || rename(staging, root))
          remove_tree(staging); /* lost the race, or failed */
    }
@@ -197,19 +245,22 @@ build(unsigned maj, unsigned min)
    snprintf(tree.sys, sizeof(tree.sys), "/sys/dev/char/%u:%u", maj, min);
    tree.maj = maj;
    tree.min = min;
+   tree.kind = kind;
    tree.ready = 1;
    return 0;
 }
 
 int
-preload_sysfs_path(unsigned maj, unsigned min, const char *rest, char *buf,
-                   size_t cap)
+preload_sysfs_path(unsigned maj, unsigned min, enum preload_node_kind kind,
+                   const char *rest, char *buf, size_t cap)
 {
    int ret = 0;
 
+   if ((unsigned)kind >= sizeof(kinds) / sizeof(kinds[0]))
+      return -EINVAL;
    pthread_mutex_lock(&tree_lock);
-   if (!tree.ready || tree.maj != maj || tree.min != min)
-      ret = build(maj, min);
+   if (!tree.ready || tree.maj != maj || tree.min != min || tree.kind != kind)
+      ret = build(maj, min, kind);
    if (!ret)
       ret = fmt_path(buf, cap, "%s%s", tree.root, rest);
    pthread_mutex_unlock(&tree_lock);

@@ -55,30 +55,19 @@
                                        than our own strings */
 #define FWD_QUERY_DATA_MAX     8    /* sizeof(queue->faults) is 4 */
 
-/* Both sides keep a copy of the struct in a FWD_MAX_STRUCT buffer: a larger
- * struct is a compile error (negative array size). */
-#define FITS(cmd_) \
-   (_IOC_SIZE(cmd_) + 0 * sizeof(char[_IOC_SIZE(cmd_) <= FWD_MAX_STRUCT ? 1 : -1]))
-
-#define ANSWER(id_, cmd_, err, why_)                                     \
-   { .id = FWD_ID_##id_, .cmd = cmd_, .name = #id_, .size = FITS(cmd_),  \
-     .dir = _IOC_DIR(cmd_), .answer = err, .why = why_ }
-
-#define SERVED(id_, cmd_, ...)                                           \
-   { .id = FWD_ID_##id_, .cmd = cmd_, .name = #id_, .size = FITS(cmd_),  \
-     .dir = _IOC_DIR(cmd_), __VA_ARGS__ }
+/* Both sides keep a copy of the struct in a FWD_MAX_STRUCT buffer. */
+#define ANSWER(id_, cmd_, err, why_) \
+   FWD_SPEC_ANSWER(FWD_ID_##id_, #id_, cmd_, err, why_)
+#define SERVED(id_, cmd_, ...) \
+   FWD_SPEC_SERVED(FWD_ID_##id_, #id_, cmd_, __VA_ARGS__)
 
 #define NOT_RENDER "not DRM_RENDER_ALLOW: drm_ioctl_permit() refuses it on a render node"
 #define NO_PRIME   "no PRIME: CUSE cannot hand the caller a dma-buf fd (6.1 answers ENOSYS without prime callbacks)"
 #define NO_TIMELINE "no DRIVER_SYNCOBJ_TIMELINE: binary syncobjs only (turnip emulates timelines)"
 #define NO_SYNCOBJ_FD "no syncobj/sync_file fds: CUSE cannot install an fd in the caller, and a guest fd means nothing on the host"
 
-/* VERSION's three strings: drm_copy_field() skips a NULL buffer, writes at
- * most the caller's length, and reports the full length back. */
-#define VERSION_STR(member, len_member)                                  \
-   { .name = #member, .ptr = FWD_FIELD(struct drm_version, member),      \
-     .count = FWD_FIELD(struct drm_version, len_member), .elem_size = 1, \
-     .dir = FWD_OUT, .nullable = true, .max_count = FWD_VERSION_STR_MAX }
+#define VERSION_STR(member, len_member) \
+   FWD_SPEC_VERSION_STR(member, len_member, FWD_VERSION_STR_MAX)
 
 #define SET_PARAM_STR(param_)                                            \
    { .name = #param_, .ptr = FWD_FIELD(struct drm_msm_param, value),     \
@@ -221,14 +210,21 @@ fwd_spec_table(unsigned *count)
 }
 
 const struct fwd_ioctl_spec *
-fwd_spec_lookup(unsigned long req)
+fwd_spec_lookup_in(const struct fwd_ioctl_spec *table, unsigned count,
+                   unsigned long req)
 {
    if (_IOC_TYPE(req) != DRM_IOCTL_BASE)
       return NULL;
-   for (unsigned i = 0; i < FWD_ID_COUNT; i++)
-      if (_IOC_NR(fwd_table[i].cmd) == _IOC_NR(req))
-         return &fwd_table[i];
+   for (unsigned i = 0; i < count; i++)
+      if (_IOC_NR(table[i].cmd) == _IOC_NR(req))
+         return &table[i];
    return NULL;
+}
+
+const struct fwd_ioctl_spec *
+fwd_spec_lookup(unsigned long req)
+{
+   return fwd_spec_lookup_in(fwd_table, FWD_ID_COUNT, req);
 }
 
 const struct fwd_ioctl_spec *

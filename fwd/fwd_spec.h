@@ -168,6 +168,24 @@ struct fwd_region {
    uint64_t span;       /* user bytes from uaddr to the end of the last element */
 };
 
+/* Building a table of this entry type (fwd_spec.c, and other personalities'
+ * tables: cuse/vgpu_spec.c).  A struct larger than FWD_MAX_STRUCT is a
+ * compile error (negative array size). */
+#define FWD_SPEC_FITS(cmd_) \
+   (_IOC_SIZE(cmd_) + 0 * sizeof(char[_IOC_SIZE(cmd_) <= FWD_MAX_STRUCT ? 1 : -1]))
+#define FWD_SPEC_ANSWER(id_, name_, cmd_, err, why_)                     \
+   { .id = id_, .cmd = cmd_, .name = name_, .size = FWD_SPEC_FITS(cmd_), \
+     .dir = _IOC_DIR(cmd_), .answer = err, .why = why_ }
+#define FWD_SPEC_SERVED(id_, name_, cmd_, ...)                           \
+   { .id = id_, .cmd = cmd_, .name = name_, .size = FWD_SPEC_FITS(cmd_), \
+     .dir = _IOC_DIR(cmd_), __VA_ARGS__ }
+/* DRM_IOCTL_VERSION's strings: drm_copy_field() skips a NULL buffer, writes
+ * at most the caller's length, and reports the full length back. */
+#define FWD_SPEC_VERSION_STR(member, len_member, max)                    \
+   { .name = #member, .ptr = FWD_FIELD(struct drm_version, member),      \
+     .count = FWD_FIELD(struct drm_version, len_member), .elem_size = 1, \
+     .dir = FWD_OUT, .nullable = true, .max_count = max }
+
 /* The whole table, in a stable order. */
 const struct fwd_ioctl_spec *fwd_spec_table(unsigned *count);
 
@@ -175,6 +193,11 @@ const struct fwd_ioctl_spec *fwd_spec_table(unsigned *count);
  * and direction bits may differ: see fwd_spec_user_sizes()).  NULL: unknown,
  * which the forward node answers with ENOTTY. */
 const struct fwd_ioctl_spec *fwd_spec_lookup(unsigned long req);
+
+/* The same lookup in any table of this entry type. */
+const struct fwd_ioctl_spec *fwd_spec_lookup_in(const struct fwd_ioctl_spec *table,
+                                                unsigned count,
+                                                unsigned long req);
 
 /* By the exact canonical request number (what the wire carries). */
 const struct fwd_ioctl_spec *fwd_spec_by_cmd(uint32_t cmd);

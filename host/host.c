@@ -43,6 +43,7 @@ struct host_opts {
    const char *config;
    char *strs[16]; /* owned copies of config-file strings */
    int quiet;
+   bool listening; /* the socket file at listen is ours to remove */
 };
 
 static int
@@ -187,59 +188,54 @@ usage(FILE *f)
       "                  (use --hostmem-file with the file behind its ivshmem device)\n");
 }
 
-int
-cmd_host(int argc, char **argv)
-{
-   static const struct option longopts[] = {
-      { "listen", required_argument, NULL, 'l' },
-      { "connect", required_argument, NULL, 'c' },
-      { "config", required_argument, NULL, 'f' },
-      { "backend", required_argument, NULL, 'b' },
-      { "chip", required_argument, NULL, 'p' },
-      { "hostmem-file", required_argument, NULL, 'm' },
-      { "hostmem-size", required_argument, NULL, 's' },
-      { "submit-ns", required_argument, NULL, 'S' },
-      { "dword-ns", required_argument, NULL, 'D' },
-      { "quiet", no_argument, NULL, 'q' },
-      { "help", no_argument, NULL, 'h' },
-      { 0 },
-   };
-   struct host_opts o = { 0 };
-   struct mt_host_proto protos[HOST_MAX_PROTOS];
-   struct mt_host_config hcfg;
-   struct msm_hostmem_info hm;
-   struct msm_core *core = NULL;
-   struct mt_host *host = NULL;
-   sigset_t sigs;
-   int opt, ret, sig, status = 1;
-   unsigned nr;
+static const struct option host_longopts[] = {
+   { "listen", required_argument, NULL, 'l' },
+   { "connect", required_argument, NULL, 'c' },
+   { "config", required_argument, NULL, 'f' },
+   { "backend", required_argument, NULL, 'b' },
+   { "chip", required_argument, NULL, 'p' },
+   { "hostmem-file", required_argument, NULL, 'm' },
+   { "hostmem-size", required_argument, NULL, 's' },
+   { "submit-ns", required_argument, NULL, 'S' },
+   { "dword-ns", required_argument, NULL, 'D' },
+   { "quiet", no_argument, NULL, 'q' },
+   { "help", no_argument, NULL, 'h' },
+   { 0 },
+};
 
-   msm_core_config_defaults(&o.cfg);
+/* The config file first, then the flags over it (each flag is the config
+ * key of the same name).  -1: go on; else the exit status. */
+static int
+host_parse_args(int argc, char **argv, struct host_opts *o)
+{
+   int opt, ret;
+
+   msm_core_config_defaults(&o->cfg);
    optind = 1;
-   /* The config file first, so flags override it. */
    for (int i = 1; i < argc - 1; i++)
       if (!strcmp(argv[i], "--config"))
-         o.config = argv[i + 1];
-   if (o.config) {
-      struct ini_state st = { .o = &o };
-      ret = ini_parse(o.config, config_key, &st);
+         o->config = argv[i + 1];
+   if (o->config) {
+      struct ini_state st = { .o = o };
+      ret = ini_parse(o->config, config_key, &st);
       if (ret < 0) {
-         fprintf(stderr, "msmvirt host: cannot read %s\n", o.config);
-         goto out;
+         fprintf(stderr, "msmvirt host: cannot read %s\n", o->config);
+         return 1;
       }
       if (ret > 0) {
-         fprintf(stderr, "msmvirt host: %s:%d: %s\n", o.config, ret,
+         fprintf(stderr, "msmvirt host: %s:%d: %s\n", o->config, ret,
                  st.why[0] ? st.why : "syntax error");
-         goto out;
+         return 1;
       }
    }
-   while ((opt = getopt_long(argc, argv, "l:c:f:b:p:m:s:S:D:qh", longopts,
+   while ((opt = getopt_long(argc, argv, "l:c:f:b:p:m:s:S:D:qh", host_longopts,
                              NULL)) != -1) {
       const char *key = NULL;
+
       switch (opt) {
       case 'f': continue;
-      case 'q': o.quiet = 1; continue;
-      case 'h': usage(stdout); status = 0; goto out;
+      case 'q': o->quiet = 1; continue;
+      case 'h': usage(stdout); return 0;
       case 'l': key = "listen"; break;
       case 'c': key = "connect"; break;
       case 'b': key = "backend"; break;
@@ -248,21 +244,96 @@ cmd_host(int argc, char **argv)
       case 's': key = "hostmem-size"; break;
       case 'S': key = "submit-ns"; break;
       case 'D': key = "dword-ns"; break;
-      default: usage(stderr); status = 2; goto out;
+      default: usage(stderr); return 2;
       }
-      if (set_option(&o, key, optarg)) {
+      if (set_option(o, key, optarg)) {
          fprintf(stderr, "msmvirt host: bad value for --%s: '%s'\n", key, optarg);
-         status = 2;
-         goto out;
+         return 2;
       }
    }
-   if (!o.listen && !o.connect) {
+   if (!o->listen && !o->connect) {
       fprintf(stderr, "msmvirt host: nothing to serve: give --listen and/or --connect\n");
       usage(stderr);
-      status = 2;
-      goto out;
+      return 2;
    }
+   return -1;
+}
 
+/* The transport host over the core, listening and/or connected. */
+static int
+host_start(struct host_opts *o, struct msm_core *core,
+           struct mt_host_proto *protos, unsigned nr, struct mt_host **out)
+{
+   struct mt_host_config hcfg = o->hcfg;
+   struct msm_hostmem_info hm;
+   int ret;
+
+   msm_core_hostmem(core, &hm);
+   hcfg.protos = protos;
+   hcfg.nr_protos = nr;
+   hcfg.hostmem_base = hm.base;
+   hcfg.hostmem_size = hm.size;
+   hcfg.hostmem_fd = hm.fd;
+   ret = mt_host_create(&hcfg, out);
+   if (ret) {
+      fprintf(stderr, "msmvirt host: %s\n", strerror(-ret));
+      return ret;
+   }
+   if (o->listen && (ret = mt_host_listen(*out, o->listen))) {
+      fprintf(stderr, "msmvirt host: cannot listen on %s: %s%s\n", o->listen,
+              strerror(-ret),
+              ret == -EADDRINUSE ? " (another msmvirt host serves it)" : "");
+      return ret;
+   }
+   o->listening = o->listen != NULL;
+   if (o->connect && (ret = mt_host_connect(*out, o->connect))) {
+      fprintf(stderr, "msmvirt host: cannot connect to %s: %s\n", o->connect,
+              strerror(-ret));
+      return ret;
+   }
+   if (!o->quiet) {
+      fprintf(stderr, "msmvirt host: %s backend, chip %s, %lu MiB hostmem%s%s; "
+              "protocols:", o->cfg.backend ? o->cfg.backend : "sim",
+              msm_core_chip(core)->name, (unsigned long)(hm.size >> 20),
+              o->listen ? ", listening on " : "", o->listen ? o->listen : "");
+      for (unsigned i = 0; i < nr; i++)
+         fprintf(stderr, " %s", protos[i].name);
+      fprintf(stderr, "\n");
+   }
+   return 0;
+}
+
+static void
+host_stop(struct host_opts *o, struct mt_host *host, bool report)
+{
+   struct mt_host_stats hs;
+
+   mt_host_stop(host);
+   mt_host_get_stats(host, &hs);
+   if (!o->quiet && report)
+      fprintf(stderr, "msmvirt host: stopped after %lu connection(s), "
+              "%lu frame(s), %lu dropped for protocol faults\n",
+              (unsigned long)hs.conns, (unsigned long)hs.frames,
+              (unsigned long)hs.faults);
+   mt_host_destroy(host);
+   /* Never another host's socket (EADDRINUSE above). */
+   if (o->listening)
+      unlink(o->listen);
+}
+
+int
+cmd_host(int argc, char **argv)
+{
+   struct host_opts o = { 0 };
+   struct mt_host_proto protos[HOST_MAX_PROTOS];
+   struct msm_core *core = NULL;
+   struct mt_host *host = NULL;
+   sigset_t sigs;
+   int ret, sig, status = host_parse_args(argc, argv, &o);
+
+   if (status >= 0)
+      goto out;
+   status = 1;
    ret = msm_core_create(&o.cfg, &core);
    if (ret) {
       fprintf(stderr, "msmvirt host: cannot create the %s core for chip %s: %s\n",
@@ -270,14 +341,6 @@ cmd_host(int argc, char **argv)
               o.cfg.chip ? o.cfg.chip : "a630", strerror(-ret));
       goto out;
    }
-   nr = host_protocols(core, protos);
-   msm_core_hostmem(core, &hm);
-   hcfg = o.hcfg;
-   hcfg.protos = protos;
-   hcfg.nr_protos = nr;
-   hcfg.hostmem_base = hm.base;
-   hcfg.hostmem_size = hm.size;
-   hcfg.hostmem_fd = hm.fd;
    /* Block the stop signals before any thread starts, so every thread
     * inherits the mask and only sigwait() below sees them. */
    sigemptyset(&sigs);
@@ -285,59 +348,15 @@ cmd_host(int argc, char **argv)
    sigaddset(&sigs, SIGTERM);
    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
    signal(SIGPIPE, SIG_IGN);
-
-   ret = mt_host_create(&hcfg, &host);
-   if (ret) {
-      fprintf(stderr, "msmvirt host: %s\n", strerror(-ret));
+   if (host_start(&o, core, protos, host_protocols(core, protos), &host))
       goto out;
-   }
-
-   if (o.listen) {
-      ret = mt_host_listen(host, o.listen);
-      if (ret) {
-         fprintf(stderr, "msmvirt host: cannot listen on %s: %s%s\n", o.listen,
-                 strerror(-ret),
-                 ret == -EADDRINUSE ? " (another msmvirt host serves it)" : "");
-         goto out;
-      }
-   }
-   if (o.connect) {
-      ret = mt_host_connect(host, o.connect);
-      if (ret) {
-         fprintf(stderr, "msmvirt host: cannot connect to %s: %s\n", o.connect,
-                 strerror(-ret));
-         goto out;
-      }
-   }
-   if (!o.quiet) {
-      fprintf(stderr, "msmvirt host: %s backend, chip %s, %lu MiB hostmem%s%s; "
-              "protocols:", o.cfg.backend ? o.cfg.backend : "sim",
-              msm_core_chip(core)->name, (unsigned long)(hm.size >> 20),
-              o.listen ? ", listening on " : "", o.listen ? o.listen : "");
-      for (unsigned i = 0; i < nr; i++)
-         fprintf(stderr, " %s", protos[i].name);
-      fprintf(stderr, "\n");
-   }
-
    sigwait(&sigs, &sig);
    if (!o.quiet)
       fprintf(stderr, "msmvirt host: %s, shutting down\n", strsignal(sig));
    status = 0;
-
 out:
-   if (host) {
-      struct mt_host_stats hs;
-      mt_host_stop(host);
-      mt_host_get_stats(host, &hs);
-      if (!o.quiet && status == 0)
-         fprintf(stderr, "msmvirt host: stopped after %lu connection(s), "
-                 "%lu frame(s), %lu dropped for protocol faults\n",
-                 (unsigned long)hs.conns, (unsigned long)hs.frames,
-                 (unsigned long)hs.faults);
-      mt_host_destroy(host);
-      if (o.listen)
-         unlink(o.listen);
-   }
+   if (host)
+      host_stop(&o, host, status == 0);
    if (core)
       msm_core_destroy(core);
    for (unsigned i = 0; i < sizeof(o.strs) / sizeof(o.strs[0]); i++)

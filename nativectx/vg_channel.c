@@ -29,6 +29,7 @@ struct nc_channel {
    pthread_mutex_t lock;       /* devs, and event delivery to them */
    struct vg_chan_dev *devs;
    uint32_t next_session;
+   uint32_t next_res_id;       /* device-wide, like the guest kernel's */
 };
 
 struct vg_chan_dev {
@@ -36,7 +37,6 @@ struct vg_chan_dev {
    struct nc_channel *ch;
    struct vg_chan_dev *next;   /* ch->devs, under ch->lock */
    uint32_t session;
-   uint32_t next_res_id;
 
    uint8_t *tx;                /* held-back records */
    uint32_t tx_len, tx_cap;
@@ -194,11 +194,13 @@ chan_blob_create(struct vg_dev *vg, const struct vg_blob_create *args,
 
    if (args->cmd_len % VG_REC_ALIGN || (args->cmd_len && !args->cmd))
       return -EINVAL;
-   /* res_ids are the guest kernel's: never 0, never reused while live
-    * (32 bits of them outlast any process here). */
-   if (!++d->next_res_id)
-      ++d->next_res_id;
-   rec.res_id = d->next_res_id;
+   /* res_ids are the guest kernel's: device-wide, never 0, never reused
+    * while live (32 bits of them outlast any VM run here). */
+   pthread_mutex_lock(&d->ch->lock);
+   if (!++d->ch->next_res_id)
+      ++d->ch->next_res_id;
+   rec.res_id = d->ch->next_res_id;
+   pthread_mutex_unlock(&d->ch->lock);
    ret = tx_append(d, &rec, sizeof(rec), args->cmd, args->cmd_len);
    if (!ret)
       *res_id = rec.res_id;

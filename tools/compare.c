@@ -76,7 +76,10 @@ usage(FILE *f)
       "  --breakdown-rtt N the critical-path figures' RTT (default 50)\n"
       "  --real-json FILE  a --clock real run's JSON to validate against in\n"
       "                    the report\n"
-      "  --transport LIST  inproc and/or socket (default inproc)\n"
+      "  --transport LIST  inproc, socket and/or node (default inproc); node:\n"
+      "                    inside a guest, nativectx on the virtio_gpu node\n"
+      "                    ($MSMVIRT_NODE, default /dev/dri/renderD128, under\n"
+      "                    libmsmvirt-preload.so; the host is outside)\n"
       "  --repeat N        repetitions of every point (default 5; virtual: 1)\n"
       "  --iters N         timed iterations of every workload (default: profile)\n"
       "  --quick           small sweep: quick_iters, RTT 0,20,100, repeat 2\n"
@@ -214,7 +217,8 @@ parse_modes(struct cmp_results *r, const char *list)
 static int
 parse_transports(struct cmp_results *r, const char *list)
 {
-   static const char *const known[] = { "inproc", "socket" };
+   static const char *const known[] = { "inproc", "socket", "node" };
+   const unsigned nr_known = sizeof(known) / sizeof(known[0]);
    char buf[128], *save = NULL;
 
    if (strlen(list) >= sizeof(buf))
@@ -224,12 +228,12 @@ parse_transports(struct cmp_results *r, const char *list)
         tok = strtok_r(NULL, ",", &save)) {
       unsigned i;
 
-      for (i = 0; i < 2; i++)
+      for (i = 0; i < nr_known; i++)
          if (!strcmp(tok, known[i]))
             break;
-      if (i == 2 || r->nr_transports == CMP_MAX_TRANSPORTS) {
+      if (i == nr_known || r->nr_transports == CMP_MAX_TRANSPORTS) {
          fprintf(stderr, "msmvirt compare: unknown transport '%s' (have: "
-                 "inproc, socket)\n", tok);
+                 "inproc, socket, node)\n", tok);
          return -EINVAL;
       }
       r->transports[r->nr_transports++] = known[i];

@@ -230,6 +230,9 @@ if [ $vser = 1 ]; then
 fi
 [ -n "$MSMVIRT_PORT" ] && export MSMVIRT_PORT
 [ -n "$MSMVIRT_HOSTMEM_BAR" ] && export MSMVIRT_HOSTMEM_BAR
+# the guest config (vm/run-guest.sh --mode / --config): msmvirt-cuse and the
+# preload read it
+[ -f /etc/msmvirt/guest.conf ] && export MSMVIRT_CONFIG=/etc/msmvirt/guest.conf
 [ -f /etc/msmvirt/env ] && . /etc/msmvirt/env
 # the command's output goes to the msmvirt.out virtconsole (no kernel messages
 # mixed in); without it, to the serial console

@@ -19,6 +19,8 @@
 # copies carry it and are ~6x bigger):
 #   lib/libEGL.so.1 lib/libGLESv2.so.2 lib/libgbm.so.1 lib/libglapi.so.0
 #   lib/dri/msm_dri.so                        (gallium freedreno; none of its kmsro links)
+#   lib/dri/virtio_gpu_dri.so -> msm_dri.so   (the same megadriver: freedreno's virtio
+#                                              backend for the nativectx node)
 #   lib/libvulkan_freedreno.so + share/vulkan/icd.d/freedreno_icd.json
 #   lib/libfreedreno_noop_drm_shim.so         (mesa's fake msm node, for in-guest checks)
 #   env.sh                                    (LD_LIBRARY_PATH, LIBGL_DRIVERS_PATH, ...)
@@ -38,12 +40,16 @@ MESA_GUEST_PREFIX=/opt/mesa
 MESA_GUEST_ENV=$MESA_GUEST_PREFIX/env.sh
 MESA_IMAGE_STAGE=$MESA_IMAGE_REPO/build/mesa/guest
 MESA_IMAGE_ADDS=()
+# Bumped when what the stage holds changes: a stage of another version is remade
+# (worktrees share the stage through build/mesa).
+MESA_IMAGE_STAGE_VERSION=2
 
 mesa_image_log() { printf '[mesa-image] %s\n' "$*" >&2; }
 
 # mesa_image_stage: make $MESA_IMAGE_STAGE, the guest's /opt/mesa, from the install
-# prefix. Reused while it is newer than the prefix's stamp and this script. Parallel
-# callers are serialised by a lock next to the stage.
+# prefix. Reused while it is newer than the prefix's stamp and of this version.
+# Parallel callers (other tests, other worktrees sharing build/mesa) are serialised
+# by a lock next to the stage; mesa_image_build holds it while it copies the stage.
 mesa_image_stage() {
     MESA_IMAGE_ADDS=(--add "$MESA_IMAGE_STAGE:$MESA_GUEST_PREFIX")
     mkdir -p "$(dirname "$MESA_IMAGE_STAGE")"
@@ -58,7 +64,7 @@ mesa_image_stage_locked() {
     [ -f "$prefix/.msmvirt-mesa-stamp" ] ||
         { mesa_image_log "mesa is not built: run tools/build-mesa.sh"; return 1; }
     if [ -f "$stamp" ] && [ "$stamp" -nt "$prefix/.msmvirt-mesa-stamp" ] &&
-       [ "$stamp" -nt "${BASH_SOURCE[0]}" ]; then
+       [ "$(cat "$stamp")" = "$MESA_IMAGE_STAGE_VERSION" ]; then
         return 0
     fi
     local t=$EPOCHREALTIME
@@ -73,6 +79,8 @@ mesa_image_stage_locked() {
         strip --strip-unneeded -o "$stage.tmp/lib/$so" "$src" ||
             { rm -rf "$stage.tmp"; return 1; }
     done
+    # virtio_gpu_dri.so is the same megadriver (a hard link in the prefix)
+    ln -s msm_dri.so "$stage.tmp/lib/dri/virtio_gpu_dri.so"
     cat >"$stage.tmp/share/vulkan/icd.d/freedreno_icd.json" <<EOF
 {
     "ICD": {
@@ -92,7 +100,7 @@ export MESA_DRM_SHIM=$MESA_GUEST_PREFIX/lib/libfreedreno_noop_drm_shim.so
 # mesa's shader disk cache: nowhere to keep it in an initramfs guest
 export MESA_SHADER_CACHE_DISABLE=true
 EOF
-    touch "$stage.tmp/.msmvirt-stage"
+    echo "$MESA_IMAGE_STAGE_VERSION" >"$stage.tmp/.msmvirt-stage"
     rm -rf "$stage"
     mv "$stage.tmp" "$stage"
     mesa_image_log "staged $(du -sh --exclude=.msmvirt-stage "$stage" | cut -f1) of mesa in" \
@@ -100,11 +108,17 @@ EOF
 }
 
 # mesa_image_build OUT [build-guest args...]: a guest image with mesa in OUT.
+# The stage is (re)made and copied under its lock: a concurrent run cannot remake it
+# underneath the copy.
 mesa_image_build() {
     local out=$1; shift
-    mesa_image_stage || return 1
-    LD_LIBRARY_PATH=$MESA_IMAGE_STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-        "$MESA_IMAGE_REPO/vm/build-guest.sh" --out "$out" "${MESA_IMAGE_ADDS[@]}" "$@"
+    MESA_IMAGE_ADDS=(--add "$MESA_IMAGE_STAGE:$MESA_GUEST_PREFIX")
+    mkdir -p "$(dirname "$MESA_IMAGE_STAGE")"
+    (
+        flock 9 && mesa_image_stage_locked &&
+        LD_LIBRARY_PATH=$MESA_IMAGE_STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+            "$MESA_IMAGE_REPO/vm/build-guest.sh" --out "$out" "${MESA_IMAGE_ADDS[@]}" "$@"
+    ) 9>"$MESA_IMAGE_STAGE.lock"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -14,6 +14,10 @@ VM_DIE_STATUS=125
 usage() {
     cat <<EOF
 usage: vm/run-guest.sh [options] -- GUEST_COMMAND...
+  --mode MODE          forward | nativectx: the guest config (/etc/msmvirt/guest.conf,
+                       exported as MSMVIRT_CONFIG) names this mode, the node
+                       dri/renderD128, port and hostmem auto
+  --config FILE        the guest config file to install instead (--mode overrides its mode)
   --host-cmd CMD       host command (bash -c) started once QEMU's serial socket exists,
                        with MSMVIRT_SERIAL_SOCK and MSMVIRT_HOSTMEM set; stopped at the end.
                        Its stdout/stderr go to this script's stderr.
@@ -39,11 +43,13 @@ EOF
 
 host_cmd="" hostmem="" hostmem_size=64M sock="" timeout=120 mem=512 smp=1
 imgdir="$repo/build/vm" verbose=0 interactive=0 console_log=""
-qemu_extra=() kappend=""
+qemu_extra=() kappend="" mode="" config=""
 need() { [ "$2" -ge 2 ] || { usage >&2; vm_die "$1 needs an argument"; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --host-cmd) need "$1" $#; host_cmd=$2; shift 2 ;;
+        --mode) need "$1" $#; mode=$2; shift 2 ;;
+        --config) need "$1" $#; config=$2; shift 2 ;;
         --hostmem) need "$1" $#; hostmem=$2; shift 2 ;;
         --hostmem-size) need "$1" $#; hostmem_size=$2; shift 2 ;;
         --serial-sock) need "$1" $#; sock=$2; shift 2 ;;
@@ -63,6 +69,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $timeout =~ ^[0-9]+$ ]] && [ "$timeout" -gt 0 ] || vm_die "--timeout must be a positive integer"
 [[ $mem =~ ^[0-9]+$ ]] || vm_die "--mem must be a number of MB"
+case $mode in ""|forward|nativectx) ;; *) vm_die "--mode must be forward or nativectx" ;; esac
+[ -z "$config" ] || [ -f "$config" ] || vm_die "no config file $config"
 if [ $interactive = 0 ] && [ $# -eq 0 ]; then
     usage >&2; vm_die "no guest command (give it after --)"
 fi
@@ -161,13 +169,33 @@ fi
 mkdir -p "$(dirname "$sock")"
 sock=$(realpath -m "$sock")
 
-# The command travels in a small uncompressed cpio placed before the image
-# (the kernel unpacks concatenated archives; this one only adds /etc/msmvirt/cmd).
+# The command and the guest config travel in a small uncompressed cpio placed
+# before the image (the kernel unpacks concatenated archives; this one only adds
+# /etc/msmvirt/cmd and /etc/msmvirt/guest.conf).
 initrd="$tmp/initrd.img"
+files=()
+mkdir -p "$tmp/extra/etc/msmvirt"
 if [ $interactive = 0 ]; then
-    mkdir -p "$tmp/extra/etc/msmvirt"
     printf '%s\n' "$guest_cmd" >"$tmp/extra/etc/msmvirt/cmd"
-    (cd "$tmp/extra" && printf '%s\n' etc etc/msmvirt etc/msmvirt/cmd |
+    files+=(etc/msmvirt/cmd)
+fi
+if [ -n "$config" ] || [ -n "$mode" ]; then
+    conf="$tmp/extra/etc/msmvirt/guest.conf"
+    if [ -n "$config" ]; then
+        cp "$config" "$conf" || vm_die "cannot read $config"
+        # --mode wins over the file's mode line
+        [ -z "$mode" ] || sed -i -E "s/^([[:space:]]*mode[[:space:]]*=).*/\1 $mode/" "$conf"
+    else
+        printf '%s\n' "# written by vm/run-guest.sh --mode $mode" "[guest]" "mode = $mode" \
+            "node = dri/renderD128" "port = auto" "hostmem = auto" >"$conf"
+    fi
+    grep -Eq "^[[:space:]]*mode[[:space:]]*=" "$conf" ||
+        { [ -z "$mode" ] || vm_die "$config has no mode line for --mode to set"; }
+    files+=(etc/msmvirt/guest.conf)
+    vm_log "guest config: $(grep -E '^[[:space:]]*mode' "$conf" | tr -s ' ')"
+fi
+if [ ${#files[@]} -gt 0 ]; then
+    (cd "$tmp/extra" && printf '%s\n' etc etc/msmvirt "${files[@]}" |
         cpio -o -H newc --owner=0:0 --quiet) >"$initrd" || vm_die "cpio failed"
 fi
 cat "$imgdir/initramfs.cpio.gz" >>"$initrd"

@@ -22,9 +22,24 @@ iov_total(const struct iovec *iov, unsigned n)
    return t;
 }
 
+static void
+forward_step(void *file, uint32_t tid, unsigned long cmd, uint64_t arg,
+             const void *in, size_t in_size, size_t out_size,
+             struct cuse_step *st)
+{
+   cuse_file_ioctl(file, tid, cmd, arg, in, in_size, out_size, st);
+}
+
 int
 fake_cuse_ioctl(struct cuse_file *f, unsigned long cmd, void *arg,
                 struct fake_cuse_stats *st)
+{
+   return fake_cuse_ioctl_with(forward_step, f, 4242, cmd, arg, st);
+}
+
+int
+fake_cuse_ioctl_with(fake_cuse_step_fn step_fn, void *file, uint32_t tid,
+                     unsigned long cmd, void *arg, struct fake_cuse_stats *st)
 {
    struct iovec in_iov[CUSE_PLAN_SEGS], out_iov[CUSE_PLAN_SEGS];
    unsigned nr_in = 0, nr_out = 0;
@@ -59,8 +74,8 @@ fake_cuse_ioctl(struct cuse_file *f, unsigned long cmd, void *arg,
       st->requests++;
       st->in_bytes = in_size;
       st->out_bytes = out_size;
-      cuse_file_ioctl(f, 4242, (unsigned int)cmd, (uintptr_t)arg,
-                      in_size ? in : NULL, in_size, out_size, &step);
+      step_fn(file, tid, (unsigned int)cmd, (uintptr_t)arg,
+              in_size ? in : NULL, in_size, out_size, &step);
       if (step.retry) {
          /* The real kernel checks the iovec count before anything. */
          if (step.nr_in > CUSE_PLAN_SEGS || step.nr_out > CUSE_PLAN_SEGS) {

@@ -26,4 +26,14 @@ struct fake_cuse_stats {
 int fake_cuse_ioctl(struct cuse_file *f, unsigned long cmd, void *arg,
                     struct fake_cuse_stats *st);
 
+/* The same against any personality's request handler (file: its open
+ * file; tid: what fuse_req_ctx()->pid would say). */
+struct cuse_step;
+typedef void (*fake_cuse_step_fn)(void *file, uint32_t tid, unsigned long cmd,
+                                  uint64_t arg, const void *in, size_t in_size,
+                                  size_t out_size, struct cuse_step *st);
+int fake_cuse_ioctl_with(fake_cuse_step_fn step_fn, void *file, uint32_t tid,
+                         unsigned long cmd, void *arg,
+                         struct fake_cuse_stats *st);
+
 #endif

@@ -11,9 +11,18 @@
  *   chr:  the node is /dev/null (a real char device, 1:3): libdrm's own
  *         lookups (drmGetNodeTypeFromFd, drmGetRenderDeviceNameFromFd) see
  *         a DRM device, and its mmap lands in hostmem.
+ *   virtio: the same node, a guest config saying mode = nativectx: libdrm
+ *         sees a PCI device 1af4:1050 (what mesa's loader maps to
+ *         virtio_gpu), and the preload answers the sync_file ioctls on
+ *         eventfds (fence fds).
  * One line per check, exit status 0 only if all pass.
  */
 #include <dirent.h>
+#include <linux/sync_file.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -156,6 +165,55 @@ phase_chr(const char *dir)
    check_mmap("/dev/null", hostmem);
 }
 
+static void
+phase_virtio(void)
+{
+   char link[256] = { 0 }, path[128];
+   struct stat st;
+
+   /* What libdrm's drmGetDevice2() reads (it also lists /dev/dri, which
+    * this machine lacks: the guest test runs it, through mesa's loader). */
+   check(stat("/sys/dev/char/1:3/device/drm", &st) == 0, "device/drm exists");
+   check(readlink("/sys/dev/char/1:3/device/subsystem", link, sizeof(link) - 1) > 0 &&
+         strrchr(link, '/') && !strcmp(strrchr(link, '/'), "/pci"),
+         "readlink device/subsystem ends in /pci");
+   check(file_has("/sys/dev/char/1:3/device/uevent", "PCI_SLOT_NAME=0000:00:0f.0\n"),
+         "device/uevent: PCI_SLOT_NAME");
+   static const char *const ids[][2] = {
+      { "vendor", "0x1af4\n" }, { "device", "0x1050\n" },
+      { "subsystem_vendor", "0x1af4\n" }, { "subsystem_device", "0x1100\n" },
+      { "revision", "0x01\n" },
+   };
+   for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+      snprintf(path, sizeof(path), "/sys/dev/char/1:3/device/%s", ids[i][0]);
+      snprintf(link, sizeof(link), "device/%s is %.*s (virtio-gpu PCI)", ids[i][0],
+               (int)strcspn(ids[i][1], "\n"), ids[i][1]);
+      check(file_has(path, ids[i][1]), link);
+   }
+
+   int efd = eventfd(0, EFD_CLOEXEC), other = eventfd(0, EFD_CLOEXEC);
+   struct sync_file_info info = { 0 };
+   check(ioctl(efd, SYNC_IOC_FILE_INFO, &info) == 0 && info.status == 0 &&
+         info.num_fences == 1, "SYNC_IOC_FILE_INFO on a fence eventfd: active");
+   uint64_t one = 1;
+   check(write(efd, &one, 8) == 8, "signal it");
+   memset(&info, 0, sizeof(info));
+   check(ioctl(efd, SYNC_IOC_FILE_INFO, &info) == 0 && info.status == 1,
+         "SYNC_IOC_FILE_INFO: signalled");
+   struct sync_merge_data md = { .name = "m", .fd2 = other };
+   check(ioctl(efd, SYNC_IOC_MERGE, &md) == 0 && md.fence >= 0,
+         "SYNC_IOC_MERGE makes a fence fd");
+   struct pollfd p = { .fd = md.fence, .events = POLLIN };
+   check(poll(&p, 1, 0) == 0, "the merge waits for both");
+   check(write(other, &one, 8) == 8, "signal the other");
+   check(poll(&p, 1, 5000) == 1, "the merge signals");
+   close(md.fence);
+   close(efd);
+   close(other);
+   /* Not ours: the kernel's answer stays. */
+   check(ioctl(0, SYNC_IOC_FILE_INFO, &info) == -1, "other fds: the kernel's ioctl");
+}
+
 static int
 write_file(const char *dir, const char *name, size_t size, off_t at,
            const char *text)
@@ -186,15 +244,15 @@ run_phase(const char *self, const char *so, const char *dir, const char *phase)
    if (pid == 0) {
       char *env[] = {
          preload,
-         (char *)(strcmp(phase, "chr") ? "MSMVIRT_NODE_RDEV=226:128"
-                                       : "MSMVIRT_NODE_RDEV="),
-         NULL, NULL, NULL, NULL,
+         (char *)(strcmp(phase, "file") ? "MSMVIRT_NODE_RDEV="
+                                        : "MSMVIRT_NODE_RDEV=226:128"),
+         NULL, NULL, NULL, NULL, NULL,
          "ASAN_OPTIONS=verify_asan_link_order=0",
          NULL,
       };
-      char e_node[600], e_hm[600], e_dir[600], e_phase[64];
+      char e_node[600], e_hm[600], e_dir[600], e_phase[64], e_conf[600];
       snprintf(e_node, sizeof(e_node), "MSMVIRT_NODE=%s",
-               strcmp(phase, "chr") ? node : "/dev/null");
+               strcmp(phase, "file") ? "/dev/null" : node);
       snprintf(e_hm, sizeof(e_hm), "MSMVIRT_HOSTMEM=%s", hostmem);
       snprintf(e_dir, sizeof(e_dir), "MSMVIRT_SYSFS_DIR=%s", dir);
       snprintf(e_phase, sizeof(e_phase), "PRELOAD_PROBE_PHASE=%s", phase);
@@ -202,6 +260,11 @@ run_phase(const char *self, const char *so, const char *dir, const char *phase)
       env[3] = e_hm;
       env[4] = e_dir;
       env[5] = e_phase;
+      /* The guest config names the mode: the virtio phase's says
+       * nativectx, the others' forward. */
+      snprintf(e_conf, sizeof(e_conf), "MSMVIRT_CONFIG=%s/%s.conf", dir,
+               strcmp(phase, "virtio") ? "forward" : "nativectx");
+      env[6] = e_conf;
       execle(self, self, dir, (char *)NULL, env);
       _exit(127);
    }
@@ -221,6 +284,8 @@ main(int argc, char **argv)
       printf("-- phase %s\n", phase);
       if (!strcmp(phase, "file"))
          phase_file(argv[1]);
+      else if (!strcmp(phase, "virtio"))
+         phase_virtio();
       else
          phase_chr(argv[1]);
       return failures ? 1 : 0;
@@ -232,12 +297,15 @@ main(int argc, char **argv)
    if (!mkdtemp(dir) ||
        write_file(dir, "hostmem", HOSTMEM_SIZE, BO_OFFSET, "HOSTMEM!") ||
        write_file(dir, "node", 4096, 0, "NODEFILE") ||
-       write_file(dir, "other", 4096, 0, "OTHERFIL")) {
+       write_file(dir, "other", 4096, 0, "OTHERFIL") ||
+       write_file(dir, "forward.conf", 0, 0, "[guest]\nmode = forward\n") ||
+       write_file(dir, "nativectx.conf", 0, 0, "[guest]\nmode = nativectx\n")) {
       perror("preload_probe: setup");
       return 1;
    }
    ret = run_phase(argv[0], argv[1], dir, "file");
    ret |= run_phase(argv[0], argv[1], dir, "chr");
+   ret |= run_phase(argv[0], argv[1], dir, "virtio");
    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
    if (system(cmd))
       fprintf(stderr, "preload_probe: could not remove %s\n", dir);
