@@ -699,24 +699,37 @@ do_get_param(struct conv *c, const struct rec *r)
    return 0;
 }
 
-/* The ioctls with a ws call, by the spec table's id; the rest (VERSION,
- * GET_CAP, SYNCOBJ_*, ...) are counted as dropped. */
-static int (*const converters[FWD_ID_COUNT])(struct conv *c,
-                                             const struct rec *r) = {
-   [FWD_ID_MSM_GEM_NEW] = do_gem_new,
-   [FWD_ID_MSM_GEM_INFO] = do_gem_info,
-   [FWD_ID_GEM_CLOSE] = do_gem_close,
-   [FWD_ID_MSM_GEM_CPU_PREP] = do_cpu_prep,
-   [FWD_ID_MSM_GEM_CPU_FINI] = do_cpu_fini,
-   [FWD_ID_MSM_GEM_MADVISE] = do_madvise,
-   [FWD_ID_MSM_GEM_SUBMIT] = do_submit,
-   [FWD_ID_MSM_WAIT_FENCE] = do_wait,
-   [FWD_ID_MSM_SUBMITQUEUE_NEW] = do_queue_new,
-   [FWD_ID_MSM_SUBMITQUEUE_CLOSE] = do_queue_close,
-   [FWD_ID_MSM_SUBMITQUEUE_QUERY] = do_queue_query,
-   [FWD_ID_MSM_GET_PARAM] = do_get_param,
-   [FWD_ID_MSM_SET_PARAM] = do_set_param,
+/* The ioctls with a ws call, by the spec table's id, and the trace line
+ * each becomes (the report's "replayed as"); the rest (VERSION, GET_CAP,
+ * SYNCOBJ_*, ...) are counted as dropped. */
+static const struct converter {
+   int (*convert)(struct conv *c, const struct rec *r);
+   const char *replayed_as;
+} converters[FWD_ID_COUNT] = {
+   [FWD_ID_MSM_GEM_NEW] = { do_gem_new, "bo_new" },
+   [FWD_ID_MSM_GEM_INFO] = { do_gem_info, "GET_IOVA: part of bo_new; "
+                             "GET_OFFSET: map; SET_NAME: name" },
+   [FWD_ID_GEM_CLOSE] = { do_gem_close, "bo_free" },
+   [FWD_ID_MSM_GEM_CPU_PREP] = { do_cpu_prep, "cpu_prep" },
+   [FWD_ID_MSM_GEM_CPU_FINI] = { do_cpu_fini, "cpu_fini" },
+   [FWD_ID_MSM_GEM_MADVISE] = { do_madvise, "madvise" },
+   [FWD_ID_MSM_GEM_SUBMIT] = { do_submit, "submit" },
+   [FWD_ID_MSM_WAIT_FENCE] = { do_wait, "wait" },
+   [FWD_ID_MSM_SUBMITQUEUE_NEW] = { do_queue_new, "queue_new" },
+   [FWD_ID_MSM_SUBMITQUEUE_CLOSE] = { do_queue_close, "queue_close" },
+   [FWD_ID_MSM_SUBMITQUEUE_QUERY] = { do_queue_query, "faults" },
+   [FWD_ID_MSM_GET_PARAM] = { do_get_param, "param" },
+   [FWD_ID_MSM_SET_PARAM] = { do_set_param, "debuginfo (COMM + CMDLINE)" },
 };
+
+const char *
+i2t_replayed_as(const char *ioctl)
+{
+   const struct fwd_ioctl_spec *spec = fwd_spec_by_name(ioctl);
+
+   return spec && spec->id < FWD_ID_COUNT ? converters[spec->id].replayed_as
+                                          : NULL;
+}
 
 static int
 do_record(struct conv *c, const struct rec *r)
@@ -727,8 +740,8 @@ do_record(struct conv *c, const struct rec *r)
    if (c->pending_comm && (c->pending_session != r->session ||
                            id != FWD_ID_MSM_SET_PARAM))
       flush_comm(c);
-   if (id < FWD_ID_COUNT && converters[id])
-      return converters[id](c, r);
+   if (id < FWD_ID_COUNT && converters[id].convert)
+      return converters[id].convert(c, r);
    count_add(&c->dropped, r->name);
    return 0;
 }

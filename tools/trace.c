@@ -8,27 +8,9 @@
  *   # ioctl counts: NAME=N ...             (msmvirt trace-convert,
  *   # dropped: NAME=N ...                  ioctl2trace.h)
  *   # failed: NAME=N ...
- *   param NAME|NUMBER                      GET_PARAM (GPU_ID, CHIP_ID, ...)
- *   debuginfo COMM [CMDLINE...]            SET_PARAM COMM (+ CMDLINE)
- *   queue_new qN [prio=P] [flags=F]        SUBMITQUEUE_NEW (N: 1..63)
- *   queue_close qN                         SUBMITQUEUE_CLOSE
- *   faults qN                              SUBMITQUEUE_QUERY FAULTS
- *   bo_new ID SIZE [FLAG|FLAG...]          GEM_NEW + GET_IOVA (default WC)
- *   bo_free ID                             GEM_CLOSE
- *   map ID                                 GEM_INFO GET_OFFSET + mmap
- *   upload ID OFFSET LEN                   ws_bo_upload of LEN pattern bytes
- *   write ID OFFSET LEN                    CPU stores through the mapping
- *   cpu_prep ID r|w|rw [nosync]            GEM_CPU_PREP
- *   cpu_fini ID                            GEM_CPU_FINI
- *   name ID NAME                           GEM_INFO SET_NAME
- *   madvise ID willneed|dontneed           GEM_MADVISE
- *   submit qN [bos=ID:r|w|rw,...] [cmds=ID:OFF:SIZE,...] [gpu_us=N]
- *          [fence=LABEL] [write=ID:OFF:VALUE,...]
- *                                          GEM_SUBMIT
- *   wait qN LABEL|last                     WAIT_FENCE
- *   expect ID OFFSET VALUE                 check a dword via the mapping
- *   cpu_us N                               application CPU time, busy
- *   flush                                  ws_flush
+ *   VERB FIELDS...                         one ws call: the verbs, their
+ *                                          fields and what each does are
+ *                                          the table trace_verbs below
  *
  * Numbers are decimal or 0x hex; sizes, offsets and lengths also take K/M
  * suffixes.  BO ids are 0..65535 and may be reused after bo_free (GEM
@@ -746,45 +728,107 @@ parse_cpu_us(struct pstate *ps, struct trace_op *op, char **tok, int ntok)
    return 0;
 }
 
-/* The grammar at the top of this file, as a table: the verb, the op it
- * makes, its field count (verb included) and the handler that checks the
- * rest (NULL: nothing more to check). */
+/* The grammar, as a table indexed by the op each verb makes: its field
+ * count (verb included), the handler that checks the rest (NULL: nothing
+ * more to check), and what the documentation says of the line (the
+ * report's "Trace format" table is written from it). */
 static const struct trace_verb {
-   const char *name;
-   enum trace_op_type type;
+   struct trace_verb_info info;
    int min, max;
-   const char *usage;
    int (*parse)(struct pstate *ps, struct trace_op *op, char **tok, int ntok);
-} trace_verbs[] = {
-   { "param",       TRACE_PARAM,       2, 2,  "param NAME|NUMBER", parse_param },
-   { "debuginfo",   TRACE_DEBUGINFO,   2, 64, "debuginfo COMM [CMDLINE...]", parse_debuginfo },
-   { "queue_new",   TRACE_QUEUE_NEW,   2, 4,  "queue_new qN [prio=P] [flags=F]", parse_queue_new },
-   { "queue_close", TRACE_QUEUE_CLOSE, 2, 2,  "queue_close qN", parse_live_queue },
-   { "faults",      TRACE_FAULTS,      2, 2,  "faults qN", parse_live_queue },
-   { "bo_new",      TRACE_BO_NEW,      3, 4,  "bo_new ID SIZE [FLAGS]", parse_bo_new },
-   { "bo_free",     TRACE_BO_FREE,     2, 2,  "bo_free ID", parse_live_bo },
-   { "map",         TRACE_MAP,         2, 2,  "map ID", parse_live_bo },
-   { "cpu_fini",    TRACE_CPU_FINI,    2, 2,  "cpu_fini ID", parse_live_bo },
-   { "upload",      TRACE_UPLOAD,      4, 4,  "upload ID OFFSET LEN", parse_bo_range },
-   { "write",       TRACE_WRITE,       4, 4,  "write ID OFFSET LEN", parse_bo_range },
-   { "expect",      TRACE_EXPECT,      4, 4,  "expect ID OFFSET VALUE", parse_bo_range },
-   { "cpu_prep",    TRACE_CPU_PREP,    3, 4,  "cpu_prep ID r|w|rw [nosync]", parse_cpu_prep },
-   { "name",        TRACE_SET_NAME,    3, 3,  "name ID NAME", parse_name },
-   { "madvise",     TRACE_MADVISE,     3, 3,  "madvise ID willneed|dontneed", parse_madvise },
-   { "submit",      TRACE_SUBMIT,      2, 64, "submit qN [bos=...] [cmds=...] "
-                                              "[gpu_us=N] [fence=LABEL] [write=...]", parse_submit },
-   { "wait",        TRACE_WAIT,        3, 3,  "wait qN LABEL|last", parse_wait },
-   { "cpu_us",      TRACE_CPU_US,      2, 2,  "cpu_us N", parse_cpu_us },
-   { "flush",       TRACE_FLUSH,       1, 1,  "flush", NULL },
+} trace_verbs[TRACE_OP_COUNT] = {
+   [TRACE_PARAM] = {
+      { "param", "param NAME|NUMBER", "get_param",
+        "GET_PARAM (GPU_ID, GMEM_SIZE, CHIP_ID, MAX_FREQ, TIMESTAMP, "
+        "GMEM_BASE, PRIORITIES, PP_PGTABLE, FAULTS, SUSPENDS, VA_START, "
+        "VA_SIZE)" },
+      2, 2, parse_param },
+   [TRACE_DEBUGINFO] = {
+      { "debuginfo", "debuginfo COMM [CMDLINE...]", "set_debuginfo",
+        "SET_PARAM COMM (+ CMDLINE)" },
+      2, 64, parse_debuginfo },
+   [TRACE_QUEUE_NEW] = {
+      { "queue_new", "queue_new qN [prio=P] [flags=F]",
+        "submitqueue_new (N 1..63; q0 is the default queue)",
+        "SUBMITQUEUE_NEW" },
+      2, 4, parse_queue_new },
+   [TRACE_QUEUE_CLOSE] = {
+      { "queue_close", "queue_close qN", "submitqueue_close",
+        "SUBMITQUEUE_CLOSE" },
+      2, 2, parse_live_queue },
+   [TRACE_FAULTS] = {
+      { "faults", "faults qN", "submitqueue_faults", "SUBMITQUEUE_QUERY" },
+      2, 2, parse_live_queue },
+   [TRACE_BO_NEW] = {
+      { "bo_new", "bo_new ID SIZE "
+        "[WC|CACHED|CACHED_COHERENT|UNCACHED|GPU_READONLY|SCANOUT]",
+        "bo_new (default WC; ID 0..65535, reusable after bo_free)",
+        "GEM_NEW + GEM_INFO(IOVA)" },
+      3, 4, parse_bo_new },
+   [TRACE_BO_FREE] = {
+      { "bo_free", "bo_free ID", "bo_free", "GEM_CLOSE" },
+      2, 2, parse_live_bo },
+   [TRACE_MAP] = {
+      { "map", "map ID", "bo_map", "GEM_INFO(OFFSET) + mmap" },
+      2, 2, parse_live_bo },
+   [TRACE_UPLOAD] = {
+      { "upload", "upload ID OFFSET LEN", "bo_upload of LEN pattern bytes",
+        "(pwrite-like)" },
+      4, 4, parse_bo_range },
+   [TRACE_WRITE] = {
+      { "write", "write ID OFFSET LEN",
+        "CPU stores through the mapping (maps first)", "(memory)" },
+      4, 4, parse_bo_range },
+   [TRACE_CPU_PREP] = {
+      { "cpu_prep", "cpu_prep ID r|w|rw [nosync]", "bo_cpu_prep",
+        "GEM_CPU_PREP" },
+      3, 4, parse_cpu_prep },
+   [TRACE_CPU_FINI] = {
+      { "cpu_fini", "cpu_fini ID", "bo_cpu_fini", "GEM_CPU_FINI" },
+      2, 2, parse_live_bo },
+   [TRACE_SET_NAME] = {
+      { "name", "name ID NAME", "bo_set_name", "GEM_INFO(SET_NAME)" },
+      3, 3, parse_name },
+   [TRACE_MADVISE] = {
+      { "madvise", "madvise ID willneed|dontneed", "bo_madvise",
+        "GEM_MADVISE" },
+      3, 3, parse_madvise },
+   [TRACE_SUBMIT] = {
+      { "submit", "submit qN [bos=ID:r|w|rw,...] [cmds=ID:OFF:SIZE,...] "
+        "[gpu_us=N] [fence=LABEL] [write=ID:OFF:VALUE,...]", "submit",
+        "GEM_SUBMIT" },
+      2, 64, parse_submit },
+   [TRACE_WAIT] = {
+      { "wait", "wait qN LABEL|last", "fence_wait", "WAIT_FENCE" },
+      3, 3, parse_wait },
+   [TRACE_EXPECT] = {
+      { "expect", "expect ID OFFSET VALUE",
+        "(check a dword through the mapping)", "" },
+      4, 4, parse_bo_range },
+   [TRACE_CPU_US] = {
+      { "cpu_us", "cpu_us N", "(application CPU time, busy)", "" },
+      2, 2, parse_cpu_us },
+   [TRACE_FLUSH] = {
+      { "flush", "flush", "flush", "" },
+      1, 1, NULL },
 };
 
-static const struct trace_verb *
+const struct trace_verb_info *
+trace_verb_info(enum trace_op_type type)
+{
+   return (unsigned)type < TRACE_OP_COUNT ? &trace_verbs[type].info : NULL;
+}
+
+/* The op a verb makes, TRACE_OP_COUNT for none. */
+static enum trace_op_type
 find_verb(const char *name)
 {
-   for (unsigned i = 0; i < sizeof(trace_verbs) / sizeof(trace_verbs[0]); i++)
-      if (!strcmp(name, trace_verbs[i].name))
-         return &trace_verbs[i];
-   return NULL;
+   unsigned t;
+
+   for (t = 0; t < TRACE_OP_COUNT; t++)
+      if (!strcmp(name, trace_verbs[t].info.name))
+         break;
+   return t;
 }
 
 /* Split at blanks, up to a '#'; returns the field count or -1. */
@@ -826,6 +870,7 @@ static int
 parse_line(struct pstate *ps, char *line)
 {
    const struct trace_verb *verb;
+   enum trace_op_type type;
    struct trace_op *op;
    char *tok[64];
    int ntok, ret = parse_meta(ps, line);
@@ -844,15 +889,16 @@ parse_line(struct pstate *ps, char *line)
       ps->header = true;
       return 0;
    }
-   verb = find_verb(tok[0]);
-   if (!verb)
+   type = find_verb(tok[0]);
+   if (type == TRACE_OP_COUNT)
       return perr(ps, "unknown op '%s'", tok[0]);
+   verb = &trace_verbs[type];
    if (ntok < verb->min || ntok > verb->max)
-      return perr(ps, "usage: %s", verb->usage);
+      return perr(ps, "usage: %s", verb->info.usage);
    op = new_op(ps->t);
    if (!op)
       return -ENOMEM;
-   op->type = verb->type;
+   op->type = type;
    op->line = ps->line;
    return verb->parse ? verb->parse(ps, op, tok, ntok) : 0;
 }
