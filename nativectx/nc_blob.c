@@ -14,7 +14,7 @@
 
 
 struct nc_obj *
-nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id)
+nc_host_ctx_obj(struct nc_host_ctx *ctx, uint32_t res_id)
 {
    struct nc_obj *obj = nc_table_get(&ctx->res, res_id);
    /* The shmem is no GPU buffer: no ccmd may name it. */
@@ -22,7 +22,7 @@ nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id)
 }
 
 static void
-obj_free(struct nc_ctx *ctx, struct nc_obj *obj)
+obj_free(struct nc_host_ctx *ctx, struct nc_obj *obj)
 {
    if (obj->handle)
       msm_ctx_gem_close(ctx->mctx, obj->handle);
@@ -32,7 +32,7 @@ obj_free(struct nc_ctx *ctx, struct nc_obj *obj)
 /* Point the context's shmem view at hostmem + hm_offset (or back at the
  * private dummy), carrying over what the host published so far. */
 static void
-shmem_switch(struct nc_ctx *ctx, uint8_t *base, uint32_t size)
+shmem_switch(struct nc_host_ctx *ctx, uint8_t *base, uint32_t size)
 {
    struct nc_shmem *old = ctx->shmem;
    struct nc_shmem *shm = base ? (struct nc_shmem *)base : &ctx->dummy.hdr;
@@ -51,7 +51,7 @@ shmem_switch(struct nc_ctx *ctx, uint8_t *base, uint32_t size)
       st->nr_queues = NC_MAX_QUEUES;
       st->pad = 0;
       for (uint32_t i = 0; i < NC_MAX_QUEUES; i++) {
-         const struct nc_queue *q = &ctx->queues[i];
+         const struct nc_host_queue *q = &ctx->queues[i];
          st->queues[i].completed = q->completed;
          st->queues[i].queue_id =
             q->used && q->id != NC_QUEUE_NONE ? q->id : NC_QUEUE_NONE;
@@ -70,7 +70,7 @@ shmem_switch(struct nc_ctx *ctx, uint8_t *base, uint32_t size)
 /* Blob 0: the shmem, in the guest's storage (a core object reserves the
  * range, so no BO can overlap it).  One at a time. */
 static int
-shmem_create(struct nc_ctx *ctx, uint32_t res_id, uint64_t size,
+shmem_create(struct nc_host_ctx *ctx, uint32_t res_id, uint64_t size,
              uint64_t hm_offset)
 {
    struct drm_msm_gem_new args = { .size = size, .flags = MSM_BO_WC };
@@ -104,7 +104,7 @@ shmem_create(struct nc_ctx *ctx, uint32_t res_id, uint64_t size,
 
 /* Make the object GEM_NEW described, at hm_offset. */
 static int
-obj_make(struct nc_ctx *ctx, struct nc_obj *obj, uint64_t hm_offset)
+obj_make(struct nc_host_ctx *ctx, struct nc_obj *obj, uint64_t hm_offset)
 {
    struct drm_msm_gem_new args = { .size = obj->size, .flags = obj->flags };
    struct drm_msm_gem_info info = { .info = MSM_INFO_SET_IOVA,
@@ -129,7 +129,7 @@ obj_make(struct nc_ctx *ctx, struct nc_obj *obj, uint64_t hm_offset)
 }
 
 int
-nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
+nc_host_ctx_blob_attach(struct nc_host_ctx *ctx, uint32_t res_id, uint64_t blob_id,
                    uint64_t size, uint64_t hm_offset)
 {
    struct nc_obj *obj;
@@ -172,12 +172,12 @@ nc_ctx_blob_attach(struct nc_ctx *ctx, uint32_t res_id, uint64_t blob_id,
    return 0;
 
 lose:
-   nc_ctx_lose(ctx, ret);
+   nc_host_ctx_lose(ctx, ret);
    return -EIO;
 }
 
 int
-nc_ctx_resource_unref(struct nc_ctx *ctx, uint32_t res_id)
+nc_host_ctx_resource_unref(struct nc_host_ctx *ctx, uint32_t res_id)
 {
    struct nc_obj *obj;
 
@@ -185,7 +185,7 @@ nc_ctx_resource_unref(struct nc_ctx *ctx, uint32_t res_id)
       return -EIO;
    obj = nc_table_remove(&ctx->res, res_id);
    if (!obj) {
-      nc_ctx_lose(ctx, -ENOENT);
+      nc_host_ctx_lose(ctx, -ENOENT);
       return -EIO;
    }
    if (obj->shmem) {
@@ -201,7 +201,7 @@ nc_ctx_resource_unref(struct nc_ctx *ctx, uint32_t res_id)
 }
 
 void
-nc_blobs_free(struct nc_ctx *ctx)
+nc_blobs_free(struct nc_host_ctx *ctx)
 {
    /* Every live object is in blobs (the shmem is not); the core context
     * is gone already, so only our records go. */

@@ -17,7 +17,7 @@
 
 
 static int
-ccmd_nop(struct nc_ctx *ctx, void *req, struct nc_rsp *rsp)
+ccmd_nop(struct nc_host_ctx *ctx, void *req, struct nc_rsp *rsp)
 {
    (void)ctx;
    (void)req;
@@ -29,7 +29,7 @@ ccmd_nop(struct nc_ctx *ctx, void *req, struct nc_rsp *rsp)
 
 /* A queue made through the anchor's ioctl: the wire id is the core's. */
 static int
-ioctl_submitqueue_new(struct nc_ctx *ctx, struct drm_msm_submitqueue *args)
+ioctl_submitqueue_new(struct nc_host_ctx *ctx, struct drm_msm_submitqueue *args)
 {
    uint32_t slot = NC_QUEUE_NONE;
    int ret = nc_queue_reserve(ctx, &slot);
@@ -50,7 +50,7 @@ ioctl_submitqueue_new(struct nc_ctx *ctx, struct drm_msm_submitqueue *args)
 }
 
 static int
-ioctl_submitqueue_close(struct nc_ctx *ctx, uint32_t id)
+ioctl_submitqueue_close(struct nc_host_ctx *ctx, uint32_t id)
 {
    uint32_t core_id;
    int ret = nc_queue_core_id(ctx, id, &core_id);
@@ -63,7 +63,7 @@ ioctl_submitqueue_close(struct nc_ctx *ctx, uint32_t id)
 }
 
 static int
-ccmd_ioctl_simple(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_ioctl_simple(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_ioctl_simple_req *req = r;
    uint32_t size = _IOC_SIZE(req->cmd);
@@ -111,9 +111,9 @@ ccmd_ioctl_simple(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 /* ---------------------------------------------------------------- GEM */
 
 /* GEM_NEW only records the request: the storage offset is the guest
- * kernel's pick and comes with the blob create (nc_ctx_blob_attach()). */
+ * kernel's pick and comes with the blob create (nc_host_ctx_blob_attach()). */
 static int
-gem_new(struct nc_ctx *ctx, const struct nc_ccmd_gem_new_req *req,
+gem_new(struct nc_host_ctx *ctx, const struct nc_ccmd_gem_new_req *req,
         uint32_t madv_slot)
 {
    struct nc_obj *obj;
@@ -142,14 +142,14 @@ gem_new(struct nc_ctx *ctx, const struct nc_ccmd_gem_new_req *req,
 }
 
 static int
-ccmd_gem_new(struct nc_ctx *ctx, void *req, struct nc_rsp *rsp)
+ccmd_gem_new(struct nc_host_ctx *ctx, void *req, struct nc_rsp *rsp)
 {
    (void)rsp;
    return gem_new(ctx, req, NC_MADV_SLOT_NONE);
 }
 
 static int
-ccmd_gem_new_madv(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_new_madv(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_new_madv_req *req = r;
 
@@ -160,10 +160,10 @@ ccmd_gem_new_madv(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_gem_set_iova(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_set_iova(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_set_iova_req *req = r;
-   struct nc_obj *obj = nc_ctx_obj(ctx, req->res_id);
+   struct nc_obj *obj = nc_host_ctx_obj(ctx, req->res_id);
 
    if (!obj) {
       rsp->u.hdr.ret = -ENOENT;
@@ -177,10 +177,10 @@ ccmd_gem_set_iova(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_gem_cpu_prep(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_cpu_prep(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_cpu_prep_req *req = r;
-   struct nc_obj *obj = nc_ctx_obj(ctx, req->res_id);
+   struct nc_obj *obj = nc_host_ctx_obj(ctx, req->res_id);
 
    nc_rsp_body(rsp, sizeof(struct nc_ccmd_gem_cpu_prep_rsp));
    if (!obj) {
@@ -197,13 +197,13 @@ ccmd_gem_cpu_prep(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_gem_set_name(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_set_name(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_set_name_req *req = r;
 
    if (req->len > req->hdr.len - sizeof(*req))
       return -EINVAL;
-   struct nc_obj *obj = nc_ctx_obj(ctx, req->res_id);
+   struct nc_obj *obj = nc_host_ctx_obj(ctx, req->res_id);
    if (!obj) {
       rsp->u.hdr.ret = -ENOENT;
       return 0;
@@ -216,14 +216,14 @@ ccmd_gem_set_name(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-gem_submit(struct nc_ctx *ctx, const struct nc_ccmd_gem_submit_req *req,
+gem_submit(struct nc_host_ctx *ctx, const struct nc_ccmd_gem_submit_req *req,
            struct drm_msm_gem_submit_bo *bos,
            struct drm_msm_gem_submit_cmd *cmds)
 {
    uint32_t slot, core_id;
 
    for (uint32_t i = 0; i < req->nr_bos; i++) {
-      struct nc_obj *obj = nc_ctx_obj(ctx, bos[i].handle);
+      struct nc_obj *obj = nc_host_ctx_obj(ctx, bos[i].handle);
       if (!obj)
          return -EINVAL; /* what the kernel says for a handle not ours */
       bos[i].handle = obj->handle;
@@ -246,7 +246,7 @@ gem_submit(struct nc_ctx *ctx, const struct nc_ccmd_gem_submit_req *req,
 }
 
 static int
-ccmd_gem_submit(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_submit(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_submit_req *req = r;
    uint64_t bos_len = (uint64_t)req->nr_bos *
@@ -270,7 +270,7 @@ ccmd_gem_submit(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_gem_upload(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_upload(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_upload_req *req = r;
    uint64_t hm, size;
@@ -278,7 +278,7 @@ ccmd_gem_upload(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 
    if (req->len > req->hdr.len - sizeof(*req))
       return -EINVAL;
-   struct nc_obj *obj = nc_ctx_obj(ctx, req->res_id);
+   struct nc_obj *obj = nc_host_ctx_obj(ctx, req->res_id);
    if (!obj) {
       rsp->u.hdr.ret = -ENOENT;
       return 0;
@@ -294,11 +294,11 @@ ccmd_gem_upload(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_gem_madvise(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_gem_madvise(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_gem_madvise_req *req = r;
    struct nc_ccmd_gem_madvise_rsp *out = nc_rsp_body(rsp, sizeof(*out));
-   struct nc_obj *obj = nc_ctx_obj(ctx, req->res_id);
+   struct nc_obj *obj = nc_host_ctx_obj(ctx, req->res_id);
 
    if (!obj) {
       out->hdr.ret = -ENOENT;
@@ -314,7 +314,7 @@ ccmd_gem_madvise(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 /* ------------------------------------------------------- queues/fences */
 
 static int
-ccmd_submitqueue_query(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_submitqueue_query(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_submitqueue_query_req *req = r;
    struct nc_ccmd_submitqueue_query_rsp *out;
@@ -338,7 +338,7 @@ ccmd_submitqueue_query(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_wait_fence(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_wait_fence(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_wait_fence_req *req = r;
    struct timespec now;
@@ -362,7 +362,7 @@ ccmd_wait_fence(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 /* NC_EXT_QUEUE_STATE: the guest picked id and slot, so it can submit to
  * the queue before this ran. */
 static int
-ccmd_submitqueue_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_submitqueue_new(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_submitqueue_new_req *req = r;
    struct drm_msm_submitqueue args = { .flags = req->flags,
@@ -391,7 +391,7 @@ ccmd_submitqueue_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 /* --------------------------------------------------------------- misc */
 
 static int
-ccmd_set_debuginfo(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_set_debuginfo(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_set_debuginfo_req *req = r;
    uint64_t need = sizeof(*req) + (uint64_t)req->comm_len + req->cmdline_len;
@@ -419,7 +419,7 @@ ccmd_set_debuginfo(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 /* The shmem's layout follows from the extensions: they are fixed before
  * it exists. */
 static int
-ccmd_ext_enable(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_ext_enable(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_ext_enable_req *req = r;
 
@@ -431,7 +431,7 @@ ccmd_ext_enable(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 static int
-ccmd_arena_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_arena_new(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_arena_new_req *req = r;
    struct nc_ccmd_arena_new_rsp *out = nc_rsp_body(rsp, sizeof(*out));
@@ -450,9 +450,9 @@ ccmd_arena_new(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
 }
 
 /* NC_EXT_BLOB_AT: remember where the guest wants the blob; the blob create
- * must put it there (nc_ctx_blob_attach()). */
+ * must put it there (nc_host_ctx_blob_attach()). */
 static int
-ccmd_blob_at(struct nc_ctx *ctx, void *r, struct nc_rsp *rsp)
+ccmd_blob_at(struct nc_host_ctx *ctx, void *r, struct nc_rsp *rsp)
 {
    struct nc_ccmd_blob_at_req *req = r;
 

@@ -17,7 +17,7 @@
 /* Has the host lost the context?  The shmem says so without asking (the
  * anchor's async_error counter, which the host bumps when it loses it). */
 bool
-nc_check_lost(struct nc_dev *d)
+nc_check_lost(struct nc_guest_dev *d)
 {
    if (!d->lost && (__atomic_load_n(&d->shmem->async_error, __ATOMIC_ACQUIRE) ||
                     __atomic_load_n(&d->state->lost, __ATOMIC_ACQUIRE)))
@@ -27,7 +27,7 @@ nc_check_lost(struct nc_dev *d)
 
 /* Send the batch (an EXECBUFFER on the CPU ring).  Under d->lock. */
 int
-nc_flush_locked(struct nc_dev *d, uint32_t vg_flags)
+nc_flush_locked(struct nc_guest_dev *d, uint32_t vg_flags)
 {
    int ret;
 
@@ -51,7 +51,7 @@ nc_flush_locked(struct nc_dev *d, uint32_t vg_flags)
  * without a response; the host ignores its rsp_off); *rsp_off says where
  * it will be.  NULL if it cannot be queued. */
 void *
-nc_req(struct nc_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
+nc_req(struct nc_guest_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
        uint32_t *rsp_off)
 {
    struct nc_ccmd_req *hdr;
@@ -92,7 +92,7 @@ nc_req(struct nc_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
 
 /* Why nc_req() returned NULL. */
 int
-nc_req_error(const struct nc_dev *d)
+nc_req_error(const struct nc_guest_dev *d)
 {
    return d->lost ? -EIO : -ENOMEM;
 }
@@ -101,7 +101,7 @@ nc_req_error(const struct nc_dev *d)
  * out of shared memory (the host could still scribble on it).  rsp_len 0:
  * only wait (a NOP). */
 int
-nc_sync_locked(struct nc_dev *d, uint32_t rsp_off, void *rsp, uint32_t rsp_len)
+nc_sync_locked(struct nc_guest_dev *d, uint32_t rsp_off, void *rsp, uint32_t rsp_len)
 {
    struct nc_ccmd_rsp *hdr = rsp;
 
@@ -133,7 +133,7 @@ nc_deadline(int64_t timeout_ns)
 /* IOCTL_SIMPLE always has a response (the anchor's rule); an async one's
  * answer lands in the ring unread. */
 int
-nc_ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync)
+nc_ioctl_simple(struct nc_guest_dev *d, uint32_t cmd, void *payload, bool sync)
 {
    uint32_t size = _IOC_SIZE(cmd);
    uint32_t rsp_len = sizeof(struct nc_ccmd_ioctl_simple_rsp) +
@@ -168,7 +168,7 @@ nc_ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync)
 static int
 nc_get_param(struct ws_dev *dev, uint32_t param, uint64_t *value)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    const struct nc_capset_msm *c = &d->caps.capset.msm;
    struct drm_msm_param p = { .pipe = MSM_PIPE_3D0, .param = param };
    int ret = 0;
@@ -210,7 +210,7 @@ out:
 static int
 nc_set_debuginfo(struct ws_dev *dev, const char *comm, const char *cmdline)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    size_t comm_len = comm ? strlen(comm) : 0;
    size_t cmdline_len = cmdline ? strlen(cmdline) : 0;
    struct nc_ccmd_set_debuginfo_req *req;
@@ -244,7 +244,7 @@ out:
 /* ------------------------------------------------------------ submits */
 
 struct msm_rules_caps
-nc_rules_caps(const struct nc_dev *d)
+nc_rules_caps(const struct nc_guest_dev *d)
 {
    return (struct msm_rules_caps){
       .has_cached_coherent = d->caps.capset.msm.has_cached_coherent,
@@ -257,7 +257,7 @@ nc_rules_caps(const struct nc_dev *d)
 /* What the kernel checks before looking anything up: the core's own rules
  * (msm_rules.h), on the host's limits from the capset. */
 static int
-submit_check(const struct nc_dev *d, const struct ws_submit *s,
+submit_check(const struct nc_guest_dev *d, const struct ws_submit *s,
              uint32_t flags)
 {
    struct msm_rules_caps caps = nc_rules_caps(d);
@@ -275,7 +275,7 @@ submit_check(const struct nc_dev *d, const struct ws_submit *s,
 
 /* What the kernel checks against its objects (submit_lookup_*). */
 static int
-submit_check_bos(struct nc_dev *d, const struct ws_submit *s)
+submit_check_bos(struct nc_guest_dev *d, const struct ws_submit *s)
 {
    uint32_t gen = ++d->submit_gen ? d->submit_gen : ++d->submit_gen;
 
@@ -305,12 +305,12 @@ submit_check_bos(struct nc_dev *d, const struct ws_submit *s)
 static int
 nc_submit(struct ws_dev *dev, struct ws_submit *s)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    uint32_t flags = MSM_PIPE_3D0 | s->flags;
    struct nc_ccmd_gem_submit_req *req;
    struct drm_msm_gem_submit_bo *bos;
    struct drm_msm_gem_submit_cmd *cmds;
-   struct nc_queue *q;
+   struct nc_guest_queue *q;
    uint64_t len;
    uint32_t fence;
    int ret;
@@ -386,7 +386,7 @@ out:
 
 /* virglrenderer's way: ask the host, which polls the kernel for us. */
 static int
-poll_wait_fence(struct nc_dev *d, uint32_t queue, uint32_t fence,
+poll_wait_fence(struct nc_guest_dev *d, uint32_t queue, uint32_t fence,
                 int64_t timeout_ns)
 {
    uint64_t deadline = nc_deadline(timeout_ns);
@@ -420,8 +420,8 @@ static int
 nc_fence_wait(struct ws_dev *dev, uint32_t queue, uint32_t fence,
               int64_t timeout_ns)
 {
-   struct nc_dev *d = nc_dev(dev);
-   struct nc_queue *q;
+   struct nc_guest_dev *d = nc_guest_dev(dev);
+   struct nc_guest_queue *q;
    uint32_t slot = 0;
    int ret = 0;
 
@@ -453,7 +453,7 @@ nc_fence_wait(struct ws_dev *dev, uint32_t queue, uint32_t fence,
 static int
 nc_flush(struct ws_dev *dev)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    int ret;
 
    pthread_mutex_lock(&d->lock);
@@ -467,7 +467,7 @@ nc_get_stats(struct ws_dev *dev, struct ws_stats *st)
 {
    struct vg_stats vs;
 
-   vg_get_stats(nc_dev(dev)->vg, &vs);
+   vg_get_stats(nc_guest_dev(dev)->vg, &vs);
    st->messages = vs.messages;
    st->bytes = vs.bytes;
    st->sync_round_trips = vs.sync_round_trips;
@@ -475,10 +475,10 @@ nc_get_stats(struct ws_dev *dev, struct ws_stats *st)
 }
 
 static void
-nc_free(struct nc_dev *d)
+nc_free(struct nc_guest_dev *d)
 {
    while (d->queues) {
-      struct nc_queue *q = d->queues;
+      struct nc_guest_queue *q = d->queues;
       d->queues = q->next;
       free(q);
    }
@@ -497,7 +497,7 @@ nc_free(struct nc_dev *d)
 static void
 nc_close(struct ws_dev *dev)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
 
    pthread_mutex_lock(&d->lock);
    if (!nc_check_lost(d))
@@ -564,7 +564,7 @@ check_capset(const struct vg_dev *vg)
  * turned on in its cmd: the host lays it out for them before anything
  * else runs.  Async: held back until the first flush. */
 static int
-shmem_create(struct nc_dev *d)
+shmem_create(struct nc_guest_dev *d)
 {
    struct {
       struct nc_ccmd_ext_enable_req ext;
@@ -607,8 +607,8 @@ ws_nativectx_open(struct vg_dev *vg, const struct nc_options *opts,
                   struct ws_dev **out)
 {
    pthread_condattr_t attr;
-   struct nc_dev *d;
-   struct nc_queue *q0;
+   struct nc_guest_dev *d;
+   struct nc_guest_queue *q0;
    int ret = check_capset(vg);
 
    if (ret) {
@@ -677,6 +677,6 @@ ws_nativectx_open_owning(struct nc_channel *ch, const struct nc_options *opts,
 
    if (ret)
       return ret;
-   nc_dev(*out)->owned_ch = ch;
+   nc_guest_dev(*out)->owned_ch = ch;
    return 0;
 }

@@ -33,7 +33,7 @@ track_need(const struct nc_track *t, bool write)
 }
 
 static bool
-track_idle(struct nc_dev *d, const struct nc_track *t)
+track_idle(struct nc_guest_dev *d, const struct nc_track *t)
 {
    return nc_fence_done(d, t->slot, t->queue_id, track_need(t, true));
 }
@@ -41,7 +41,7 @@ track_idle(struct nc_dev *d, const struct nc_track *t)
 /* Record that fence uses bo on q (flags: MSM_SUBMIT_BO_*); with fence 0,
  * only make sure there is room, so the submit itself cannot fail later. */
 int
-nc_bo_track(struct nc_bo *bo, const struct nc_queue *q, uint32_t fence,
+nc_bo_track(struct nc_bo *bo, const struct nc_guest_queue *q, uint32_t fence,
             uint32_t flags)
 {
    struct nc_track *t = NULL;
@@ -73,7 +73,7 @@ nc_bo_track(struct nc_bo *bo, const struct nc_queue *q, uint32_t fence,
 
 /* Forget fences that retired. */
 static void
-track_prune(struct nc_dev *d, struct nc_bo *bo)
+track_prune(struct nc_guest_dev *d, struct nc_bo *bo)
 {
    for (uint32_t i = 0; i < bo->nr_track;) {
       if (track_idle(d, &bo->track[i]))
@@ -86,7 +86,7 @@ track_prune(struct nc_dev *d, struct nc_bo *bo)
 /* ------------------------------------------------------------- arenas */
 
 int
-nc_arenas_init(struct nc_dev *d)
+nc_arenas_init(struct nc_guest_dev *d)
 {
    const struct nc_capset_ext *c = &d->caps.ext;
    const struct nc_capset_msm *m = &d->caps.capset.msm;
@@ -114,7 +114,7 @@ nc_arenas_init(struct nc_dev *d)
 /* At close: the host context takes the objects along, we take the structs
  * (a ws_bo is the implementation's, like the process's GEM handles). */
 void
-nc_bos_fini(struct nc_dev *d)
+nc_bos_fini(struct nc_guest_dev *d)
 {
    while (d->bos) {
       struct nc_bo *bo = d->bos;
@@ -125,7 +125,7 @@ nc_bos_fini(struct nc_dev *d)
 }
 
 void
-nc_arenas_fini(struct nc_dev *d)
+nc_arenas_fini(struct nc_guest_dev *d)
 {
    while (d->zombies) {
       struct nc_zombie *z = d->zombies;
@@ -141,7 +141,7 @@ nc_arenas_fini(struct nc_dev *d)
 
 /* A rare sync call: another range of hostmem for BO storage. */
 static int
-arena_grow(struct nc_dev *d, uint64_t need)
+arena_grow(struct nc_guest_dev *d, uint64_t need)
 {
    struct nc_ccmd_arena_new_req *req;
    struct nc_ccmd_arena_new_rsp rsp;
@@ -182,7 +182,7 @@ arena_grow(struct nc_dev *d, uint64_t need)
 }
 
 static int
-arena_alloc(struct nc_dev *d, uint64_t size, uint32_t *arena, uint64_t *off)
+arena_alloc(struct nc_guest_dev *d, uint64_t size, uint32_t *arena, uint64_t *off)
 {
    for (uint32_t i = 0; i < d->nr_arenas; i++) {
       if (!nc_heap_alloc(&d->arenas[i].heap, size, NC_PAGE, off)) {
@@ -195,7 +195,7 @@ arena_alloc(struct nc_dev *d, uint64_t size, uint32_t *arena, uint64_t *off)
 
 /* Fresh storage reads zero, as a new GEM object's pages do. */
 static void
-arena_zero(struct nc_dev *d, uint32_t arena, uint64_t off, uint64_t size)
+arena_zero(struct nc_guest_dev *d, uint32_t arena, uint64_t off, uint64_t size)
 {
    struct nc_arena *a = &d->arenas[arena];
 
@@ -208,7 +208,7 @@ arena_zero(struct nc_dev *d, uint32_t arena, uint64_t off, uint64_t size)
 /* ------------------------------------------------------------ zombies */
 
 static bool
-zombie_idle(struct nc_dev *d, const struct nc_zombie *z)
+zombie_idle(struct nc_guest_dev *d, const struct nc_zombie *z)
 {
    for (uint32_t i = 0; i < z->nr_track; i++)
       if (!track_idle(d, &z->track[i]))
@@ -219,7 +219,7 @@ zombie_idle(struct nc_dev *d, const struct nc_zombie *z)
 }
 
 static void
-release_ranges(struct nc_dev *d, uint64_t iova, uint64_t size, uint32_t arena,
+release_ranges(struct nc_guest_dev *d, uint64_t iova, uint64_t size, uint32_t arena,
                uint64_t hm_offset)
 {
    nc_heap_free(&d->iova, iova, size);
@@ -227,7 +227,7 @@ release_ranges(struct nc_dev *d, uint64_t iova, uint64_t size, uint32_t arena,
 }
 
 static void
-reclaim(struct nc_dev *d)
+reclaim(struct nc_guest_dev *d)
 {
    for (struct nc_zombie **p = &d->zombies; *p;) {
       struct nc_zombie *z = *p;
@@ -244,7 +244,7 @@ reclaim(struct nc_dev *d)
 
 /* Out of space with frees pending: wait for them to become reusable. */
 static void
-reclaim_wait(struct nc_dev *d)
+reclaim_wait(struct nc_guest_dev *d)
 {
    uint64_t deadline = nc_deadline(ZOMBIE_WAIT_NS);
    bool gated = false;
@@ -266,7 +266,7 @@ reclaim_wait(struct nc_dev *d)
 }
 
 static int
-alloc_ranges(struct nc_dev *d, uint64_t size, uint64_t *iova, uint32_t *arena,
+alloc_ranges(struct nc_guest_dev *d, uint64_t size, uint64_t *iova, uint32_t *arena,
              uint64_t *hm_offset)
 {
    bool have_iova = false, have_hm = false, waited = false, grown = false;
@@ -304,7 +304,7 @@ alloc_ranges(struct nc_dev *d, uint64_t size, uint64_t *iova, uint32_t *arena,
 /* gem_new_check(): what the kernel refuses before allocating (the core's
  * own rule, so the two cannot disagree). */
 static int
-bo_check_flags(const struct nc_dev *d, uint64_t size, uint32_t flags)
+bo_check_flags(const struct nc_guest_dev *d, uint64_t size, uint32_t flags)
 {
    struct msm_rules_caps caps = nc_rules_caps(d);
    return msm_rule_gem_new(&caps, size, flags);
@@ -314,7 +314,7 @@ int
 nc_bo_new(struct ws_dev *dev, uint64_t size, uint32_t flags,
           struct ws_bo **out)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    uint64_t asize = (size + NC_PAGE - 1) & ~(NC_PAGE - 1);
    struct {
       struct nc_ccmd_gem_new_madv_req gem;
@@ -398,7 +398,7 @@ void
 nc_bo_free(struct ws_bo *base)
 {
    struct nc_bo *bo = nc_bo(base);
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
 
    pthread_mutex_lock(&d->lock);
    if (bo->prev)
@@ -449,7 +449,7 @@ out:
 
 /* Make sure the host ran every GEM_UPLOAD to bo (upload_ccmd mode). */
 static int
-bo_sync_uploads(struct nc_dev *d, struct nc_bo *bo, bool force)
+bo_sync_uploads(struct nc_guest_dev *d, struct nc_bo *bo, bool force)
 {
    int ret;
 
@@ -470,7 +470,7 @@ int
 nc_bo_map(struct ws_bo *base, void **ptr)
 {
    struct nc_bo *bo = nc_bo(base);
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
    int ret = 0;
 
    pthread_mutex_lock(&d->lock);
@@ -495,7 +495,7 @@ nc_bo_upload(struct ws_bo *base, uint64_t offset, const void *src,
              uint64_t len)
 {
    struct nc_bo *bo = nc_bo(base);
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
    const uint8_t *p = src;
    int ret = 0;
 
@@ -536,7 +536,7 @@ nc_bo_upload(struct ws_bo *base, uint64_t offset, const void *src,
 
 /* The anchors' way: ask the host, which never blocks, until idle. */
 static int
-poll_cpu_prep(struct nc_dev *d, struct nc_bo *bo, uint32_t op,
+poll_cpu_prep(struct nc_guest_dev *d, struct nc_bo *bo, uint32_t op,
               int64_t timeout_ns)
 {
    uint64_t deadline = nc_deadline(timeout_ns);
@@ -572,7 +572,7 @@ int
 nc_bo_cpu_prep(struct ws_bo *base, uint32_t op, int64_t timeout_ns)
 {
    struct nc_bo *bo = nc_bo(base);
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
    struct nc_track waits[8], *w = waits;
    uint32_t n = 0;
    int ret = 0;
@@ -621,7 +621,7 @@ nc_bo_cpu_prep(struct ws_bo *base, uint32_t op, int64_t timeout_ns)
 int
 nc_bo_cpu_fini(struct ws_bo *base)
 {
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
    int ret;
 
    pthread_mutex_lock(&d->lock);
@@ -634,7 +634,7 @@ int
 nc_bo_set_name(struct ws_bo *base, const char *name)
 {
    struct nc_bo *bo = nc_bo(base);
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
    size_t len = strlen(name);
    struct nc_ccmd_gem_set_name_req *req;
    int ret = 0;

@@ -14,7 +14,7 @@
 /* Has the host run the request that put queue_id in slot?  Until then the
  * slot does not name it yet (we make queues without waiting). */
 static bool
-slot_born(struct nc_dev *d, uint32_t slot, uint32_t queue_id)
+slot_born(struct nc_guest_dev *d, uint32_t slot, uint32_t queue_id)
 {
    if (__atomic_load_n(&d->slot_queue[slot], __ATOMIC_ACQUIRE) != queue_id)
       return true; /* we reused the slot: that queue is long gone */
@@ -25,7 +25,7 @@ slot_born(struct nc_dev *d, uint32_t slot, uint32_t queue_id)
 /* May a new queue go into slot?  Only once the last queue we put there is
  * out of it: made there by the host, then closed and drained. */
 bool
-nc_slot_drained(struct nc_dev *d, uint32_t slot)
+nc_slot_drained(struct nc_guest_dev *d, uint32_t slot)
 {
    uint32_t id = __atomic_load_n(&d->slot_queue[slot], __ATOMIC_ACQUIRE);
 
@@ -41,7 +41,7 @@ nc_slot_drained(struct nc_dev *d, uint32_t slot)
  * there) means the queue closed and all its work retired (queue ids are
  * never reused). */
 bool
-nc_fence_done(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
+nc_fence_done(struct nc_guest_dev *d, uint32_t slot, uint32_t queue_id,
               uint32_t fence)
 {
    struct nc_shmem_queue *sq = &d->state->queues[slot];
@@ -64,7 +64,7 @@ nc_fence_done(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
 void
 nc_on_event(void *data, const struct vg_event *ev)
 {
-   struct nc_dev *d = data;
+   struct nc_guest_dev *d = data;
 
    (void)ev;
    pthread_mutex_lock(&d->ev_lock);
@@ -77,7 +77,7 @@ nc_on_event(void *data, const struct vg_event *ev)
  * only goes up once the current one is done, and then every sleeper is
  * woken to re-arm its own.  Under ev_lock. */
 static void
-arm_locked(struct nc_dev *d, uint32_t slot, uint32_t fence)
+arm_locked(struct nc_guest_dev *d, uint32_t slot, uint32_t fence)
 {
    struct nc_shmem_queue *sq = &d->state->queues[slot];
    uint32_t cur = __atomic_load_n(&sq->wait_fence, __ATOMIC_SEQ_CST);
@@ -96,7 +96,7 @@ arm_locked(struct nc_dev *d, uint32_t slot, uint32_t fence)
  * context is lost (-EIO).  Zero round trips: the host publishes completed
  * seqnos and sends an event only because we said we sleep. */
 int
-nc_wait_fence_slot(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
+nc_wait_fence_slot(struct nc_guest_dev *d, uint32_t slot, uint32_t queue_id,
                    uint32_t fence, uint64_t deadline_ns)
 {
    struct nc_shmem_queue *sq = &d->state->queues[slot];

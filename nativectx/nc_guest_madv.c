@@ -20,7 +20,7 @@
 /* A shared madvise word for a new BO, or NC_MADV_SLOT_NONE (none left, or
  * the anchors' behaviour): then madvise asks the host instead. */
 uint32_t
-nc_madv_slot_get(struct nc_dev *d)
+nc_madv_slot_get(struct nc_guest_dev *d)
 {
    uint32_t seq = __atomic_load_n(&d->shmem->seqno, __ATOMIC_ACQUIRE);
    uint32_t slot;
@@ -48,7 +48,7 @@ nc_madv_slot_get(struct nc_dev *d)
 
 /* The BO is closed: its word may be reused once the host has seen that. */
 void
-nc_madv_slot_put(struct nc_dev *d, uint32_t slot, uint32_t gate_seqno)
+nc_madv_slot_put(struct nc_guest_dev *d, uint32_t slot, uint32_t gate_seqno)
 {
    if (slot == NC_MADV_SLOT_NONE)
       return;
@@ -63,7 +63,7 @@ nc_madv_slot_put(struct nc_dev *d, uint32_t slot, uint32_t gate_seqno)
 }
 
 void
-nc_madv_pending_remove(struct nc_dev *d, struct nc_bo *bo)
+nc_madv_pending_remove(struct nc_guest_dev *d, struct nc_bo *bo)
 {
    if (bo->madv_pending < 0)
       return;
@@ -75,7 +75,7 @@ nc_madv_pending_remove(struct nc_dev *d, struct nc_bo *bo)
 
 /* Flip the words of pending DONTNEED BOs whose submits the host has seen. */
 void
-nc_madv_pending_sweep(struct nc_dev *d)
+nc_madv_pending_sweep(struct nc_guest_dev *d)
 {
    uint32_t seq = __atomic_load_n(&d->shmem->seqno, __ATOMIC_ACQUIRE);
 
@@ -97,7 +97,7 @@ int
 nc_bo_madvise(struct ws_bo *base, uint32_t madv, uint32_t *retained)
 {
    struct nc_bo *bo = nc_bo(base);
-   struct nc_dev *d = nc_dev(base->dev);
+   struct nc_guest_dev *d = nc_guest_dev(base->dev);
    struct nc_ccmd_gem_madvise_req *req;
    struct nc_ccmd_gem_madvise_rsp rsp;
    uint32_t rsp_off = 0;

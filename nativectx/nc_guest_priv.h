@@ -32,8 +32,8 @@
 #define NC_PARAM_STR_MAX 4096       /* the kernel's COMM/CMDLINE bound */
 
 /* A submit queue as the guest knows it. */
-struct nc_queue {
-   struct nc_queue *next;
+struct nc_guest_queue {
+   struct nc_guest_queue *next;
    uint32_t id;
    uint32_t prio;
    uint32_t slot;        /* its nc_shmem_queue */
@@ -56,7 +56,7 @@ struct nc_bo {
    uint32_t madv;        /* MSM_MADV_WILLNEED, _DONTNEED, __MSM_MADV_PURGED */
    uint32_t madv_slot;   /* its shared madvise word, or NC_MADV_SLOT_NONE */
    uint32_t submit_seqno; /* request seqno of the last submit naming it */
-   int32_t madv_pending; /* index in nc_dev.madv_pending, or -1 */
+   int32_t madv_pending; /* index in nc_guest_dev.madv_pending, or -1 */
    uint32_t submit_mark; /* duplicate detection within one submit */
    bool has_upload;      /* a GEM_UPLOAD the host may not have run yet */
    bool mapped_once;
@@ -82,7 +82,7 @@ struct nc_arena {
    struct nc_heap heap;
 };
 
-struct nc_dev {
+struct nc_guest_dev {
    struct ws_dev base;
    struct vg_dev *vg;
    struct nc_channel *owned_ch; /* closed with the device, or NULL */
@@ -113,7 +113,7 @@ struct nc_dev {
    struct nc_zombie *zombies;
    struct nc_bo *bos;    /* live BOs: close frees what the caller did not */
 
-   struct nc_queue *queues;
+   struct nc_guest_queue *queues;
    uint32_t next_queue_id; /* our queue ids: never reused, never 0 */
    /* The queue we last put in each shmem slot, and the seqno of the request
     * that made it: until the host ran that, the slot does not name it yet.
@@ -137,10 +137,10 @@ struct nc_dev {
    pthread_cond_t ev_cond; /* any event */
 };
 
-static inline struct nc_dev *
-nc_dev(struct ws_dev *dev)
+static inline struct nc_guest_dev *
+nc_guest_dev(struct ws_dev *dev)
 {
-   return (struct nc_dev *)dev;
+   return (struct nc_guest_dev *)dev;
 }
 
 static inline struct nc_bo *
@@ -162,18 +162,18 @@ nc_after_eq(uint32_t a, uint32_t b)
 }
 
 /* nc_guest.c */
-bool nc_check_lost(struct nc_dev *d);
-void *nc_req(struct nc_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
+bool nc_check_lost(struct nc_guest_dev *d);
+void *nc_req(struct nc_guest_dev *d, uint32_t cmd, uint32_t len, uint32_t rsp_len,
              uint32_t *rsp_off);
-int nc_req_error(const struct nc_dev *d);
-int nc_flush_locked(struct nc_dev *d, uint32_t vg_flags);
-int nc_sync_locked(struct nc_dev *d, uint32_t rsp_off, void *rsp,
+int nc_req_error(const struct nc_guest_dev *d);
+int nc_flush_locked(struct nc_guest_dev *d, uint32_t vg_flags);
+int nc_sync_locked(struct nc_guest_dev *d, uint32_t rsp_off, void *rsp,
                    uint32_t rsp_len);
 uint64_t nc_deadline(int64_t timeout_ns);
-struct nc_queue *nc_find_queue(struct nc_dev *d, uint32_t id);
+struct nc_guest_queue *nc_find_queue(struct nc_guest_dev *d, uint32_t id);
 /* One allow-listed ioctl through IOCTL_SIMPLE; sync: wait for the answer
  * and copy the uapi struct back. */
-int nc_ioctl_simple(struct nc_dev *d, uint32_t cmd, void *payload, bool sync);
+int nc_ioctl_simple(struct nc_guest_dev *d, uint32_t cmd, void *payload, bool sync);
 
 /* nc_guest_queue.c */
 int nc_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
@@ -182,15 +182,15 @@ int nc_submitqueue_close(struct ws_dev *dev, uint32_t id);
 int nc_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults);
 
 /* nc_guest_bo.c */
-int nc_arenas_init(struct nc_dev *d);
-void nc_bos_fini(struct nc_dev *d);
-void nc_arenas_fini(struct nc_dev *d);
-bool nc_fence_done(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
+int nc_arenas_init(struct nc_guest_dev *d);
+void nc_bos_fini(struct nc_guest_dev *d);
+void nc_arenas_fini(struct nc_guest_dev *d);
+bool nc_fence_done(struct nc_guest_dev *d, uint32_t slot, uint32_t queue_id,
                    uint32_t fence);
-bool nc_slot_drained(struct nc_dev *d, uint32_t slot);
-int nc_wait_fence_slot(struct nc_dev *d, uint32_t slot, uint32_t queue_id,
+bool nc_slot_drained(struct nc_guest_dev *d, uint32_t slot);
+int nc_wait_fence_slot(struct nc_guest_dev *d, uint32_t slot, uint32_t queue_id,
                        uint32_t fence, uint64_t deadline_ns);
-int nc_bo_track(struct nc_bo *bo, const struct nc_queue *q, uint32_t fence,
+int nc_bo_track(struct nc_bo *bo, const struct nc_guest_queue *q, uint32_t fence,
                 uint32_t flags);
 void nc_on_event(void *data, const struct vg_event *ev);
 
@@ -205,12 +205,12 @@ int nc_bo_cpu_fini(struct ws_bo *bo);
 int nc_bo_set_name(struct ws_bo *bo, const char *name);
 int nc_bo_madvise(struct ws_bo *bo, uint32_t madv, uint32_t *retained);
 /* nc_guest_madv.c: the shared madvise words. */
-uint32_t nc_madv_slot_get(struct nc_dev *d);
-void nc_madv_slot_put(struct nc_dev *d, uint32_t slot, uint32_t gate_seqno);
-void nc_madv_pending_remove(struct nc_dev *d, struct nc_bo *bo);
-void nc_madv_pending_sweep(struct nc_dev *d);
+uint32_t nc_madv_slot_get(struct nc_guest_dev *d);
+void nc_madv_slot_put(struct nc_guest_dev *d, uint32_t slot, uint32_t gate_seqno);
+void nc_madv_pending_remove(struct nc_guest_dev *d, struct nc_bo *bo);
+void nc_madv_pending_sweep(struct nc_guest_dev *d);
 
 /* The host limits the argument rules need, from the capset. */
-struct msm_rules_caps nc_rules_caps(const struct nc_dev *d);
+struct msm_rules_caps nc_rules_caps(const struct nc_guest_dev *d);
 
 #endif

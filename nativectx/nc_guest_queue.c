@@ -11,10 +11,10 @@
 
 /* ------------------------------------------------------------- queues */
 
-struct nc_queue *
-nc_find_queue(struct nc_dev *d, uint32_t id)
+struct nc_guest_queue *
+nc_find_queue(struct nc_guest_dev *d, uint32_t id)
 {
-   for (struct nc_queue *q = d->queues; q; q = q->next)
+   for (struct nc_guest_queue *q = d->queues; q; q = q->next)
       if (q->id == id)
          return q;
    return NULL;
@@ -23,11 +23,11 @@ nc_find_queue(struct nc_dev *d, uint32_t id)
 /* A shmem slot for a new queue: none of ours uses it, and the last queue
  * we put there is gone from it (closed and drained: the host freed it). */
 static int
-free_slot(struct nc_dev *d, uint32_t *slot)
+free_slot(struct nc_guest_dev *d, uint32_t *slot)
 {
    for (uint32_t i = 1; i < NC_MAX_QUEUES; i++) {
       bool ours = false;
-      for (struct nc_queue *q = d->queues; q; q = q->next)
+      for (struct nc_guest_queue *q = d->queues; q; q = q->next)
          ours |= q->slot == i;
       if (ours)
          continue;
@@ -40,7 +40,7 @@ free_slot(struct nc_dev *d, uint32_t *slot)
 }
 
 static void
-slot_assign(struct nc_dev *d, uint32_t slot, uint32_t id, uint32_t seqno)
+slot_assign(struct nc_guest_dev *d, uint32_t slot, uint32_t id, uint32_t seqno)
 {
    __atomic_store_n(&d->slot_born[slot], seqno, __ATOMIC_RELEASE);
    __atomic_store_n(&d->slot_queue[slot], id, __ATOMIC_RELEASE);
@@ -48,8 +48,8 @@ slot_assign(struct nc_dev *d, uint32_t slot, uint32_t id, uint32_t seqno)
 
 /* The extension's way: our id, our slot, no answer needed. */
 static int
-queue_new_async(struct nc_dev *d, uint32_t prio, uint32_t flags,
-                struct nc_queue *q)
+queue_new_async(struct nc_guest_dev *d, uint32_t prio, uint32_t flags,
+                struct nc_guest_queue *q)
 {
    struct nc_ccmd_submitqueue_new_req *req;
    uint32_t slot;
@@ -75,8 +75,8 @@ queue_new_async(struct nc_dev *d, uint32_t prio, uint32_t flags,
 /* The anchor's way (what mesa does): a synchronous ioctl; the host picked
  * the slot, which its shmem names. */
 static int
-queue_new_ioctl(struct nc_dev *d, uint32_t prio, uint32_t flags,
-                struct nc_queue *q)
+queue_new_ioctl(struct nc_guest_dev *d, uint32_t prio, uint32_t flags,
+                struct nc_guest_queue *q)
 {
    struct drm_msm_submitqueue args = { .flags = flags, .prio = prio };
    int ret = nc_ioctl_simple(d, DRM_IOCTL_MSM_SUBMITQUEUE_NEW, &args, true);
@@ -100,8 +100,8 @@ int
 nc_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
                    uint32_t *id)
 {
-   struct nc_dev *d = nc_dev(dev);
-   struct nc_queue *q;
+   struct nc_guest_dev *d = nc_guest_dev(dev);
+   struct nc_guest_queue *q;
    int ret;
 
    if (flags & ~MSM_SUBMITQUEUE_FLAGS)
@@ -134,7 +134,7 @@ nc_submitqueue_new(struct ws_dev *dev, uint32_t prio, uint32_t flags,
 int
 nc_submitqueue_close(struct ws_dev *dev, uint32_t id)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    int ret = -ENOENT;
 
    /* msm_submitqueue_remove(): the default queue is not closable. */
@@ -145,8 +145,8 @@ nc_submitqueue_close(struct ws_dev *dev, uint32_t id)
       ret = -EIO;
       goto out;
    }
-   for (struct nc_queue **p = &d->queues; *p; p = &(*p)->next) {
-      struct nc_queue *q = *p;
+   for (struct nc_guest_queue **p = &d->queues; *p; p = &(*p)->next) {
+      struct nc_guest_queue *q = *p;
       if (q->id != id)
          continue;
       /* Fire and forget: BOs still tracked on it keep reading its slot,
@@ -166,7 +166,7 @@ out:
 int
 nc_submitqueue_faults(struct ws_dev *dev, uint32_t id, uint32_t *faults)
 {
-   struct nc_dev *d = nc_dev(dev);
+   struct nc_guest_dev *d = nc_guest_dev(dev);
    struct nc_ccmd_submitqueue_query_req *req;
    uint64_t buf[(sizeof(struct nc_ccmd_submitqueue_query_rsp) + 4 + 7) / 8];
    struct nc_ccmd_submitqueue_query_rsp *rsp = (void *)buf;

@@ -46,7 +46,7 @@ struct nc_session {
    struct nc_session *next;
    struct nc_host_conn *conn;
    uint32_t id;
-   struct nc_ctx *ctx;
+   struct nc_host_ctx *ctx;
 
    /* The backlog (conn->lock). */
    struct nc_deferred *dq_head, *dq_tail;
@@ -115,7 +115,7 @@ session_stop_worker(struct nc_host_conn *c, struct nc_session *s)
    s->has_worker = false;
    pthread_mutex_unlock(&c->lock);
    if (joined) {
-      msm_ctx_abort(nc_ctx_msm(s->ctx));
+      msm_ctx_abort(nc_host_ctx_msm(s->ctx));
       pthread_join(s->worker, NULL);
    }
 }
@@ -131,7 +131,7 @@ session_destroy(struct nc_host_conn *c, struct nc_session *s)
    }
    session_stop_worker(c, s);
    /* After this no event can name s. */
-   nc_ctx_destroy(s->ctx);
+   nc_host_ctx_destroy(s->ctx);
    pthread_cond_destroy(&s->cond);
    free(s);
 }
@@ -168,7 +168,7 @@ rec_ctx_create(struct rec_args *a)
    s->id = a->session;
    pthread_cond_init(&s->cond, NULL);
    vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
-   ret = nc_ctx_create_vm(a->conn->core, a->conn->vm, r.arena_size,
+   ret = nc_host_ctx_create_vm(a->conn->core, a->conn->vm, r.arena_size,
                           session_emit, s, &s->ctx);
    if (ret) {
       pthread_cond_destroy(&s->cond);
@@ -178,7 +178,7 @@ rec_ctx_create(struct rec_args *a)
    s->next = a->conn->sessions;
    a->conn->sessions = s;
    a->s = s;
-   nc_ctx_caps(s->ctx, &a->reply->caps);
+   nc_host_ctx_caps(s->ctx, &a->reply->caps);
    *a->reply_len = sizeof(*a->reply);
    return 0;
 }
@@ -189,7 +189,7 @@ rec_ctx_destroy(struct rec_args *a)
    /* Never in a deferred frame (proto_frame keeps those inline); the
     * session's own thread cannot end its session. */
    if (a->deferred) {
-      nc_ctx_lose(a->s->ctx, -EPROTO);
+      nc_host_ctx_lose(a->s->ctx, -EPROTO);
       return -EIO;
    }
    session_destroy(a->conn, a->s);
@@ -205,12 +205,12 @@ rec_execbuf(struct rec_args *a)
 
    memcpy(&r, a->rec, sizeof(r));
    if (r.flags & ~VG_EXECBUF_FENCE) {
-      nc_ctx_lose(a->s->ctx, -EINVAL);
+      nc_host_ctx_lose(a->s->ctx, -EINVAL);
       return -EIO;
    }
-   ret = nc_ctx_execute(a->s->ctx, a->rec + sizeof(r), a->len - sizeof(r));
+   ret = nc_host_ctx_execute(a->s->ctx, a->rec + sizeof(r), a->len - sizeof(r));
    if (!ret && (r.flags & VG_EXECBUF_FENCE))
-      ret = nc_ctx_submit_fence(a->s->ctx, r.ring_idx, r.fence_id);
+      ret = nc_host_ctx_submit_fence(a->s->ctx, r.ring_idx, r.fence_id);
    return ret;
 }
 
@@ -222,13 +222,13 @@ rec_blob_create(struct rec_args *a)
 
    memcpy(&r, a->rec, sizeof(r));
    if (r.cmd_len > a->len - sizeof(r)) {
-      nc_ctx_lose(a->s->ctx, -EINVAL);
+      nc_host_ctx_lose(a->s->ctx, -EINVAL);
       return -EIO;
    }
    /* Like RESOURCE_CREATE_BLOB: the tunnelled GEM_NEW first. */
-   ret = nc_ctx_execute(a->s->ctx, a->rec + sizeof(r), r.cmd_len);
+   ret = nc_host_ctx_execute(a->s->ctx, a->rec + sizeof(r), r.cmd_len);
    if (!ret)
-      ret = nc_ctx_blob_attach(a->s->ctx, r.res_id, r.blob_id, r.size,
+      ret = nc_host_ctx_blob_attach(a->s->ctx, r.res_id, r.blob_id, r.size,
                                r.hm_offset);
    return ret;
 }
@@ -240,7 +240,7 @@ rec_resource_unref(struct rec_args *a)
 
    memcpy(&r, a->rec, sizeof(r));
    vclock_charge(VC_HOST_CPU, vclock_costs.host_op_ns); /* cost model */
-   return nc_ctx_resource_unref(a->s->ctx, r.res_id);
+   return nc_host_ctx_resource_unref(a->s->ctx, r.res_id);
 }
 
 static const struct {
@@ -313,7 +313,7 @@ run_frame(struct nc_host_conn *c, struct nc_session *s, bool deferred,
       if (r) {
          /* The framing is gone: the rest of the frame means nothing. */
          if (a.s)
-            nc_ctx_lose(a.s->ctx, r);
+            nc_host_ctx_lose(a.s->ctx, r);
          ret = ret ? ret : r;
          break;
       }
@@ -324,7 +324,7 @@ run_frame(struct nc_host_conn *c, struct nc_session *s, bool deferred,
          ret = r;
       off += hdr.len;
    }
-   if (!ret && a.s && nc_ctx_lost(a.s->ctx))
+   if (!ret && a.s && nc_host_ctx_lost(a.s->ctx))
       ret = -EIO;
    reply->ret = ret;
    return ret;
@@ -413,7 +413,7 @@ session_worker(void *arg)
          /* The guest outran its own throttling by NC_SESSION_BACKLOG_MAX. */
          dq_free_locked(c, s, -ENOMEM);
          s->overflow = false;
-         nc_ctx_lose(s->ctx, -ENOMEM);
+         nc_host_ctx_lose(s->ctx, -ENOMEM);
          continue;
       }
       d = s->dq_head;
@@ -477,7 +477,7 @@ runs_inline_locked(struct nc_session *s, uint32_t len)
 {
    if (s->dq_head || s->busy)
       return false; /* keep the session's order */
-   return nc_max_submits(len) <= msm_ctx_submit_room(nc_ctx_msm(s->ctx));
+   return nc_max_submits(len) <= msm_ctx_submit_room(nc_host_ctx_msm(s->ctx));
 }
 
 static int

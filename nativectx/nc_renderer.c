@@ -20,7 +20,7 @@
 
 
 static void
-emit(struct nc_ctx *ctx, uint32_t type, uint32_t ring_idx, uint64_t fence_id)
+emit(struct nc_host_ctx *ctx, uint32_t type, uint32_t ring_idx, uint64_t fence_id)
 {
    struct vg_event ev = { .type = type, .ring_idx = ring_idx,
                           .fence_id = fence_id };
@@ -31,7 +31,7 @@ emit(struct nc_ctx *ctx, uint32_t type, uint32_t ring_idx, uint64_t fence_id)
 /* ---------------------------------------------------------- lost state */
 
 void
-nc_ctx_lose(struct nc_ctx *ctx, int err)
+nc_host_ctx_lose(struct nc_host_ctx *ctx, int err)
 {
    if (ctx->lost)
       return;
@@ -45,31 +45,31 @@ nc_ctx_lose(struct nc_ctx *ctx, int err)
 }
 
 int
-nc_ctx_lost(const struct nc_ctx *ctx)
+nc_host_ctx_lost(const struct nc_host_ctx *ctx)
 {
    return ctx->lost;
 }
 
 struct nc_shmem *
-nc_ctx_shmem(struct nc_ctx *ctx)
+nc_host_ctx_shmem(struct nc_host_ctx *ctx)
 {
    return ctx->shmem;
 }
 
 struct nc_shmem_state *
-nc_ctx_state(struct nc_ctx *ctx)
+nc_host_ctx_state(struct nc_host_ctx *ctx)
 {
    return ctx->state;
 }
 
 struct msm_ctx *
-nc_ctx_msm(struct nc_ctx *ctx)
+nc_host_ctx_msm(struct nc_host_ctx *ctx)
 {
    return ctx->mctx;
 }
 
 void
-nc_publish_faults(struct nc_ctx *ctx, uint32_t faults)
+nc_publish_faults(struct nc_host_ctx *ctx, uint32_t faults)
 {
    __atomic_store_n(&ctx->state->global_faults, faults, __ATOMIC_RELEASE);
 }
@@ -77,13 +77,13 @@ nc_publish_faults(struct nc_ctx *ctx, uint32_t faults)
 /* ------------------------------------------------------------ queues */
 
 static void
-queue_publish_locked(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
+queue_publish_locked(struct nc_host_ctx *ctx, uint32_t slot, uint32_t id,
                      uint32_t core_id, uint32_t prio)
 {
-   struct nc_queue *q = &ctx->queues[slot];
+   struct nc_host_queue *q = &ctx->queues[slot];
    struct nc_shmem_queue *sq = &ctx->state->queues[slot];
 
-   *q = (struct nc_queue){ .used = true, .id = id, .core_id = core_id,
+   *q = (struct nc_host_queue){ .used = true, .id = id, .core_id = core_id,
                            .prio = prio };
    /* completed first: a guest that sees the id must see its fresh state. */
    __atomic_store_n(&sq->completed, 0, __ATOMIC_RELEASE);
@@ -91,9 +91,9 @@ queue_publish_locked(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
 }
 
 static void
-queue_free_locked(struct nc_ctx *ctx, uint32_t slot)
+queue_free_locked(struct nc_host_ctx *ctx, uint32_t slot)
 {
-   ctx->queues[slot] = (struct nc_queue){ 0 };
+   ctx->queues[slot] = (struct nc_host_queue){ 0 };
    __atomic_store_n(&ctx->state->queues[slot].queue_id, NC_QUEUE_NONE,
                     __ATOMIC_RELEASE);
 }
@@ -101,7 +101,7 @@ queue_free_locked(struct nc_ctx *ctx, uint32_t slot)
 /* Claim a slot before the core queue exists, so a queue is never made that
  * cannot be published. */
 int
-nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot)
+nc_queue_reserve(struct nc_host_ctx *ctx, uint32_t *slot)
 {
    int ret = -ENOMEM;
 
@@ -110,7 +110,7 @@ nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot)
       if (*slot != NC_QUEUE_NONE && i != *slot)
          continue;
       if (!ctx->queues[i].used) {
-         ctx->queues[i] = (struct nc_queue){ .used = true, .id = NC_QUEUE_NONE,
+         ctx->queues[i] = (struct nc_host_queue){ .used = true, .id = NC_QUEUE_NONE,
                                              .core_id = NC_QUEUE_NONE };
          *slot = i;
          ret = 0;
@@ -124,7 +124,7 @@ nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot)
 }
 
 void
-nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
+nc_queue_publish(struct nc_host_ctx *ctx, uint32_t slot, uint32_t id,
                  uint32_t core_id, uint32_t prio)
 {
    pthread_mutex_lock(&ctx->lock);
@@ -133,19 +133,19 @@ nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
 }
 
 void
-nc_queue_unreserve(struct nc_ctx *ctx, uint32_t slot)
+nc_queue_unreserve(struct nc_host_ctx *ctx, uint32_t slot)
 {
    pthread_mutex_lock(&ctx->lock);
-   ctx->queues[slot] = (struct nc_queue){ 0 };
+   ctx->queues[slot] = (struct nc_host_queue){ 0 };
    pthread_mutex_unlock(&ctx->lock);
 }
 
 void
-nc_queue_close(struct nc_ctx *ctx, uint32_t id)
+nc_queue_close(struct nc_host_ctx *ctx, uint32_t id)
 {
    pthread_mutex_lock(&ctx->lock);
    for (uint32_t i = 0; i < NC_MAX_QUEUES; i++) {
-      struct nc_queue *q = &ctx->queues[i];
+      struct nc_host_queue *q = &ctx->queues[i];
       if (q->used && !q->closed && q->id == id) {
          /* The slot stays until the queue's last submit retired. */
          q->closed = true;
@@ -159,7 +159,7 @@ nc_queue_close(struct nc_ctx *ctx, uint32_t id)
 
 /* The live (not closed) queue the wire calls id. */
 static int
-queue_slot_locked(struct nc_ctx *ctx, uint32_t id)
+queue_slot_locked(struct nc_host_ctx *ctx, uint32_t id)
 {
    for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
       if (ctx->queues[i].used && !ctx->queues[i].closed &&
@@ -170,7 +170,7 @@ queue_slot_locked(struct nc_ctx *ctx, uint32_t id)
 
 /* The slot of the core's queue core_id (closed or not). */
 static int
-queue_slot_core_locked(struct nc_ctx *ctx, uint32_t core_id)
+queue_slot_core_locked(struct nc_host_ctx *ctx, uint32_t core_id)
 {
    for (uint32_t i = 0; i < NC_MAX_QUEUES; i++)
       if (ctx->queues[i].used && ctx->queues[i].core_id == core_id)
@@ -179,7 +179,7 @@ queue_slot_core_locked(struct nc_ctx *ctx, uint32_t core_id)
 }
 
 int
-nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id)
+nc_queue_core_id(struct nc_host_ctx *ctx, uint32_t id, uint32_t *core_id)
 {
    int ret = -ENOENT;
 
@@ -196,7 +196,7 @@ nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id)
 }
 
 bool
-nc_queue_id_used(struct nc_ctx *ctx, uint32_t id)
+nc_queue_id_used(struct nc_host_ctx *ctx, uint32_t id)
 {
    bool used = false;
 
@@ -208,7 +208,7 @@ nc_queue_id_used(struct nc_ctx *ctx, uint32_t id)
 }
 
 int
-nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot)
+nc_queue_submit_begin(struct nc_host_ctx *ctx, uint32_t id, uint32_t *slot)
 {
    pthread_mutex_lock(&ctx->lock);
    int i = queue_slot_locked(ctx, id);
@@ -220,12 +220,12 @@ nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot)
 }
 
 void
-nc_queue_submit_end(struct nc_ctx *ctx, uint32_t slot, uint32_t fence, bool ok)
+nc_queue_submit_end(struct nc_host_ctx *ctx, uint32_t slot, uint32_t fence, bool ok)
 {
    if (slot >= NC_MAX_QUEUES)
       return;
    pthread_mutex_lock(&ctx->lock);
-   struct nc_queue *q = &ctx->queues[slot];
+   struct nc_host_queue *q = &ctx->queues[slot];
    if (!ok) {
       if (q->inflight)
          q->inflight--;
@@ -241,10 +241,10 @@ nc_queue_submit_end(struct nc_ctx *ctx, uint32_t slot, uint32_t fence, bool ok)
 
 /* Has the submit (slot, queue_id, seqno) retired?  Under ctx->lock. */
 static bool
-submit_retired_locked(struct nc_ctx *ctx, uint32_t slot, uint32_t queue_id,
+submit_retired_locked(struct nc_host_ctx *ctx, uint32_t slot, uint32_t queue_id,
                       uint32_t seqno)
 {
-   const struct nc_queue *q = &ctx->queues[slot];
+   const struct nc_host_queue *q = &ctx->queues[slot];
    /* A slot no longer naming the queue means it drained. */
    if (!q->used || q->id != queue_id)
       return true;
@@ -256,14 +256,14 @@ submit_retired_locked(struct nc_ctx *ctx, uint32_t slot, uint32_t queue_id,
 static void
 retire_cb(void *data, uint32_t queue_id, uint32_t fence, uint32_t faults)
 {
-   struct nc_ctx *ctx = data;
+   struct nc_host_ctx *ctx = data;
 
    pthread_mutex_lock(&ctx->lock);
    /* Before the fence: a guest that sees the fence sees its faults too. */
    nc_publish_faults(ctx, faults);
    int i = queue_slot_core_locked(ctx, queue_id);
    if (i >= 0) {
-      struct nc_queue *q = &ctx->queues[i];
+      struct nc_host_queue *q = &ctx->queues[i];
       struct nc_shmem_queue *sq = &ctx->state->queues[i];
 
       q->completed = fence;
@@ -296,7 +296,7 @@ retire_cb(void *data, uint32_t queue_id, uint32_t fence, uint32_t faults)
 }
 
 int
-nc_ctx_submit_fence(struct nc_ctx *ctx, uint32_t ring_idx, uint64_t fence_id)
+nc_host_ctx_submit_fence(struct nc_host_ctx *ctx, uint32_t ring_idx, uint64_t fence_id)
 {
    struct nc_fence *f;
 
@@ -308,16 +308,16 @@ nc_ctx_submit_fence(struct nc_ctx *ctx, uint32_t ring_idx, uint64_t fence_id)
       return 0;
    }
    if (ring_idx > ctx->caps.capset.msm.priorities || ring_idx >= NC_MAX_RINGS) {
-      nc_ctx_lose(ctx, -EINVAL);
+      nc_host_ctx_lose(ctx, -EINVAL);
       return -EIO;
    }
    if (ctx->nr_fences >= NC_MAX_FENCES) {
-      nc_ctx_lose(ctx, -ENOMEM);
+      nc_host_ctx_lose(ctx, -ENOMEM);
       return -EIO;
    }
    f = calloc(1, sizeof(*f));
    if (!f) {
-      nc_ctx_lose(ctx, -ENOMEM);
+      nc_host_ctx_lose(ctx, -ENOMEM);
       return -EIO;
    }
    pthread_mutex_lock(&ctx->lock);
@@ -342,7 +342,7 @@ nc_ctx_submit_fence(struct nc_ctx *ctx, uint32_t ring_idx, uint64_t fence_id)
 /* The one writer of the response area: bounds-checks the guest's offset
  * (relative to rsp_mem_offset, like the anchor's). */
 static int
-rsp_write(struct nc_ctx *ctx, uint32_t rsp_off, const struct nc_rsp *rsp)
+rsp_write(struct nc_host_ctx *ctx, uint32_t rsp_off, const struct nc_rsp *rsp)
 {
    uint32_t len = rsp->u.hdr.len;
 
@@ -354,7 +354,7 @@ rsp_write(struct nc_ctx *ctx, uint32_t rsp_off, const struct nc_rsp *rsp)
 }
 
 static int
-scratch_reserve(struct nc_ctx *ctx, size_t len)
+scratch_reserve(struct nc_host_ctx *ctx, size_t len)
 {
    if (len <= ctx->scratch_cap)
       return 0;
@@ -373,7 +373,7 @@ scratch_reserve(struct nc_ctx *ctx, size_t len)
 
 /* The table's row for a command this context may send, or NULL. */
 static const struct nc_ccmd_desc *
-ccmd_desc(const struct nc_ctx *ctx, uint32_t cmd)
+ccmd_desc(const struct nc_host_ctx *ctx, uint32_t cmd)
 {
    const struct nc_ccmd_desc *d = cmd < NC_CCMD_COUNT ? &nc_ccmd_table[cmd]
                                                       : NULL;
@@ -383,7 +383,7 @@ ccmd_desc(const struct nc_ctx *ctx, uint32_t cmd)
 }
 
 static void
-run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
+run_one(struct nc_host_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
 {
    const struct nc_ccmd_desc *d = ccmd_desc(ctx, hdr->cmd);
    bool want_rsp = d && d->has_rsp;
@@ -412,9 +412,9 @@ run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
          ret = d->handler(ctx, ctx->scratch, &rsp);
       }
       if (ret)
-         nc_ctx_lose(ctx, ret);
+         nc_host_ctx_lose(ctx, ret);
       else if (rsp.u.hdr.ret && !want_rsp)
-         nc_ctx_lose(ctx, rsp.u.hdr.ret); /* an async request failed */
+         nc_host_ctx_lose(ctx, rsp.u.hdr.ret); /* an async request failed */
       if (ctx->lost && getenv("MSMVIRT_NC_DEBUG"))
          fprintf(stderr, "nativectx: context lost at ccmd %u (%s) seqno %u: %s\n",
                  hdr->cmd, d ? d->name : "?", hdr->seqno,
@@ -425,7 +425,7 @@ run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
       rsp.u.hdr.len = sizeof(rsp.u.hdr);
    }
    if (want_rsp && rsp_write(ctx, hdr->rsp_off, &rsp)) {
-      nc_ctx_lose(ctx, -EINVAL);
+      nc_host_ctx_lose(ctx, -EINVAL);
       /* Still answer if the header fits, so the guest is not left guessing. */
       rsp.u.hdr.ret = -EIO;
       rsp.u.hdr.len = sizeof(rsp.u.hdr);
@@ -435,7 +435,7 @@ run_one(struct nc_ctx *ctx, const struct nc_ccmd_req *hdr, const uint8_t *src)
 }
 
 int
-nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len)
+nc_host_ctx_execute(struct nc_host_ctx *ctx, const void *cmd, size_t len)
 {
    const uint8_t *p = cmd;
    size_t off = 0;
@@ -445,13 +445,13 @@ nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len)
       size_t left = len - off;
 
       if (left < sizeof(hdr)) {
-         nc_ctx_lose(ctx, -EINVAL);
+         nc_host_ctx_lose(ctx, -EINVAL);
          break;
       }
       memcpy(&hdr, p + off, sizeof(hdr));
       /* A bad length breaks the framing: nothing after it can be trusted. */
       if (hdr.len < sizeof(hdr) || hdr.len > left || hdr.len % NC_CCMD_ALIGN) {
-         nc_ctx_lose(ctx, -EINVAL);
+         nc_host_ctx_lose(ctx, -EINVAL);
          break;
       }
       run_one(ctx, &hdr, p + off);
@@ -471,7 +471,7 @@ nc_ctx_execute(struct nc_ctx *ctx, const void *cmd, size_t len)
 /* --------------------------------------------------------- lifecycle */
 
 static int
-query(struct nc_ctx *ctx, uint32_t param, uint64_t *value)
+query(struct nc_host_ctx *ctx, uint32_t param, uint64_t *value)
 {
    struct drm_msm_param p = { .pipe = MSM_PIPE_3D0, .param = param };
    int ret = msm_ctx_get_param(ctx->mctx, &p);
@@ -481,7 +481,7 @@ query(struct nc_ctx *ctx, uint32_t param, uint64_t *value)
 }
 
 static int
-fill_caps(struct nc_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
+fill_caps(struct nc_host_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
 {
    struct nc_capset *c = &ctx->caps.capset;
    struct nc_capset_ext *x = &ctx->caps.ext;
@@ -529,18 +529,18 @@ fill_caps(struct nc_ctx *ctx, uint64_t arena_offset, uint64_t arena_size)
 }
 
 int
-nc_ctx_create(struct msm_core *core, uint64_t arena_size, nc_emit_fn emit_fn,
-              void *emit_data, struct nc_ctx **out)
+nc_host_ctx_create(struct msm_core *core, uint64_t arena_size, nc_emit_fn emit_fn,
+              void *emit_data, struct nc_host_ctx **out)
 {
-   return nc_ctx_create_vm(core, NULL, arena_size, emit_fn, emit_data, out);
+   return nc_host_ctx_create_vm(core, NULL, arena_size, emit_fn, emit_data, out);
 }
 
 int
-nc_ctx_create_vm(struct msm_core *core, struct msm_vm *vm, uint64_t arena_size,
-                 nc_emit_fn emit_fn, void *emit_data, struct nc_ctx **out)
+nc_host_ctx_create_vm(struct msm_core *core, struct msm_vm *vm, uint64_t arena_size,
+                 nc_emit_fn emit_fn, void *emit_data, struct nc_host_ctx **out)
 {
    struct msm_hostmem_info hm;
-   struct nc_ctx *ctx;
+   struct nc_host_ctx *ctx;
    uint64_t arena_offset;
    int ret;
 
@@ -598,7 +598,7 @@ fail_free:
 }
 
 void
-nc_ctx_destroy(struct nc_ctx *ctx)
+nc_host_ctx_destroy(struct nc_host_ctx *ctx)
 {
    if (!ctx)
       return;
@@ -617,7 +617,7 @@ nc_ctx_destroy(struct nc_ctx *ctx)
 }
 
 void
-nc_ctx_caps(const struct nc_ctx *ctx, struct nc_caps *caps)
+nc_host_ctx_caps(const struct nc_host_ctx *ctx, struct nc_caps *caps)
 {
    *caps = ctx->caps;
 }

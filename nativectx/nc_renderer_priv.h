@@ -34,7 +34,7 @@ struct nc_obj {
 
 /* A submit queue and its shmem slot (same index).  Guarded by ctx->lock:
  * the core's retire callback uses it too. */
-struct nc_queue {
+struct nc_host_queue {
    bool used;          /* the slot belongs to a queue */
    bool closed;        /* closed, still draining */
    uint32_t id;        /* the id on the wire (the guest's pick, or core_id) */
@@ -62,7 +62,7 @@ struct nc_ring_last {
 /* Unsignalled EXECBUFFER fences a context may hold (guest memory use). */
 #define NC_MAX_FENCES 4096
 
-struct nc_ctx {
+struct nc_host_ctx {
    struct msm_core *core;
    struct msm_ctx *mctx;
    uint8_t *hostmem;
@@ -93,7 +93,7 @@ struct nc_ctx {
    void *emit_data;
 
    pthread_mutex_t lock;  /* queues, fences, ring_last (retire callback) */
-   struct nc_queue queues[NC_MAX_QUEUES];
+   struct nc_host_queue queues[NC_MAX_QUEUES];
    struct nc_fence *fences;
    uint32_t nr_fences;
    struct nc_ring_last ring_last[NC_MAX_RINGS];
@@ -134,7 +134,7 @@ nc_rsp_body(struct nc_rsp *rsp, uint32_t size)
  * loses the context if it failed and nobody asked.  req is the context's
  * private aligned copy of the request: handlers may rewrite it in place.
  */
-typedef int (*nc_ccmd_fn)(struct nc_ctx *ctx, void *req,
+typedef int (*nc_ccmd_fn)(struct nc_host_ctx *ctx, void *req,
                           struct nc_rsp *rsp);
 
 /* One row per command: anchor and extension commands alike.  ext: the
@@ -153,25 +153,25 @@ extern const struct nc_ccmd_desc nc_ccmd_table[NC_CCMD_COUNT];
 
 /* Helpers the handlers use (nc_renderer.c). */
 /* The attached GPU object named res_id (never the shmem), or NULL. */
-struct nc_obj *nc_ctx_obj(struct nc_ctx *ctx, uint32_t res_id);
+struct nc_obj *nc_host_ctx_obj(struct nc_host_ctx *ctx, uint32_t res_id);
 /* Claim slot (NC_QUEUE_NONE: any free one) for a queue about to be made;
  * -EBUSY if taken, -ENOMEM if none is free. */
-int nc_queue_reserve(struct nc_ctx *ctx, uint32_t *slot);
-void nc_queue_publish(struct nc_ctx *ctx, uint32_t slot, uint32_t id,
+int nc_queue_reserve(struct nc_host_ctx *ctx, uint32_t *slot);
+void nc_queue_publish(struct nc_host_ctx *ctx, uint32_t slot, uint32_t id,
                       uint32_t core_id, uint32_t prio);
-void nc_queue_unreserve(struct nc_ctx *ctx, uint32_t slot);
+void nc_queue_unreserve(struct nc_host_ctx *ctx, uint32_t slot);
 /* The core's id of the queue the wire calls id (-ENOENT: none). */
-int nc_queue_core_id(struct nc_ctx *ctx, uint32_t id, uint32_t *core_id);
+int nc_queue_core_id(struct nc_host_ctx *ctx, uint32_t id, uint32_t *core_id);
 /* Does a queue (open, or closed and still draining) have this wire id? */
-bool nc_queue_id_used(struct nc_ctx *ctx, uint32_t id);
-void nc_queue_close(struct nc_ctx *ctx, uint32_t id);
+bool nc_queue_id_used(struct nc_host_ctx *ctx, uint32_t id);
+void nc_queue_close(struct nc_host_ctx *ctx, uint32_t id);
 /* Around msm_ctx_gem_submit: count the submit before it can retire. */
-int nc_queue_submit_begin(struct nc_ctx *ctx, uint32_t id, uint32_t *slot);
-void nc_queue_submit_end(struct nc_ctx *ctx, uint32_t slot, uint32_t fence,
+int nc_queue_submit_begin(struct nc_host_ctx *ctx, uint32_t id, uint32_t *slot);
+void nc_queue_submit_end(struct nc_host_ctx *ctx, uint32_t slot, uint32_t fence,
                          bool ok);
-void nc_publish_faults(struct nc_ctx *ctx, uint32_t faults);
+void nc_publish_faults(struct nc_host_ctx *ctx, uint32_t faults);
 /* nc_blob.c: the context's object records, after msm_ctx_destroy(). */
-void nc_blobs_free(struct nc_ctx *ctx);
+void nc_blobs_free(struct nc_host_ctx *ctx);
 
 /* Wrap-safe seqno order. */
 static inline bool

@@ -154,8 +154,8 @@ parse_workloads(struct cmp_results *r, const char *list)
          return -E2BIG;
       }
       memset(cw, 0, sizeof(*cw));
-      cw->wl = workload_find(is_trace ? "trace" : tok);
-      if (!cw->wl || (!is_trace && !strcmp(tok, "trace"))) {
+      cw->wk = workload_find(is_trace ? "trace" : tok);
+      if (!cw->wk || (!is_trace && !strcmp(tok, "trace"))) {
          fprintf(stderr, "msmvirt compare: unknown workload '%s' (have: %s,"
                  "trace:FILE)\n", tok, default_workloads);
          return -EINVAL;
@@ -252,7 +252,7 @@ struct progress {
 
 static void
 progress_show(struct progress *pg, const struct cmp_results *r,
-              const char *transport, const char *wl, const char *mode,
+              const char *transport, const char *wk, const char *mode,
               uint32_t rtt, unsigned rep)
 {
    double el, eta;
@@ -264,9 +264,9 @@ progress_show(struct progress *pg, const struct cmp_results *r,
    if (!pg->tty) {
       uint64_t now = vclock_wall_ns();
 
-      if (pg->last_wl == wl && now - pg->last < 10000000000ull)
+      if (pg->last_wl == wk && now - pg->last < 10000000000ull)
          return;
-      pg->last_wl = wl;
+      pg->last_wl = wk;
       pg->last = now;
    }
    el = (double)(vclock_wall_ns() - pg->t0) / 1e9;
@@ -274,7 +274,7 @@ progress_show(struct progress *pg, const struct cmp_results *r,
    fprintf(stderr, "%s[compare] %3u%% %s %s %-9s rtt=%-3u rep %u/%u  "
            "elapsed %.0fs, ~%.0fs left%s",
            pg->tty ? "\r" : "", pg->total ? pg->done * 100 / pg->total : 0,
-           transport, wl, mode, rtt, rep + 1, r->repeat, el, eta,
+           transport, wk, mode, rtt, rep + 1, r->repeat, el, eta,
            pg->tty ? "   " : "\n");
    fflush(stderr);
 }
@@ -283,11 +283,11 @@ progress_show(struct progress *pg, const struct cmp_results *r,
 static int
 run_one(struct cmp_results *r, const struct cmp_workload *cw,
         const struct mode *mode, uint32_t rtt, const char *transport,
-        uint32_t iters, bool attribute, struct wl_sample *out,
+        uint32_t iters, bool attribute, struct wk_sample *out,
         char *err, size_t errlen)
 {
    struct mode_ctx m;
-   struct wl_run run = {
+   struct wk_run run = {
       .prof = &r->prof, .trace = cw->trace, .iters = iters,
       .warmup = cw->warmup, .attribute = attribute,
    };
@@ -301,7 +301,7 @@ run_one(struct cmp_results *r, const struct cmp_workload *cw,
       return ret;
    }
    run.mode = &m;
-   ret = cw->wl->run(&run, out);
+   ret = cw->wk->run(&run, out);
    mode_teardown(&m);
    if (ret) {
       /* The workload's own message is the useful part: keep it whole. */
@@ -322,7 +322,7 @@ run_one(struct cmp_results *r, const struct cmp_workload *cw,
 }
 
 static void
-record(struct cmp_cell *c, const struct wl_sample *s, double direct_us)
+record(struct cmp_cell *c, const struct wk_sample *s, double direct_us)
 {
    double it = s->iters ? (double)s->iters : 1;
    unsigned i = c->nr++;
@@ -334,7 +334,7 @@ record(struct cmp_cell *c, const struct wl_sample *s, double direct_us)
    c->msgs[i] = (double)s->st.messages / it;
    c->bytes[i] = (double)s->st.bytes / it;
    c->events[i] = (double)s->st.events / it;
-   for (unsigned o = 0; o < WL_OP_COUNT; o++)
+   for (unsigned o = 0; o < WS_OP_COUNT; o++)
       c->op_calls[o] = (double)s->op[o].calls / it;
    for (unsigned k = 0; k < VC_NCAT; k++)
       c->cp_us[k] = (double)s->path_ns[k] / 1e3 / it;
@@ -357,9 +357,9 @@ cmp_summarize(struct cmp_results *r)
                stat_summarize(c->bytes, c->nr, &c->bytes_s);
                stat_summarize(c->events, c->nr, &c->events_s);
                /* The best any remote mode can do at this RTT. */
-               if (r->workloads[w].wl->floor_rtts && d->nr)
+               if (r->workloads[w].wk->floor_rtts && d->nr)
                   c->floor_us = d->time.median +
-                                r->workloads[w].wl->floor_rtts *
+                                r->workloads[w].wk->floor_rtts *
                                 (double)r->rtts[k];
             }
 }
@@ -370,7 +370,7 @@ cmp_sweep(struct cmp_results *r, bool progress)
    struct progress pg = {
       .on = progress, .tty = isatty(2), .t0 = vclock_wall_ns(),
    };
-   struct wl_sample s;
+   struct wk_sample s;
    char err[512];
    int ret;
 
@@ -458,7 +458,7 @@ print_summary(struct cmp_results *r)
          const struct cmp_workload *cw = &r->workloads[w];
 
          printf("%s (%s, us per %s):\n", cw->label, r->transports[t],
-                cw->wl->unit);
+                cw->wk->unit);
          printf("  %-10s %6s %12s %12s %8s %8s %8s\n", "mode", "rtt",
                 "median", "min-max", "ratio", "syncRT", "msgs");
          for (unsigned m = 0; m < r->nr_modes; m++)
@@ -490,18 +490,18 @@ print_summary(struct cmp_results *r)
 
 /* What the command line asked for, before it is checked and applied. */
 struct compare_cli {
-   const char *wl_list, *mode_list, *rtt_list, *tr_list, *profile;
+   const char *wk_list, *mode_list, *rtt_list, *tr_list, *profile;
    const char *json, *report, *clock;
    long repeat, iters;
    bool quick, quiet, attribute;
 };
 
-enum { O_WL = 256, O_MODES, O_RTT, O_TRANSPORT, O_REPEAT, O_ITERS,
+enum { O_WK = 256, O_MODES, O_RTT, O_TRANSPORT, O_REPEAT, O_ITERS,
        O_QUICK, O_PROFILE, O_CHIP, O_JSON, O_REPORT, O_NOATTR, O_CLOCK,
        O_REAL_JSON, O_BREAKDOWN, O_COST };
 
 static const struct option compare_opts[] = {
-   { "workloads", required_argument, NULL, O_WL },
+   { "workloads", required_argument, NULL, O_WK },
    { "modes", required_argument, NULL, O_MODES },
    { "rtt-us", required_argument, NULL, O_RTT },
    { "transport", required_argument, NULL, O_TRANSPORT },
@@ -562,7 +562,7 @@ compare_parse_args(int argc, char **argv, struct cmp_results *r,
          continue;
       }
       switch (c) {
-      case O_WL: cli->wl_list = optarg; break;
+      case O_WK: cli->wk_list = optarg; break;
       case O_MODES: cli->mode_list = optarg; break;
       case O_RTT: cli->rtt_list = optarg; break;
       case O_TRANSPORT: cli->tr_list = optarg; break;
@@ -666,12 +666,12 @@ compare_setup_cells(struct cmp_results *r, const struct compare_cli *cli)
          return 2;
       }
    }
-   if (parse_workloads(r, cli->wl_list) || parse_modes(r, cli->mode_list) ||
+   if (parse_workloads(r, cli->wk_list) || parse_modes(r, cli->mode_list) ||
        parse_transports(r, cli->tr_list))
       return 2;
    for (unsigned w = 0; w < r->nr_workloads; w++) {
-      const struct wl_common *wc = profile_common(&r->prof,
-                                                  r->workloads[w].wl->name);
+      const struct wk_common *wc = profile_common(&r->prof,
+                                                  r->workloads[w].wk->name);
       r->workloads[w].iters = cli->iters > 0 ? (uint32_t)cli->iters
                               : cli->quick ? wc->quick_iters : wc->iters;
       r->workloads[w].warmup = wc->warmup;
@@ -743,7 +743,7 @@ int
 cmd_compare(int argc, char **argv)
 {
    struct compare_cli cli = {
-      .wl_list = default_workloads, .mode_list = "direct,forward,nativectx",
+      .wk_list = default_workloads, .mode_list = "direct,forward,nativectx",
       .tr_list = "inproc", .clock = "virtual", .repeat = -1, .iters = -1,
       .attribute = true,
    };

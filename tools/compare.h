@@ -16,7 +16,7 @@
 #include "profile.h"
 #include "stats.h"
 #include "vclock.h"
-#include "wdev.h"
+#include "ws_count.h"
 #include "workload.h"
 
 #define CMP_MAX_WORKLOADS  16
@@ -27,7 +27,7 @@
 #define CMP_MAX_RTT_US     200000 /* the transport clamps above */
 
 struct cmp_workload {
-   const struct workload *wl;
+   const struct workload *wk;
    char label[256];          /* "frame", "trace:tests/tools/sample.trace" */
    char slug[64];            /* for file names: "frame", "trace-sample" */
    struct trace *trace;
@@ -42,7 +42,7 @@ struct cmp_cell {
    double msgs[CMP_MAX_REPEAT];
    double bytes[CMP_MAX_REPEAT];
    double events[CMP_MAX_REPEAT];
-   double op_calls[WL_OP_COUNT];           /* per iteration, last rep */
+   double op_calls[WS_OP_COUNT];           /* per iteration, last rep */
    uint64_t iters;
    double cp_us[VC_NCAT];                  /* critical path per iteration,
                                             * last rep (virtual clock) */
@@ -58,7 +58,7 @@ struct cmp_attr {
    bool unsupported;
    uint32_t rtt_us;
    uint64_t iters;
-   struct wl_opstat op[WL_OP_COUNT];       /* totals over iters */
+   struct ws_op_count op[WS_OP_COUNT];       /* totals over iters */
    char error[512];
 };
 
@@ -137,9 +137,6 @@ int cmp_write_json(struct cmp_results *r, const char *path);
 
 /* report.c: DIR/evaluation.md and the SVGs in DIR/figures */
 int cmp_write_report(struct cmp_results *r, const char *dir);
-
-/* The ioctls a ws op costs over msm (for labels in tables). */
-const char *cmp_op_ioctls(enum wl_op op);
 
 /* Run every point of r (progress on stderr), then fill in the summaries. */
 void cmp_sweep(struct cmp_results *r, bool progress);

@@ -60,13 +60,13 @@ fig_time_vs_rtt(const struct cmp_results *cr, unsigned t, unsigned w,
    if (!gp)
       return -errno;
    snprintf(title, sizeof(title), "%s: time per %s vs round-trip time (%s)",
-            cw->label, cw->wl->unit, r->transports[t]);
+            cw->label, cw->wk->unit, r->transports[t]);
    gp_preamble(gp, path, title);
    fprintf(gp, "set xlabel 'modelled round trip (µs)'\n"
                "set ylabel 'µs per %s (median, bars: min–max)'\n"
                "set key below horizontal\n"
                "set yrange [0:*]\n"
-               "set offsets 0, 0, graph 0.05, 0\n", cw->wl->unit);
+               "set offsets 0, 0, graph 0.05, 0\n", cw->wk->unit);
    /* A little room either side so the end points' bars are not cut. */
    {
       double span = r->nr_rtts ? r->rtts[r->nr_rtts - 1] - r->rtts[0] : 1;
@@ -113,7 +113,7 @@ fig_time_vs_rtt(const struct cmp_results *cr, unsigned t, unsigned w,
    if (have_floor)
       fprintf(gp, "%s$floor using 1:2 with lines dt 2 lw 2 lc rgb '#888888' "
               "title 'physical floor: direct + %u RTT'", have[0] ? ", " : "",
-              cw->wl->floor_rtts);
+              cw->wk->floor_rtts);
    fprintf(gp, "\n");
    return gp_close(gp);
 }
@@ -188,7 +188,7 @@ fig_breakdown(const struct cmp_results *cr, unsigned t, unsigned w,
    if (!gp)
       return -errno;
    snprintf(title, sizeof(title), "%s: critical path per %s at RTT %u µs "
-            "(virtual clock, %s)", cw->label, cw->wl->unit, r->rtts[k],
+            "(virtual clock, %s)", cw->label, cw->wk->unit, r->rtts[k],
             r->transports[t]);
    gp_preamble(gp, path, title);
    fprintf(gp, "set style data histograms\n"
@@ -198,7 +198,7 @@ fig_breakdown(const struct cmp_results *cr, unsigned t, unsigned w,
                "set ylabel 'µs per %s'\n"
                "set yrange [0:*]\n"
                "set key outside right vertical noenhanced\n"
-               "set xtics noenhanced\n", cw->wl->unit);
+               "set xtics noenhanced\n", cw->wk->unit);
    fprintf(gp, "$cp << EOD\n");
    for (unsigned m = 0; m < r->nr_modes; m++) {
       struct cmp_cell *c = cmp_cell(r, t, w, m, k);

@@ -59,6 +59,10 @@ int i2t_convert(FILE *in, const char *in_name, FILE *regions,
                 const char *regions_name, FILE *out,
                 const struct i2t_opts *o, char *err, size_t errlen);
 
+/* The trace line(s) an msm ioctl ("MSM_GEM_NEW", as the daemon's trace
+ * names it) becomes, NULL when it has no ws call and is dropped. */
+const char *i2t_replayed_as(const char *ioctl);
+
 /* `msmvirt trace-convert [options] IN OUT` */
 int cmd_trace_convert(int argc, char **argv);
 

@@ -198,7 +198,7 @@ profile_defaults(struct profile *p)
    }
 }
 
-const struct wl_common *
+const struct wk_common *
 profile_common(const struct profile *p, const char *section)
 {
    if (!strcmp(section, "frame"))

@@ -29,14 +29,14 @@ struct size_mix {
 };
 
 /* Keys every workload has. */
-struct wl_common {
+struct wk_common {
    uint32_t iters;       /* timed iterations */
    uint32_t quick_iters; /* timed iterations under --quick */
    uint32_t warmup;      /* untimed iterations first, same device */
 };
 
 struct frame_params {
-   struct wl_common c;
+   struct wk_common c;
    uint32_t gpu_us;      /* modelled GPU time per frame, over all submits */
    uint32_t cpu_us;      /* application CPU time per frame (busy) */
    uint32_t submits;     /* submits per frame */
@@ -48,7 +48,7 @@ struct frame_params {
 };
 
 struct alloc_params {
-   struct wl_common c;
+   struct wk_common c;
    struct size_mix sizes;
    uint32_t touch_kib;   /* bytes written into each new BO */
    uint32_t map_pct;     /* % written through a mapping, the rest uploaded */
@@ -60,25 +60,25 @@ struct alloc_params {
 };
 
 struct dispatch_params {
-   struct wl_common c;
+   struct wk_common c;
    uint32_t gpu_us;      /* per dispatch */
    uint32_t bos;         /* BOs in each submit's list */
 };
 
 struct readback_params {
-   struct wl_common c;
+   struct wk_common c;
    uint32_t gpu_us;      /* per submit */
    uint32_t read_kib;    /* bytes the GPU writes and the CPU reads back */
 };
 
 struct startup_params {
-   struct wl_common c;
+   struct wk_common c;
    uint32_t bos;         /* first allocations (ringbuffers, control, ...) */
    uint32_t bo_kib;
 };
 
 struct trace_params {
-   struct wl_common c;
+   struct wk_common c;
 };
 
 struct profile {
@@ -100,7 +100,7 @@ int profile_load_string(struct profile *p, const char *text,
                         const char *name, char *err, size_t errlen);
 
 /* The common keys of a section ("frame", ...), NULL if unknown. */
-const struct wl_common *profile_common(const struct profile *p,
+const struct wk_common *profile_common(const struct profile *p,
                                        const char *section);
 
 /* "key=value key=value ..." of one section, for the report and the JSON. */

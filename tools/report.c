@@ -17,75 +17,8 @@
 #include "report_clock.h"
 #include "report_targets.h"
 #include "figures.h"
+#include "ioctl2trace.h"
 #include "trace.h"
-
-const char *
-cmp_op_ioctls(enum wl_op op)
-{
-   switch (op) {
-   case WL_OP_OPEN: return "open + VERSION/GET_CAP";
-   case WL_OP_CLOSE: return "close";
-   case WL_OP_GET_PARAM: return "GET_PARAM";
-   case WL_OP_SET_DEBUGINFO: return "SET_PARAM COMM + CMDLINE";
-   case WL_OP_BO_NEW: return "GEM_NEW + GEM_INFO(IOVA)";
-   case WL_OP_BO_FREE: return "GEM_CLOSE";
-   case WL_OP_BO_MAP: return "GEM_INFO(OFFSET) + mmap";
-   case WL_OP_BO_UPLOAD: return "mmap + memcpy";
-   case WL_OP_CPU_PREP: return "GEM_CPU_PREP";
-   case WL_OP_CPU_FINI: return "GEM_CPU_FINI";
-   case WL_OP_SET_NAME: return "GEM_INFO(SET_NAME)";
-   case WL_OP_MADVISE: return "GEM_MADVISE";
-   case WL_OP_QUEUE_NEW: return "SUBMITQUEUE_NEW";
-   case WL_OP_QUEUE_CLOSE: return "SUBMITQUEUE_CLOSE";
-   case WL_OP_QUEUE_FAULTS: return "SUBMITQUEUE_QUERY";
-   case WL_OP_SUBMIT: return "GEM_SUBMIT";
-   case WL_OP_FENCE_WAIT: return "WAIT_FENCE";
-   case WL_OP_FLUSH: return "-";
-   default: return "?";
-   }
-}
-
-/* Why an op needs the host's answer over msm ioctls, and what the async
- * design does instead (the seed's argument, op by op). */
-static const char *
-op_why(enum wl_op op)
-{
-   switch (op) {
-   case WL_OP_BO_NEW:
-      return "GEM_NEW returns the handle and GEM_INFO(IOVA) the GPU address "
-             "before the driver may go on. nativectx has the guest choose "
-             "both (\"userspace allocated GPU virtual address: GEM "
-             "create/import can be async\")";
-   case WL_OP_SUBMIT:
-      return "GEM_SUBMIT returns the fence number (\"ioctls return a value + "
-             "_IOC_READ\"). nativectx assigns seqnos in the guest (\"seqno "
-             "fence # assignment in userspace: GEM submit can be async\")";
-   case WL_OP_FENCE_WAIT:
-      return "WAIT_FENCE blocks in the host. nativectx reads each queue's "
-             "completed fence from shared memory, so only a fence that has "
-             "not passed yet costs a wait, never a request";
-   case WL_OP_MADVISE:
-      return "freedreno's BO cache calls GEM_MADVISE on every free and "
-             "reuse. mesa's virtio backend skips it because \"synchronous "
-             "WILLNEED calls would introduce too much latency\"";
-   case WL_OP_BO_MAP:
-      return "mapping needs GEM_INFO(OFFSET) from the host first. With "
-             "guest-placed storage the offset is known already";
-   case WL_OP_BO_FREE:
-      return "GEM_CLOSE is fire-and-forget by nature, but an ioctl still "
-             "waits for its return value";
-   case WL_OP_CPU_PREP:
-      return "CPU_PREP has to wait for the GPU, so one round trip is the "
-             "physical floor for every design";
-   case WL_OP_GET_PARAM:
-      return "an answer is needed. nativectx can serve the constant ones from "
-             "the capset it gets when the context is created";
-   case WL_OP_OPEN:
-      return "connecting is one round trip for everyone";
-   default:
-      return NULL;
-   }
-}
 
 static bool
 cell_ok(const struct cmp_cell *c)
@@ -221,9 +154,9 @@ write_setup(FILE *f, struct cmp_results *r)
    for (unsigned w = 0; w < r->nr_workloads; w++) {
       char buf[1024];
 
-      profile_format(&r->prof, r->workloads[w].wl->name, buf, sizeof(buf));
+      profile_format(&r->prof, r->workloads[w].wk->name, buf, sizeof(buf));
       fprintf(f, "| %s | %u %ss | %u | `%s` |\n", r->workloads[w].label,
-              r->workloads[w].iters, r->workloads[w].wl->unit,
+              r->workloads[w].iters, r->workloads[w].wk->unit,
               r->workloads[w].warmup, buf);
    }
    fprintf(f, "\n");
@@ -332,16 +265,16 @@ write_op_costs(FILE *f, struct cmp_results *r)
    for (unsigned m = 0; m < r->nr_modes; m++)
       fprintf(f, "---|");
    fprintf(f, "\n");
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       bool any = false;
 
       for (unsigned m = 0; m < r->nr_modes; m++)
          for (unsigned t = 0; t < r->nr_transports; t++)
             for (unsigned w = 0; w < r->nr_workloads; w++)
                any |= cmp_attr(r, t, w, m)->op[i].calls > 0;
-      if (!any || i == WL_OP_CLOSE)
+      if (!any || i == WS_OP_CLOSE)
          continue;
-      fprintf(f, "| %s | %s |", wl_op_name(i), cmp_op_ioctls(i));
+      fprintf(f, "| %s | %s |", ws_op_name(i), ws_op_info(i)->ioctls);
       for (unsigned m = 0; m < r->nr_modes; m++) {
          uint64_t calls = 0, rt = 0, msgs = 0;
 
@@ -369,9 +302,9 @@ static void
 write_table(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
-   bool floor = cw->wl->floor_rtts;
+   bool floor = cw->wk->floor_rtts;
 
-   fprintf(f, "| RTT µs | direct µs/%s (min–max) |", cw->wl->unit);
+   fprintf(f, "| RTT µs | direct µs/%s (min–max) |", cw->wk->unit);
    for (unsigned m = 1; m < r->nr_modes; m++)
       fprintf(f, " %s µs (min–max) | ratio |", r->modes[m]->name);
    if (floor)
@@ -399,8 +332,8 @@ write_table(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
       fprintf(f, "\n");
    }
    fprintf(f, "\n| mode | sync RT/%s | messages/%s | bytes/%s | events/%s |"
-           "\n|---|---|---|---|---|\n", cw->wl->unit, cw->wl->unit,
-           cw->wl->unit, cw->wl->unit);
+           "\n|---|---|---|---|---|\n", cw->wk->unit, cw->wk->unit,
+           cw->wk->unit, cw->wk->unit);
    for (unsigned m = 0; m < r->nr_modes; m++) {
       char b[32];
 
@@ -421,7 +354,7 @@ rt_breakdown(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
 {
    struct cmp_attr *a = cmp_attr(r, t, w, m);
    double it = a->iters ? (double)a->iters : 1;
-   bool used[WL_OP_COUNT] = { false };
+   bool used[WS_OP_COUNT] = { false };
    unsigned n = 0;
    size_t o = 0;
 
@@ -431,7 +364,7 @@ rt_breakdown(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
    for (;;) {
       int best = -1;
 
-      for (unsigned i = 0; i < WL_OP_COUNT; i++)
+      for (unsigned i = 0; i < WS_OP_COUNT; i++)
          if (!used[i] && a->op[i].sync_round_trips &&
              (best < 0 || a->op[i].sync_round_trips >
                           a->op[best].sync_round_trips))
@@ -444,7 +377,7 @@ rt_breakdown(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
       o += (size_t)snprintf(buf + o, len - o, "%s%.2f in %s (%s; %.2f per "
                             "call)", n ? ", " : "",
                             a->op[best].sync_round_trips / it,
-                            wl_op_name(best), cmp_op_ioctls(best),
+                            ws_op_name(best), ws_op_info(best)->ioctls,
                             (double)a->op[best].sync_round_trips /
                             (double)a->op[best].calls);
       n++;
@@ -456,8 +389,8 @@ static void
 write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
-   const char *unit = cw->wl->unit;
-   bool ops_seen[WL_OP_COUNT] = { false };
+   const char *unit = cw->wk->unit;
+   bool ops_seen[WS_OP_COUNT] = { false };
 
    fprintf(f, "**Why.**");
    if (r->nr_modes == 1) {
@@ -528,19 +461,19 @@ write_why(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
          if (c->floor_us > 0 && c->time.median >= c->floor_us)
             fprintf(f, " The physical floor there is %.1f µs (direct + %u "
                     "RTT), so %s is %.1f µs above it.", c->floor_us,
-                    cw->wl->floor_rtts, r->modes[m]->name,
+                    cw->wk->floor_rtts, r->modes[m]->name,
                     c->time.median - c->floor_us);
          else if (c->floor_us > 0)
             fprintf(f, " That is *below* the physical floor of %.1f µs "
                     "(direct + %u RTT), which a mode that pays the "
                     "modelled latency cannot be: its channel does not "
-                    "apply rtt_us.", c->floor_us, cw->wl->floor_rtts);
+                    "apply rtt_us.", c->floor_us, cw->wk->floor_rtts);
       }
       fprintf(f, "\n");
    }
-   for (unsigned i = 0; i < WL_OP_COUNT; i++)
-      if (ops_seen[i] && op_why(i))
-         fprintf(f, "- *%s*: %s.\n", wl_op_name(i), op_why(i));
+   for (unsigned i = 0; i < WS_OP_COUNT; i++)
+      if (ops_seen[i] && ws_op_info(i)->why)
+         fprintf(f, "- *%s*: %s.\n", ws_op_name(i), ws_op_info(i)->why);
    fprintf(f, "\n");
 }
 
@@ -560,11 +493,11 @@ write_calls(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
    fprintf(f, "ws calls per %s, as direct made them (other modes make the "
            "same calls, except that timing decides whether a fence wait is "
            "needed and whether a cached BO is idle for reuse):",
-           r->workloads[w].wl->unit);
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+           r->workloads[w].wk->unit);
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       if (c->op_calls[i] <= 0)
          continue;
-      fprintf(f, "%s %s %.2f", first ? "" : ",", wl_op_name(i),
+      fprintf(f, "%s %s %.2f", first ? "" : ",", ws_op_name(i),
               c->op_calls[i]);
       first = false;
    }
@@ -576,45 +509,17 @@ write_workload(FILE *f, struct cmp_results *r, unsigned t, unsigned w)
 {
    const struct cmp_workload *cw = &r->workloads[w];
 
-   fprintf(f, "### %s (%s)\n\n%s.", cw->label, r->transports[t], cw->wl->what);
+   fprintf(f, "### %s (%s)\n\n%s.", cw->label, r->transports[t], cw->wk->what);
    if (cw->trace)
       fprintf(f, " This trace has %u ops: %u bo_new, %u submits, %u waits.",
               cw->trace->nr_ops, cw->trace->nr_bo_news, cw->trace->nr_submits,
               cw->trace->nr_waits);
-   fprintf(f, " One iteration = one %s.\n\n", cw->wl->unit);
+   fprintf(f, " One iteration = one %s.\n\n", cw->wk->unit);
    write_calls(f, r, t, w);
    fprintf(f, "![%s: time per %s vs RTT](figures/time-%s-%s.svg)\n\n",
-           cw->label, cw->wl->unit, cw->slug, r->transports[t]);
+           cw->label, cw->wk->unit, cw->slug, r->transports[t]);
    write_table(f, r, t, w);
    write_why(f, r, t, w);
-}
-
-/* The trace line a native-context driver issues instead of one msm ioctl
- * (ioctl2trace.h), NULL when it issues none. */
-static const char *
-mesa_ioctl_ws(const char *ioctl)
-{
-   static const struct { const char *ioctl, *ws; } map[] = {
-      { "MSM_GEM_NEW", "bo_new" },
-      { "MSM_GEM_INFO", "GET_IOVA: part of bo_new; GET_OFFSET: map; "
-                        "SET_NAME: name" },
-      { "GEM_CLOSE", "bo_free" },
-      { "MSM_GEM_CPU_PREP", "cpu_prep" },
-      { "MSM_GEM_CPU_FINI", "cpu_fini" },
-      { "MSM_GEM_MADVISE", "madvise" },
-      { "MSM_GEM_SUBMIT", "submit" },
-      { "MSM_WAIT_FENCE", "wait" },
-      { "MSM_SUBMITQUEUE_NEW", "queue_new" },
-      { "MSM_SUBMITQUEUE_CLOSE", "queue_close" },
-      { "MSM_SUBMITQUEUE_QUERY", "faults" },
-      { "MSM_GET_PARAM", "param" },
-      { "MSM_SET_PARAM", "debuginfo (COMM + CMDLINE)" },
-   };
-
-   for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-      if (!strcmp(map[i].ioctl, ioctl))
-         return map[i].ws;
-   return NULL;
 }
 
 /* "mesa GLES": the replay of a trace captured from unmodified mesa, with
@@ -656,7 +561,7 @@ write_mesa(FILE *f, struct cmp_results *r)
                  "waits.\n\n", tr->nr_ops, tr->nr_bo_news, tr->nr_submits,
                  tr->nr_waits);
          fprintf(f, "![%s: time per %s vs RTT](figures/time-%s-%s.svg)\n\n",
-                 cw->label, cw->wl->unit, cw->slug, r->transports[t]);
+                 cw->label, cw->wk->unit, cw->slug, r->transports[t]);
          write_table(f, r, t, w);
 
          /* Sync round trips: measured per run, and per frame. */
@@ -686,7 +591,7 @@ write_mesa(FILE *f, struct cmp_results *r)
          for (unsigned i = 0; i < tr->nr_ioctls; i++)
             total += tr->ioctls[i].n;
          for (unsigned i = 0; i < tr->nr_dropped; i++)
-            if (!mesa_ioctl_ws(tr->dropped[i].name))
+            if (!i2t_replayed_as(tr->dropped[i].name))
                dropped += tr->dropped[i].n;
          for (unsigned i = 0; i < tr->nr_failed; i++)
             failed += tr->failed[i].n;
@@ -710,7 +615,7 @@ write_mesa(FILE *f, struct cmp_results *r)
                  "|---|---|---|---|\n");
          for (unsigned i = 0; i < tr->nr_ioctls; i++) {
             const struct trace_count *c = &tr->ioctls[i];
-            const char *ws = mesa_ioctl_ws(c->name);
+            const char *ws = i2t_replayed_as(c->name);
 
             fprintf(f, "| %s | %" PRIu64 " |", c->name, c->n);
             if (frames > 0)
@@ -738,6 +643,26 @@ write_mesa(FILE *f, struct cmp_results *r)
       }
 }
 
+/* The format's lines, one row per verb of the parser's own table; a '|'
+ * inside a code span is escaped for the markdown table. */
+static void
+write_trace_verbs(FILE *f)
+{
+   for (unsigned t = 0; t < TRACE_OP_COUNT; t++) {
+      const struct trace_verb_info *v = trace_verb_info(t);
+
+      fputs("| `", f);
+      for (const char *c = v->usage; *c; c++) {
+         if (*c == '|')
+            fputs("\\|", f);
+         else
+            fputc(*c, f);
+      }
+      fprintf(f, "` | %s |%s%s |\n", v->does, *v->ioctls ? " " : "",
+              v->ioctls);
+   }
+}
+
 static void
 write_formats(FILE *f)
 {
@@ -752,26 +677,9 @@ write_formats(FILE *f)
 "decimal or `0x` hex. Sizes, offsets and lengths also take `K`/`M` "
 "suffixes. Errors name the file and line.\n\n"
 "| line | ws call | msm ioctl(s) |\n|---|---|---|\n"
-"| `msmvirt-trace 1` | (header: the first line that is not a comment) | |\n"
-"| `param NAME\\|NUMBER` | get_param | GET_PARAM (GPU_ID, GMEM_SIZE, CHIP_ID, MAX_FREQ, TIMESTAMP, GMEM_BASE, PRIORITIES, PP_PGTABLE, FAULTS, SUSPENDS, VA_START, VA_SIZE) |\n"
-"| `debuginfo COMM [CMDLINE...]` | set_debuginfo | SET_PARAM COMM (+ CMDLINE) |\n"
-"| `queue_new qN [prio=P] [flags=F]` | submitqueue_new (N 1..63; q0 is the default queue) | SUBMITQUEUE_NEW |\n"
-"| `queue_close qN` | submitqueue_close | SUBMITQUEUE_CLOSE |\n"
-"| `faults qN` | submitqueue_faults | SUBMITQUEUE_QUERY |\n"
-"| `bo_new ID SIZE [WC\\|CACHED\\|CACHED_COHERENT\\|UNCACHED\\|GPU_READONLY\\|SCANOUT]` | bo_new (default WC; ID 0..65535, reusable after bo_free) | GEM_NEW + GEM_INFO(IOVA) |\n"
-"| `bo_free ID` | bo_free | GEM_CLOSE |\n"
-"| `map ID` | bo_map | GEM_INFO(OFFSET) + mmap |\n"
-"| `upload ID OFFSET LEN` | bo_upload of LEN pattern bytes | (pwrite-like) |\n"
-"| `write ID OFFSET LEN` | CPU stores through the mapping (maps first) | (memory) |\n"
-"| `cpu_prep ID r\\|w\\|rw [nosync]` | bo_cpu_prep | GEM_CPU_PREP |\n"
-"| `cpu_fini ID` | bo_cpu_fini | GEM_CPU_FINI |\n"
-"| `name ID NAME` | bo_set_name | GEM_INFO(SET_NAME) |\n"
-"| `madvise ID willneed\\|dontneed` | bo_madvise | GEM_MADVISE |\n"
-"| `submit qN [bos=ID:r\\|w\\|rw,...] [cmds=ID:OFF:SIZE,...] [gpu_us=N] [fence=LABEL] [write=ID:OFF:VALUE,...]` | submit | GEM_SUBMIT |\n"
-"| `wait qN LABEL\\|last` | fence_wait | WAIT_FENCE |\n"
-"| `expect ID OFFSET VALUE` | (check a dword through the mapping) | |\n"
-"| `cpu_us N` | (application CPU time, busy) | |\n"
-"| `flush` | flush | |\n\n"
+"| `msmvirt-trace 1` | (header: the first line that is not a comment) | |\n");
+   write_trace_verbs(f);
+   fprintf(f, "\n"
 "The contents of command streams are not recorded, only where they are. "
 "The replayer writes a stream of its own into each `cmds=` region (a "
 "`CP_NOP` delay marker for `gpu_us`, a `CP_MEM_WRITE` per `write=`, and "

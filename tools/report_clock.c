@@ -131,7 +131,7 @@ gap_line(FILE *f, struct cmp_results *r, unsigned t, unsigned w, unsigned m,
            "%+.1f µs of latency (%.2f one-way delays, %.2f RTT) %+.1f µs of "
            "CPU, exits and IRQs (guest %+.1f, host %+.1f, exits %+.1f) "
            "%+.1f µs of GPU time on the path.\n", r->modes[m]->name,
-           r->rtts[k], gap, r->workloads[w].wl->unit, lat,
+           r->rtts[k], gap, r->workloads[w].wk->unit, lat,
            r->rtts[k] ? lat / (r->rtts[k] / 2.0) : 0.0,
            r->rtts[k] ? lat / r->rtts[k] : 0.0, rest, cpu[VC_GUEST_CPU],
            cpu[VC_HOST_CPU], cpu[VC_EXIT], cpu[VC_GPU]);
@@ -166,7 +166,7 @@ report_write_breakdown(FILE *f, struct cmp_results *r, unsigned t,
       if (!ret)
          fprintf(f, "![critical path of %s](figures/breakdown-%s-%s.svg)"
                  "\n\n", cw->label, cw->slug, r->transports[t]);
-      fprintf(f, "| mode | RTT µs | total µs/%s |", cw->wl->unit);
+      fprintf(f, "| mode | RTT µs | total µs/%s |", cw->wk->unit);
       for (unsigned i = 0; i < VC_NCAT; i++)
          fprintf(f, " %s |", vc_cat_label[i]);
       fprintf(f, " sync RT count |\n|---|---|---|");
@@ -204,13 +204,13 @@ jnum(struct json_object *o, const char *key)
 }
 
 static struct json_object *
-real_record(struct json_object *recs, const char *wl, const char *mode,
+real_record(struct json_object *recs, const char *wk, const char *mode,
             uint32_t rtt, const char *transport)
 {
    for (size_t i = 0; i < json_object_array_length(recs); i++) {
       struct json_object *o = json_object_array_get_idx(recs, i);
 
-      if (!strcmp(json_object_get_string(jget(o, "workload")), wl) &&
+      if (!strcmp(json_object_get_string(jget(o, "workload")), wk) &&
           !strcmp(json_object_get_string(jget(o, "mode")), mode) &&
           !strcmp(json_object_get_string(jget(o, "transport")), transport) &&
           jnum(o, "rtt_us") == rtt && !jget(o, "error") && !jget(o, "skipped"))
@@ -263,7 +263,7 @@ validation_table(FILE *f, struct cmp_results *r, struct json_object *recs,
            "95%% CI | real min-max | virtual (design costs) | virtual / real "
            "| virtual (this machine) | virtual / real |\n"
            "|---|---|---|---|---|---|---|---|---|\n", cw->label,
-           cw->wl->unit);
+           cw->wk->unit);
    for (unsigned m = 0; m < r->nr_modes; m++) {
       for (unsigned k = 0; k < r->nr_rtts; k++) {
          struct cmp_cell *c = cmp_cell(r, t, w, m, k);

@@ -31,7 +31,7 @@ static int
 find_workload(const struct cmp_results *r, const char *name)
 {
    for (unsigned w = 0; w < r->nr_workloads; w++)
-      if (!strcmp(r->workloads[w].wl->name, name) && !r->workloads[w].trace)
+      if (!strcmp(r->workloads[w].wk->name, name) && !r->workloads[w].trace)
          return (int)w;
    return -1;
 }
@@ -46,9 +46,9 @@ find_transport(const struct cmp_results *r, const char *name)
 }
 
 static const char *
-why_ratio(const char *wl)
+why_ratio(const char *wk)
 {
-   if (!strcmp(wl, "startup"))
+   if (!strcmp(wk, "startup"))
       return "every start pays the context's creation: one sync round trip "
              "for the capset and the context's shared page and arena (the "
              "guest cannot start without them), one for SUBMITQUEUE_NEW "
@@ -58,7 +58,7 @@ why_ratio(const char *wl)
              "arena pool the guest library manages (as a guest kernel "
              "manages its host-visible BAR), and let the guest pick queue "
              "ids as it picks res_ids";
-   if (!strcmp(wl, "alloc"))
+   if (!strcmp(wk, "alloc"))
       return "the storm throttles on batches of submits; each throttle wait "
              "that is not already satisfied sleeps until the fence event, "
              "which arrives RTT/2 after the GPU retires, and the batch's "

@@ -108,11 +108,11 @@ jheader(struct cmp_results *r)
       struct json_object *p = json_object_new_object();
       char buf[1024];
 
-      profile_format(&r->prof, cw->wl->name, buf, sizeof(buf));
+      profile_format(&r->prof, cw->wk->name, buf, sizeof(buf));
       json_object_object_add(p, "params", json_object_new_string(buf));
       json_object_object_add(p, "iters", json_object_new_int64(cw->iters));
       json_object_object_add(p, "warmup", json_object_new_int64(cw->warmup));
-      json_object_object_add(p, "unit", json_object_new_string(cw->wl->unit));
+      json_object_object_add(p, "unit", json_object_new_string(cw->wk->unit));
       json_object_object_add(o, cw->label, p);
    }
    json_object_object_add(h, "workloads", o);
@@ -128,7 +128,7 @@ jrecord(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
    struct json_object *o = json_object_new_object(), *ops;
 
    json_object_object_add(o, "workload", json_object_new_string(cw->label));
-   json_object_object_add(o, "unit", json_object_new_string(cw->wl->unit));
+   json_object_object_add(o, "unit", json_object_new_string(cw->wk->unit));
    json_object_object_add(o, "mode", json_object_new_string(r->modes[m]->name));
    json_object_object_add(o, "rtt_us", json_object_new_int((int)r->rtts[k]));
    json_object_object_add(o, "transport",
@@ -160,9 +160,9 @@ jrecord(struct cmp_results *r, unsigned t, unsigned w, unsigned m,
       json_object_object_add(o, "physical_floor_us",
                              json_object_new_double(c->floor_us));
    ops = json_object_new_object();
-   for (unsigned i = 0; i < WL_OP_COUNT; i++)
+   for (unsigned i = 0; i < WS_OP_COUNT; i++)
       if (c->op_calls[i] > 0)
-         json_object_object_add(ops, wl_op_name(i),
+         json_object_object_add(ops, ws_op_name(i),
                                 json_object_new_double(c->op_calls[i]));
    json_object_object_add(o, "ws_calls_per_iter", ops);
    if (r->virt) {
@@ -197,7 +197,7 @@ jattr(struct cmp_results *r, unsigned t, unsigned w, unsigned m)
    json_object_object_add(o, "rtt_us", json_object_new_int((int)a->rtt_us));
    json_object_object_add(o, "iters", json_object_new_int64((int64_t)a->iters));
    ops = json_object_new_object();
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       struct json_object *p;
 
       if (!a->op[i].calls)
@@ -209,7 +209,7 @@ jattr(struct cmp_results *r, unsigned t, unsigned w, unsigned m)
       json_object_object_add(p, "messages",
                              json_object_new_double(a->op[i].messages / it));
       json_object_object_add(p, "bytes", json_object_new_double(a->op[i].bytes / it));
-      json_object_object_add(ops, wl_op_name(i), p);
+      json_object_object_add(ops, ws_op_name(i), p);
    }
    json_object_object_add(o, "per_iter", ops);
    return o;
@@ -224,7 +224,7 @@ jop_costs(struct cmp_results *r)
    for (unsigned m = 0; m < r->nr_modes; m++) {
       struct json_object *mo = json_object_new_object();
 
-      for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+      for (unsigned i = 0; i < WS_OP_COUNT; i++) {
          uint64_t calls = 0, rt = 0, msgs = 0, bytes = 0;
          struct json_object *p;
 
@@ -249,7 +249,7 @@ jop_costs(struct cmp_results *r)
                                 json_object_new_double((double)msgs / calls));
          json_object_object_add(p, "bytes_per_call",
                                 json_object_new_double((double)bytes / calls));
-         json_object_object_add(mo, wl_op_name(i), p);
+         json_object_object_add(mo, ws_op_name(i), p);
       }
       json_object_object_add(o, r->modes[m]->name, mo);
    }

@@ -1,6 +1,6 @@
 /*
  * trace.h - recorded ws-level op traces: the file format, parsed and
- * validated once, replayed by the trace workload (wl_trace.c).
+ * validated once, replayed by the trace workload (wk_trace.c).
  *
  * A line-oriented text format, one ws call per line, BOs and queues named
  * symbolically so that a trace can be written by hand, or translated from
@@ -44,7 +44,19 @@ enum trace_op_type {
    TRACE_EXPECT,      /* bo; a: offset, b: the dword expected there */
    TRACE_CPU_US,      /* a: microseconds of application CPU time */
    TRACE_FLUSH,
+   TRACE_OP_COUNT
 };
+
+/* A verb of the format, as the documentation shows it. */
+struct trace_verb_info {
+   const char *name;    /* "bo_new" */
+   const char *usage;   /* its fields: "bo_new ID SIZE [WC|CACHED|...]" */
+   const char *does;    /* the ws call it makes, or what it does instead */
+   const char *ioctls;  /* the msm ioctl(s) behind it ("": none) */
+};
+
+/* NULL for a type out of range. */
+const struct trace_verb_info *trace_verb_info(enum trace_op_type type);
 
 struct trace_bo_ref {
    uint32_t bo;

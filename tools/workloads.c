@@ -11,34 +11,34 @@
 #include <time.h>
 
 #include "modes.h"
-#include "pipe.h"
 #include "pm4.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 static const struct workload workloads[] = {
    { "frame", "frame",
      "GLES-like frame loop: per-frame streaming BOs from the BO cache, "
      "uploads, submits with a realistic BO list, throttled on frame N-2",
-     0, wl_frame_run },
+     0, wk_frame_run },
    { "alloc", "BO",
      "Allocation storm (level load): mixed-size BOs created, filled by "
      "mapping or upload, read back by the GPU, freed to the cache",
-     0, wl_alloc_run },
+     0, wk_alloc_run },
    { "dispatch", "dispatch",
      "Compute-style: many small submits, each waited before the next",
-     1, wl_dispatch_run },
+     1, wk_dispatch_run },
    { "readback", "readback",
      "GPU writes a buffer, the CPU waits with CPU_PREP and reads it back "
      "through the mapping",
-     1, wl_readback_run },
+     1, wk_readback_run },
    { "startup", "start",
      "Fresh device: open, params, debuginfo, submitqueue, first BOs, "
      "first submit waited (time to first frame)",
-     0, wl_startup_run },
+     0, wk_startup_run },
    { "trace", "replay",
      "Replay of a recorded ws-level op trace (format: see "
      "'Trace format' in docs/evaluation.md)",
-     0, wl_trace_run },
+     0, wk_trace_run },
 };
 
 const struct workload *
@@ -57,33 +57,59 @@ workload_find(const char *name)
    return NULL;
 }
 
+/* The guest driver's own work per ws call (the virtual clock's cost model). */
+static void
+charge_guest_op(void *arg)
+{
+   (void)arg;
+   vclock_charge(VC_GUEST_CPU, vclock_costs.guest_op_ns);
+}
+
+void
+wk_counters_init(struct wk_run *r, struct ws_counters *c)
+{
+   ws_counters_init(c, r->attribute, charge_guest_op, NULL);
+}
+
+static int
+open_mode(void *mode, struct ws_dev **out)
+{
+   return mode_open(mode, out);
+}
+
+int
+wk_open(struct wk_run *r, struct ws_counters *c, struct ws_dev **out)
+{
+   return ws_count_open(c, open_mode, r->mode, out);
+}
+
 uint64_t
-wl_now_ns(void)
+wk_now_ns(void)
 {
    return vclock_now_ns();
 }
 
 void
-wl_window_start(struct wl_window *win, struct wdev *w)
+wk_window_start(struct wk_window *win, struct ws_counters *c)
 {
-   win->w = w;
-   wdev_stats(w, &win->st0);
-   memcpy(win->op0, w->op, sizeof(win->op0));
+   win->c = c;
+   ws_counters_stats(c, &win->st0);
+   memcpy(win->op0, c->op, sizeof(win->op0));
    vclock_path_mark();
-   win->t0 = wl_now_ns();
+   win->t0 = wk_now_ns();
 }
 
 void
-wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
+wk_window_stop(struct wk_window *win, uint64_t iters, struct wk_sample *out)
 {
-   uint64_t t1 = wl_now_ns();
+   uint64_t t1 = wk_now_ns();
    uint64_t path[VC_NCAT];
    struct ws_stats st;
 
    vclock_path(path);
    memcpy(out->path_ns, path, sizeof(out->path_ns));
 
-   wdev_stats(win->w, &st);
+   ws_counters_stats(win->c, &st);
    out->iters = iters;
    out->elapsed_ns = t1 - win->t0;
    out->st.messages = st.messages - win->st0.messages;
@@ -91,8 +117,8 @@ wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
    out->st.sync_round_trips = st.sync_round_trips -
                               win->st0.sync_round_trips;
    out->st.events = st.events - win->st0.events;
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
-      const struct wl_opstat *a = &win->op0[i], *b = &win->w->op[i];
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
+      const struct ws_op_count *a = &win->op0[i], *b = &win->c->op[i];
 
       out->op[i].calls = b->calls - a->calls;
       out->op[i].sync_round_trips = b->sync_round_trips - a->sync_round_trips;
@@ -102,7 +128,7 @@ wl_window_stop(struct wl_window *win, uint64_t iters, struct wl_sample *out)
 }
 
 void
-wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
+wk_sample_add(struct wk_sample *acc, const struct wk_sample *s)
 {
    acc->iters += s->iters;
    acc->elapsed_ns += s->elapsed_ns;
@@ -112,7 +138,7 @@ wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
    acc->st.events += s->st.events;
    for (unsigned c = 0; c < VC_NCAT; c++)
       acc->path_ns[c] += s->path_ns[c];
-   for (unsigned i = 0; i < WL_OP_COUNT; i++) {
+   for (unsigned i = 0; i < WS_OP_COUNT; i++) {
       acc->op[i].calls += s->op[i].calls;
       acc->op[i].sync_round_trips += s->op[i].sync_round_trips;
       acc->op[i].messages += s->op[i].messages;
@@ -121,7 +147,7 @@ wl_sample_add(struct wl_sample *acc, const struct wl_sample *s)
 }
 
 int
-wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
+wk_fail(struct wk_run *r, int ret, const char *fmt, ...)
 {
    va_list ap;
 
@@ -134,15 +160,27 @@ wl_fail(struct wl_run *r, int ret, const char *fmt, ...)
 }
 
 void
-wl_fill(void *dst, size_t len, uint32_t seed)
+cpu_work_us(uint32_t us)
+{
+   /* Modelled application time.  Slept, not spun: on a small machine a
+    * spinning thread steals the CPU of the sim's GPU thread (which the
+    * scheduler tends to place next to its waker), and the evaluation would
+    * measure that contention instead of the protocols. */
+   if (us)
+      vclock_wait_until(vclock_now_ns() + (uint64_t)us * 1000,
+                        VC_GUEST_CPU);
+}
+
+void
+wk_fill(void *dst, size_t len, uint32_t seed)
 {
    uint32_t *d = dst, s = seed | 1;
    size_t n = len / 4;
 
    for (size_t i = 0; i < n; i++)
-      d[i] = wl_rand(&s);
+      d[i] = wk_rand(&s);
    if (len % 4) {
-      uint32_t last = wl_rand(&s);
+      uint32_t last = wk_rand(&s);
       memcpy((char *)dst + n * 4, &last, len % 4);
    }
 }
@@ -152,53 +190,54 @@ wl_fill(void *dst, size_t len, uint32_t seed)
 #define RESULT_SLOTS 1024
 
 int
-wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
+wk_dispatch_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct dispatch_params *p = &r->prof->dispatch;
-   struct wbo **bos = NULL, *res = NULL;
+   struct ws_cache_bo **bos = NULL, *res = NULL;
    uint32_t *flags = NULL;
    volatile uint32_t *res_map;
-   struct wl_window win;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
-   struct wdev w;
+   struct wk_window win;
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe = { 0 };
+   struct ws_counters cnt;
+   struct ws_dev *dev;
    uint32_t nr = p->bos + 1;
    int ret;
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wk_counters_init(r, &cnt);
+   ret = wk_open(r, &cnt, &dev);
    if (ret)
-      return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, &w, true);
+      return wk_fail(r, ret, "open: %s", strerror(-ret));
+   ws_bo_cache_init(&cache, dev, true);
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
    if (!bos || !flags) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
-   ret = pipe_init(&pipe, &cache, false, 0);
+   ret = ws_pipe_init(&pipe, &cache, false, 0);
    if (ret) {
-      ret = wl_fail(r, ret, "pipe: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "pipe: %s", strerror(-ret));
       goto out;
    }
    /* The dispatch's inputs: uploaded once, read by every submit. */
    for (uint32_t i = 0; i < p->bos; i++) {
       static uint32_t data[1024];
 
-      ret = wbo_new(&cache, 65536, MSM_BO_WC, &bos[i]);
+      ret = ws_cache_bo_new(&cache, 65536, MSM_BO_WC, &bos[i]);
       if (!ret)
-         ret = w_bo_upload(&w, bos[i]->bo, 0, data, sizeof(data));
+         ret = ws_bo_upload(bos[i]->bo, 0, data, sizeof(data));
       if (ret) {
-         ret = wl_fail(r, ret, "input BO: %s", strerror(-ret));
+         ret = wk_fail(r, ret, "input BO: %s", strerror(-ret));
          goto out;
       }
       flags[i] = MSM_SUBMIT_BO_READ;
    }
-   ret = wbo_new(&cache, RESULT_SLOTS * 4, MSM_BO_WC, &res);
+   ret = ws_cache_bo_new(&cache, RESULT_SLOTS * 4, MSM_BO_WC, &res);
    if (!ret)
-      ret = wbo_map(&cache, res, (void **)&res_map);
+      ret = ws_cache_bo_map(res, (void **)&res_map);
    if (ret) {
-      ret = wl_fail(r, ret, "result BO: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "result BO: %s", strerror(-ret));
       goto out;
    }
    bos[p->bos] = res;
@@ -207,39 +246,39 @@ wl_dispatch_run(struct wl_run *r, struct wl_sample *out)
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n, v = i + 1;
       uint32_t slot = i % RESULT_SLOTS;
-      struct wl_fence f;
+      struct ws_pipe_fence f;
 
       if (i == r->warmup)
-         wl_window_start(&win, &w);
+         wk_window_start(&win, &cnt);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
       n += pm4_emit_mem_write(cs + n, res->bo->iova + 4 * slot, &v, 1);
-      ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
+      ret = ws_pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
       if (ret) {
-         ret = wl_fail(r, ret, "dispatch %u: submit: %s", i, strerror(-ret));
+         ret = wk_fail(r, ret, "dispatch %u: submit: %s", i, strerror(-ret));
          goto out;
       }
-      ret = pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+      ret = ws_pipe_wait(&pipe, &f, WK_TIMEOUT_NS);
       if (ret) {
-         ret = wl_fail(r, ret, "dispatch %u: wait: %s", i, strerror(-ret));
+         ret = wk_fail(r, ret, "dispatch %u: wait: %s", i, strerror(-ret));
          goto out;
       }
       if (res_map[slot] != v) {
-         ret = wl_fail(r, -EIO, "dispatch %u: GPU wrote 0x%x, expected 0x%x",
+         ret = wk_fail(r, -EIO, "dispatch %u: GPU wrote 0x%x, expected 0x%x",
                        i, res_map[slot], v);
          goto out;
       }
    }
-   wl_window_stop(&win, r->iters, out);
+   wk_window_stop(&win, r->iters, out);
 
 out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WK_TIMEOUT_NS);
    for (uint32_t i = 0; bos && i < nr; i++)
       if (bos[i])
-         wbo_free(&cache, bos[i]);
+         ws_cache_bo_free(&cache, bos[i]);
    out->cache = cache.st;
-   bo_cache_fini(&cache);
-   pipe_fini(&pipe);
-   wdev_close(&w);
+   ws_bo_cache_fini(&cache);
+   ws_pipe_fini(&pipe);
+   ws_close(dev);
    free(bos);
    free(flags);
    return ret;
@@ -257,7 +296,7 @@ readback_value(uint32_t i, uint32_t j)
 #define MEM_WRITE_CHUNK 4096 /* dwords per CP_MEM_WRITE packet */
 
 int
-wl_readback_run(struct wl_run *r, struct wl_sample *out)
+wk_readback_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct readback_params *p = &r->prof->readback;
    uint32_t ndw = p->read_kib * 256;
@@ -265,40 +304,41 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
    uint32_t *cs = NULL, *vals = NULL;
    const uint32_t wflag = MSM_SUBMIT_BO_WRITE;
    volatile uint32_t *map;
-   struct wl_window win;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
-   struct wbo *res = NULL;
-   struct wdev w;
+   struct wk_window win;
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe = { 0 };
+   struct ws_cache_bo *res = NULL;
+   struct ws_counters cnt;
+   struct ws_dev *dev;
    int ret;
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wk_counters_init(r, &cnt);
+   ret = wk_open(r, &cnt, &dev);
    if (ret)
-      return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&cache, &w, true);
+      return wk_fail(r, ret, "open: %s", strerror(-ret));
+   ws_bo_cache_init(&cache, dev, true);
    cs = malloc(((size_t)ndw + 3 * chunks + PM4_DELAY_DWORDS) * 4);
    vals = malloc((size_t)ndw * 4);
    if (!cs || !vals) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
-   ret = pipe_init(&pipe, &cache, false, 0);
+   ret = ws_pipe_init(&pipe, &cache, false, 0);
    if (!ret)
-      ret = wbo_new(&cache, (uint64_t)ndw * 4, MSM_BO_WC, &res);
+      ret = ws_cache_bo_new(&cache, (uint64_t)ndw * 4, MSM_BO_WC, &res);
    if (!ret)
-      ret = wbo_map(&cache, res, (void **)&map);
+      ret = ws_cache_bo_map(res, (void **)&map);
    if (ret) {
-      ret = wl_fail(r, ret, "setup: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "setup: %s", strerror(-ret));
       goto out;
    }
 
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
-      struct wl_fence f;
+      struct ws_pipe_fence f;
       uint32_t n;
 
       if (i == r->warmup)
-         wl_window_start(&win, &w);
+         wk_window_start(&win, &cnt);
       for (uint32_t j = 0; j < ndw; j++)
          vals[j] = readback_value(i, j);
       n = pm4_emit_delay(cs, (uint64_t)p->gpu_us * 1000);
@@ -309,42 +349,42 @@ wl_readback_run(struct wl_run *r, struct wl_sample *out)
          n += pm4_emit_mem_write(cs + n, res->bo->iova + 4ull * first,
                                  vals + first, cnt);
       }
-      ret = pipe_submit(&pipe, cs, n, &res, &wflag, 1, &f);
+      ret = ws_pipe_submit(&pipe, cs, n, &res, &wflag, 1, &f);
       if (ret) {
-         ret = wl_fail(r, ret, "readback %u: submit: %s", i, strerror(-ret));
+         ret = wk_fail(r, ret, "readback %u: submit: %s", i, strerror(-ret));
          goto out;
       }
       /* glReadPixels: wait for the GPU's writes, then read the mapping. */
-      ret = w_bo_cpu_prep(&w, res->bo, MSM_PREP_READ, WL_TIMEOUT_NS);
+      ret = ws_bo_cpu_prep(res->bo, MSM_PREP_READ, WK_TIMEOUT_NS);
       if (ret) {
-         ret = wl_fail(r, ret, "readback %u: cpu_prep: %s", i,
+         ret = wk_fail(r, ret, "readback %u: cpu_prep: %s", i,
                        strerror(-ret));
          goto out;
       }
       for (uint32_t j = 0; j < ndw; j++) {
          if (map[j] != readback_value(i, j)) {
-            ret = wl_fail(r, -EIO, "readback %u: dword %u is 0x%x, the GPU "
+            ret = wk_fail(r, -EIO, "readback %u: dword %u is 0x%x, the GPU "
                           "wrote 0x%x", i, j, map[j], readback_value(i, j));
             goto out;
          }
       }
-      ret = w_bo_cpu_fini(&w, res->bo);
+      ret = ws_bo_cpu_fini(res->bo);
       if (ret) {
-         ret = wl_fail(r, ret, "readback %u: cpu_fini: %s", i,
+         ret = wk_fail(r, ret, "readback %u: cpu_fini: %s", i,
                        strerror(-ret));
          goto out;
       }
    }
-   wl_window_stop(&win, r->iters, out);
+   wk_window_stop(&win, r->iters, out);
 
 out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WK_TIMEOUT_NS);
    if (res)
-      wbo_free(&cache, res);
+      ws_cache_bo_free(&cache, res);
    out->cache = cache.st;
-   bo_cache_fini(&cache);
-   pipe_fini(&pipe);
-   wdev_close(&w);
+   ws_bo_cache_fini(&cache);
+   ws_pipe_fini(&pipe);
+   ws_close(dev);
    free(cs);
    free(vals);
    return ret;
@@ -363,49 +403,50 @@ static const uint32_t startup_params[] = {
 
 /* One start: everything a GL context does before its first frame is out. */
 static int
-startup_once(struct wl_run *r, struct wdev *w, uint32_t iter,
-             struct wl_sample *acc)
+startup_once(struct wk_run *r, struct ws_counters *cnt, uint32_t iter,
+             struct wk_sample *acc)
 {
    const struct startup_params *p = &r->prof->startup;
    uint32_t nr = p->bos + 1, *flags = NULL, v = STARTUP_MAGIC + iter;
-   struct wbo **bos = NULL;
+   struct ws_cache_bo **bos = NULL;
    volatile uint32_t *res_map = NULL;
-   struct bo_cache cache;
-   struct pipe pipe = { 0 };
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe = { 0 };
    bool cache_up = false;
-   struct wl_window win;
+   struct wk_window win;
+   struct ws_dev *dev;
    uint64_t value;
    int ret;
 
-   wl_window_start(&win, w);
-   ret = wdev_open(w);
+   wk_window_start(&win, cnt);
+   ret = wk_open(r, cnt, &dev);
    if (ret)
-      return wl_fail(r, ret, "start %u: open: %s", iter, strerror(-ret));
+      return wk_fail(r, ret, "start %u: open: %s", iter, strerror(-ret));
    for (unsigned i = 0; i < sizeof(startup_params) / sizeof(uint32_t); i++) {
-      ret = w_get_param(w, startup_params[i], &value);
+      ret = ws_get_param(dev, startup_params[i], &value);
       if (ret) {
-         ret = wl_fail(r, ret, "start %u: get_param %u: %s", iter,
+         ret = wk_fail(r, ret, "start %u: get_param %u: %s", iter,
                        startup_params[i], strerror(-ret));
          goto out;
       }
    }
-   ret = w_set_debuginfo(w, "msmvirt", "msmvirt compare --workloads startup");
+   ret = ws_set_debuginfo(dev, "msmvirt", "msmvirt compare --workloads startup");
    if (ret) {
-      ret = wl_fail(r, ret, "start %u: set_debuginfo: %s", iter,
+      ret = wk_fail(r, ret, "start %u: set_debuginfo: %s", iter,
                     strerror(-ret));
       goto out;
    }
-   bo_cache_init(&cache, w, true);
+   ws_bo_cache_init(&cache, dev, true);
    cache_up = true;
    bos = calloc(nr, sizeof(*bos));
    flags = calloc(nr, sizeof(*flags));
    if (!bos || !flags) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out;
    }
-   ret = pipe_init(&pipe, &cache, true, 1);
+   ret = ws_pipe_init(&pipe, &cache, true, 1);
    if (ret) {
-      ret = wl_fail(r, ret, "start %u: pipe: %s", iter, strerror(-ret));
+      ret = wk_fail(r, ret, "start %u: pipe: %s", iter, strerror(-ret));
       goto out;
    }
    /* First allocations: state buffers, shaders, ...; the first page of each
@@ -414,73 +455,73 @@ startup_once(struct wl_run *r, struct wdev *w, uint32_t iter,
       uint64_t size = i == p->bos ? 4096 : (uint64_t)p->bo_kib * 1024;
       void *map;
 
-      ret = wbo_new(&cache, size, MSM_BO_WC, &bos[i]);
+      ret = ws_cache_bo_new(&cache, size, MSM_BO_WC, &bos[i]);
       if (!ret)
-         ret = wbo_map(&cache, bos[i], &map);
+         ret = ws_cache_bo_map(bos[i], &map);
       if (ret) {
-         ret = wl_fail(r, ret, "start %u: BO %u: %s", iter, i,
+         ret = wk_fail(r, ret, "start %u: BO %u: %s", iter, i,
                        strerror(-ret));
          goto out;
       }
-      wl_fill(map, 4096, i);
+      wk_fill(map, 4096, i);
       flags[i] = i == p->bos ? MSM_SUBMIT_BO_WRITE : MSM_SUBMIT_BO_READ;
       if (i == p->bos)
          res_map = map;
    }
    {
       uint32_t cs[PM4_DELAY_DWORDS + PM4_MEM_WRITE_DWORDS(1)], n;
-      struct wl_fence f;
+      struct ws_pipe_fence f;
 
       n = pm4_emit_delay(cs, 10000);
       n += pm4_emit_mem_write(cs + n, bos[p->bos]->bo->iova, &v, 1);
-      ret = pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
+      ret = ws_pipe_submit(&pipe, cs, n, bos, flags, nr, &f);
       if (!ret)
-         ret = pipe_wait(&pipe, &f, WL_TIMEOUT_NS);
+         ret = ws_pipe_wait(&pipe, &f, WK_TIMEOUT_NS);
       if (ret) {
-         ret = wl_fail(r, ret, "start %u: first submit: %s", iter,
+         ret = wk_fail(r, ret, "start %u: first submit: %s", iter,
                        strerror(-ret));
          goto out;
       }
       if (*res_map != v) {
-         ret = wl_fail(r, -EIO, "start %u: GPU wrote 0x%x, expected 0x%x",
+         ret = wk_fail(r, -EIO, "start %u: GPU wrote 0x%x, expected 0x%x",
                        iter, *res_map, v);
          goto out;
       }
    }
    /* The first frame is out: what follows is teardown, not startup. */
    if (acc) {
-      struct wl_sample one = { 0 };
+      struct wk_sample one = { 0 };
 
-      wl_window_stop(&win, 1, &one);
-      wl_sample_add(acc, &one);
+      wk_window_stop(&win, 1, &one);
+      wk_sample_add(acc, &one);
    }
 
 out:
-   pipe_idle(&pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&pipe, WK_TIMEOUT_NS);
    for (uint32_t i = 0; bos && i < nr; i++)
       if (bos[i])
-         wbo_free(&cache, bos[i]);
+         ws_cache_bo_free(&cache, bos[i]);
    if (cache_up)
-      bo_cache_fini(&cache);
-   pipe_fini(&pipe);
-   wdev_close(w);
+      ws_bo_cache_fini(&cache);
+   ws_pipe_fini(&pipe);
+   ws_close(dev);
    free(bos);
    free(flags);
    return ret;
 }
 
 int
-wl_startup_run(struct wl_run *r, struct wl_sample *out)
+wk_startup_run(struct wk_run *r, struct wk_sample *out)
 {
-   struct wdev w;
+   struct ws_counters cnt;
    int ret;
 
    /* Time and counters add up over the open..first-submit-done stretch of
     * each start, teardown excluded. */
    memset(out, 0, sizeof(*out));
-   wdev_init(&w, r->mode, r->attribute);
+   wk_counters_init(r, &cnt);
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
-      ret = startup_once(r, &w, i, i < r->warmup ? NULL : out);
+      ret = startup_once(r, &cnt, i, i < r->warmup ? NULL : out);
       if (ret)
          return ret;
    }

@@ -13,7 +13,7 @@
 #include "nc_renderer.h"
 
 static struct msm_core *core;
-static struct nc_ctx *witness;
+static struct nc_host_ctx *witness;
 static uint8_t *witness_bo, *witness_shmem;
 /* Its shared header as the host keeps it (in the anchor format a context
  * has no shared page until its guest makes blob 0: then it is host memory
@@ -36,15 +36,15 @@ witness_make(void)
    struct drm_msm_gem_new req = { .size = WITNESS_BO_SIZE, .flags = MSM_BO_WC };
    void *p;
 
-   FUZZ_ASSERT(nc_ctx_create(core, 0, NULL, NULL, &witness) == 0);
-   m = nc_ctx_msm(witness);
+   FUZZ_ASSERT(nc_host_ctx_create(core, 0, NULL, NULL, &witness) == 0);
+   m = nc_host_ctx_msm(witness);
    FUZZ_ASSERT(msm_ctx_gem_new(m, &req) == 0);
    FUZZ_ASSERT(msm_ctx_bo_map(m, req.handle, &p) == 0);
    witness_bo = p;
    for (uint32_t i = 0; i < WITNESS_BO_SIZE; i++)
       witness_pattern[i] = (uint8_t)(i * 7 + 3);
    memcpy(witness_bo, witness_pattern, WITNESS_BO_SIZE);
-   witness_shmem = (uint8_t *)nc_ctx_shmem(witness);
+   witness_shmem = (uint8_t *)nc_host_ctx_shmem(witness);
    memcpy(witness_copy, witness_shmem, sizeof(witness_copy));
 }
 

@@ -25,7 +25,7 @@
 struct env {
    struct msm_core *core;
    uint8_t *hostmem;
-   struct nc_ctx *a, *b;
+   struct nc_host_ctx *a, *b;
    struct nc_caps caps_a, caps_b;
 };
 
@@ -42,11 +42,11 @@ setup(void **state)
       return -1;
    msm_core_hostmem(e.core, &hm);
    e.hostmem = hm.base;
-   if (nc_ctx_create(e.core, 0, NULL, NULL, &e.a) ||
-       nc_ctx_create(e.core, 0, NULL, NULL, &e.b))
+   if (nc_host_ctx_create(e.core, 0, NULL, NULL, &e.a) ||
+       nc_host_ctx_create(e.core, 0, NULL, NULL, &e.b))
       return -1;
-   nc_ctx_caps(e.a, &e.caps_a);
-   nc_ctx_caps(e.b, &e.caps_b);
+   nc_host_ctx_caps(e.a, &e.caps_a);
+   nc_host_ctx_caps(e.b, &e.caps_b);
    /* b: a plain (anchor) guest with mesa's 16 KiB shmem. */
    nc_make_shmem(e.b, &e.caps_b, 0, 16384);
    *state = &e;
@@ -59,8 +59,8 @@ teardown(void **state)
    struct env *e = *state;
    struct msm_core_stats st;
 
-   nc_ctx_destroy(e->a);
-   nc_ctx_destroy(e->b);
+   nc_host_ctx_destroy(e->a);
+   nc_host_ctx_destroy(e->b);
    msm_core_get_stats(e->core, &st);
    assert_int_equal(st.contexts, 0);
    msm_core_destroy(e->core);
@@ -164,7 +164,7 @@ test_fuzz(void **state)
 {
    struct env *e = *state;
    uint64_t seed = 0x9e3779b97f4a7c15ull;
-   struct nc_ctx *c = NULL;
+   struct nc_host_ctx *c = NULL;
    struct nc_caps caps;
    uint32_t shmem_size = 0;
    unsigned lost = 0, made = 0, ran = 0;
@@ -176,8 +176,8 @@ test_fuzz(void **state)
          /* Alternately a plain guest (mesa's shmem) and an extended one. */
          uint32_t ext = made++ % 2 ? NC_EXT_ALL : 0;
          shmem_size = ext ? NC_SHMEM_SIZE : 16384;
-         assert_int_equal(nc_ctx_create(e->core, 0, NULL, NULL, &c), 0);
-         nc_ctx_caps(c, &caps);
+         assert_int_equal(nc_host_ctx_create(e->core, 0, NULL, NULL, &c), 0);
+         nc_host_ctx_caps(c, &caps);
          nc_make_shmem(c, &caps, ext, shmem_size);
          nc_make_bo(c, &caps, 1, 1, 0);
          nc_make_bo(c, &caps, 2, 2, 1);
@@ -207,40 +207,40 @@ test_fuzz(void **state)
       uint32_t len = b.len;
       if (rnd(&seed) % 16 == 0)
          len = rnd(&seed) % (b.len + 1);
-      int ret = nc_ctx_execute(c, b.buf, len);
+      int ret = nc_host_ctx_execute(c, b.buf, len);
       assert_true(ret == 0 || ret == -EIO);
       ran += ret == 0;
       if (rnd(&seed) % 8 == 0)
-         nc_ctx_blob_attach(c, rnd(&seed) % 4, rnd(&seed) % 4,
+         nc_host_ctx_blob_attach(c, rnd(&seed) % 4, rnd(&seed) % 4,
                             4096 << (rnd(&seed) % 3),
                             nc_bo_hm(&caps, rnd(&seed) % 4));
       if (rnd(&seed) % 4 == 0) {
          /* The guest owns its shmem: garbage anywhere in it. */
-         uint8_t *shm = (uint8_t *)nc_ctx_shmem(c);
+         uint8_t *shm = (uint8_t *)nc_host_ctx_shmem(c);
          for (unsigned k = 0; k < 16; k++) {
             uint32_t v = rnd(&seed);
             memcpy(shm + 4 * (rnd(&seed) % (shmem_size / 4)), &v, 4);
          }
       }
       if (rnd(&seed) % 8 == 0)
-         nc_ctx_resource_unref(c, rnd(&seed) % 4);
-      if (nc_ctx_lost(c)) {
+         nc_host_ctx_resource_unref(c, rnd(&seed) % 4);
+      if (nc_host_ctx_lost(c)) {
          lost++;
-         nc_ctx_destroy(c);
+         nc_host_ctx_destroy(c);
          c = NULL;
       }
    }
    if (c)
-      nc_ctx_destroy(c);
+      nc_host_ctx_destroy(c);
    printf("# fuzz: 3000 batches, %u ran without losing the context, %u "
           "contexts lost\n", ran, lost);
    nc_prove_alive(e->hostmem, e->b, &e->caps_b, 100, 0xf00d);
    /* b is a plain guest: nothing of the extensions lives in its shmem. */
-   uint8_t *shm = (uint8_t *)nc_ctx_shmem(e->b);
-   uint8_t *state_p = (uint8_t *)nc_ctx_state(e->b);
+   uint8_t *shm = (uint8_t *)nc_host_ctx_shmem(e->b);
+   uint8_t *state_p = (uint8_t *)nc_host_ctx_state(e->b);
    assert_true(state_p + sizeof(struct nc_shmem_state) <= shm ||
                state_p >= shm + 16384);
-   assert_int_equal(nc_ctx_shmem(e->b)->rsp_mem_offset,
+   assert_int_equal(nc_host_ctx_shmem(e->b)->rsp_mem_offset,
                     sizeof(struct nc_shmem));
 
    /* Everything the fuzzed contexts made is gone once their work is. */

@@ -39,14 +39,14 @@
 struct env {
    struct msm_core *core;
    uint8_t *hostmem;
-   struct nc_ctx *other;       /* a bystander that must keep working */
+   struct nc_host_ctx *other;       /* a bystander that must keep working */
    struct nc_caps other_caps;
 };
 
 /* One case's context. */
 struct hctx {
    struct env *e;
-   struct nc_ctx *ctx;
+   struct nc_host_ctx *ctx;
    struct nc_caps caps;
    uint32_t ext;
    uint32_t shmem_size;
@@ -66,9 +66,9 @@ setup(void **state)
       return -1;
    msm_core_hostmem(e.core, &hm);
    e.hostmem = hm.base;
-   if (nc_ctx_create(e.core, 0, NULL, NULL, &e.other))
+   if (nc_host_ctx_create(e.core, 0, NULL, NULL, &e.other))
       return -1;
-   nc_ctx_caps(e.other, &e.other_caps);
+   nc_host_ctx_caps(e.other, &e.other_caps);
    nc_make_shmem(e.other, &e.other_caps, NC_EXT_ALL, NC_SHMEM_SIZE);
    *state = &e;
    return 0;
@@ -80,7 +80,7 @@ teardown(void **state)
    struct env *e = *state;
    struct msm_core_stats st;
 
-   nc_ctx_destroy(e->other);
+   nc_host_ctx_destroy(e->other);
    /* Everything the contexts had goes, hostile or not. */
    msm_core_get_stats(e->core, &st);
    assert_int_equal(st.contexts, 0);
@@ -112,9 +112,9 @@ hctx_open(struct env *e, struct hctx *h, uint32_t ext, bool with_shmem)
    h->e = e;
    h->ext = ext;
    h->shmem_size = ext ? NC_SHMEM_SIZE : PLAIN_SHMEM;
-   assert_int_equal(nc_ctx_create(e->core, 0, count_event, &h->events,
+   assert_int_equal(nc_host_ctx_create(e->core, 0, count_event, &h->events,
                                   &h->ctx), 0);
-   nc_ctx_caps(h->ctx, &h->caps);
+   nc_host_ctx_caps(h->ctx, &h->caps);
    memset(after_shmem(h), CANARY, 256);
    if (!with_shmem)
       return;
@@ -126,12 +126,12 @@ hctx_open(struct env *e, struct hctx *h, uint32_t ext, bool with_shmem)
 static void
 assert_lost(struct hctx *h)
 {
-   struct nc_shmem *shm = nc_ctx_shmem(h->ctx);
+   struct nc_shmem *shm = nc_host_ctx_shmem(h->ctx);
    struct nc_batch b = { .len = 0 };
 
-   assert_true(nc_ctx_lost(h->ctx) < 0);
+   assert_true(nc_host_ctx_lost(h->ctx) < 0);
    assert_true(__atomic_load_n(&shm->async_error, __ATOMIC_ACQUIRE) >= 1);
-   assert_true(__atomic_load_n(&nc_ctx_state(h->ctx)->lost,
+   assert_true(__atomic_load_n(&nc_host_ctx_state(h->ctx)->lost,
                                __ATOMIC_ACQUIRE) > 0);
    /* Later requests fail, and say so where the guest looks. */
    if (shm->rsp_mem_offset) {
@@ -139,13 +139,13 @@ assert_lost(struct hctx *h)
       memset(rsp, 0, sizeof(*rsp));
       nc_batch_add(&b, NC_CCMD_WAIT_FENCE,
                    sizeof(struct nc_ccmd_wait_fence_req), 0);
-      assert_int_equal(nc_ctx_execute(h->ctx, b.buf, b.len), -EIO);
+      assert_int_equal(nc_host_ctx_execute(h->ctx, b.buf, b.len), -EIO);
       assert_int_equal(rsp->ret, -EIO);
       assert_int_equal(rsp->len, sizeof(*rsp));
    }
-   assert_int_equal(nc_ctx_blob_attach(h->ctx, 1000, 1000, 4096, 0), -EIO);
-   assert_int_equal(nc_ctx_resource_unref(h->ctx, RES_A), -EIO);
-   assert_int_equal(nc_ctx_submit_fence(h->ctx, 0, 1), -EIO);
+   assert_int_equal(nc_host_ctx_blob_attach(h->ctx, 1000, 1000, 4096, 0), -EIO);
+   assert_int_equal(nc_host_ctx_resource_unref(h->ctx, RES_A), -EIO);
+   assert_int_equal(nc_host_ctx_submit_fence(h->ctx, 0, 1), -EIO);
    /* Sleepers were told. */
    assert_true(h->events >= 1);
    /* Nothing past the shmem was written. */
@@ -196,25 +196,25 @@ run_batch(struct hctx *h, const struct hostile *c)
       memcpy(r + c->w[i].off, &c->w[i].val, 4);
    if (c->hdr_len)
       ((struct nc_ccmd_req *)r)->len = c->hdr_len == LEN_ZERO ? 0 : c->hdr_len;
-   return nc_ctx_execute(h->ctx, b.buf, c->trunc ? c->trunc : b.len);
+   return nc_host_ctx_execute(h->ctx, b.buf, c->trunc ? c->trunc : b.len);
 }
 
 static int
 exec1(struct hctx *h, struct nc_batch *b)
 {
-   return nc_ctx_execute(h->ctx, b->buf, b->len);
+   return nc_host_ctx_execute(h->ctx, b->buf, b->len);
 }
 
 static int
 act_unref_unknown(struct hctx *h)
 {
-   return nc_ctx_resource_unref(h->ctx, 77);
+   return nc_host_ctx_resource_unref(h->ctx, 77);
 }
 
 static int
 act_bad_ring(struct hctx *h)
 {
-   return nc_ctx_submit_fence(h->ctx, 99, 1);
+   return nc_host_ctx_submit_fence(h->ctx, 99, 1);
 }
 
 /* GEM_NEW + attach of blob 7 at storage hm, VA iova; size bytes. */
@@ -230,7 +230,7 @@ gem_attach(struct hctx *h, uint64_t iova, uint64_t size, uint64_t blob_size,
    r->flags = MSM_BO_WC;
    r->blob_id = 7;
    int ret = exec1(h, &b);
-   return ret ? ret : nc_ctx_blob_attach(h->ctx, res_id, 7, blob_size, hm);
+   return ret ? ret : nc_host_ctx_blob_attach(h->ctx, res_id, 7, blob_size, hm);
 }
 
 static int
@@ -313,7 +313,7 @@ act_attach_res_zero(struct hctx *h)
 static int
 act_attach_unknown_blob(struct hctx *h)
 {
-   return nc_ctx_blob_attach(h->ctx, 9, 99, 4096, nc_bo_hm(&h->caps, 0));
+   return nc_host_ctx_blob_attach(h->ctx, 9, 99, 4096, nc_bo_hm(&h->caps, 0));
 }
 
 static int
@@ -321,7 +321,7 @@ act_attach_twice(struct hctx *h)
 {
    int ret = gem_attach(h, nc_bo_iova(&h->caps, 0), 4096, 4096,
                         nc_bo_hm(&h->caps, 0), 9);
-   return ret ? ret : nc_ctx_blob_attach(h->ctx, 10, 7, 4096,
+   return ret ? ret : nc_host_ctx_blob_attach(h->ctx, 10, 7, 4096,
                                          nc_bo_hm(&h->caps, 1));
 }
 
@@ -346,20 +346,20 @@ act_blob_id_pending(struct hctx *h)
 static int
 act_second_shmem(struct hctx *h)
 {
-   return nc_ctx_blob_attach(h->ctx, 50, 0, PLAIN_SHMEM,
+   return nc_host_ctx_blob_attach(h->ctx, 50, 0, PLAIN_SHMEM,
                              nc_bo_hm(&h->caps, 0));
 }
 
 static int
 act_shmem_too_small(struct hctx *h)
 {
-   return nc_ctx_blob_attach(h->ctx, 50, 0, 1024, h->caps.ext.arena_offset);
+   return nc_host_ctx_blob_attach(h->ctx, 50, 0, 1024, h->caps.ext.arena_offset);
 }
 
 static int
 act_shmem_unaligned(struct hctx *h)
 {
-   return nc_ctx_blob_attach(h->ctx, 50, 0, 16384,
+   return nc_host_ctx_blob_attach(h->ctx, 50, 0, 16384,
                              h->caps.ext.arena_offset + 8);
 }
 
@@ -372,7 +372,7 @@ act_shmem_too_small_for_ext(struct hctx *h)
       nc_batch_add(&b, NC_CCMD_EXT_ENABLE, sizeof(*r), 0);
    r->ext = NC_EXT_MADV_WORDS;
    int ret = exec1(h, &b);
-   return ret ? ret : nc_ctx_blob_attach(h->ctx, 50, 0, PLAIN_SHMEM,
+   return ret ? ret : nc_host_ctx_blob_attach(h->ctx, 50, 0, PLAIN_SHMEM,
                                          h->caps.ext.arena_offset);
 }
 
@@ -463,7 +463,7 @@ blob_at_then_attach(struct hctx *h, uint64_t at, uint64_t hm)
    r->blob_id = 7;
    r->hm_offset = at;
    int ret = exec1(h, &b);
-   return ret ? ret : nc_ctx_blob_attach(h->ctx, 9, 7, 4096, hm);
+   return ret ? ret : nc_host_ctx_blob_attach(h->ctx, 9, 7, 4096, hm);
 }
 
 static int
@@ -491,7 +491,7 @@ act_shmem_at_elsewhere(struct hctx *h)
       nc_batch_add(&b, NC_CCMD_BLOB_AT, sizeof(*r), 0);
    r->hm_offset = h->caps.ext.arena_offset + NC_SHMEM_SIZE;
    int ret = exec1(h, &b);
-   return ret ? ret : nc_ctx_blob_attach(h->ctx, 50, 0, NC_SHMEM_SIZE,
+   return ret ? ret : nc_host_ctx_blob_attach(h->ctx, 50, 0, NC_SHMEM_SIZE,
                                          h->caps.ext.arena_offset);
 }
 
@@ -678,11 +678,11 @@ test_hostile_table(void **state)
       if (ret != -EIO)
          fail_msg("%s: the host said %d, not -EIO", c->what, ret);
       assert_lost(&h);
-      nc_ctx_destroy(h.ctx);
+      nc_host_ctx_destroy(h.ctx);
    }
    /* The bystander and its objects are untouched. */
-   assert_int_equal(nc_ctx_resource_unref(e->other, 40), 0);
-   assert_int_equal(nc_ctx_resource_unref(e->other, 41), 0);
+   assert_int_equal(nc_host_ctx_resource_unref(e->other, 40), 0);
+   assert_int_equal(nc_host_ctx_resource_unref(e->other, 41), 0);
    nc_prove_alive(e->hostmem, e->other, &e->other_caps, 100, 0xb0b);
 }
 
@@ -711,7 +711,7 @@ test_sync_failure_is_an_answer(void **state)
    /* A command without a response ignores rsp_off, however wild. */
    nc_batch_add(&b, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), 0xfffffff8u);
 
-   assert_int_equal(nc_ctx_execute(h.ctx, b.buf, b.len), 0);
+   assert_int_equal(nc_host_ctx_execute(h.ctx, b.buf, b.len), 0);
    struct nc_ccmd_rsp *r0 = (void *)nc_rsp_area(h.ctx);
    struct nc_ccmd_rsp *r1 = (void *)(nc_rsp_area(h.ctx) + 512);
    assert_int_equal(r0->ret, -EINVAL);
@@ -719,11 +719,11 @@ test_sync_failure_is_an_answer(void **state)
                                 sizeof(struct drm_msm_param));
    assert_int_equal(r1->ret, -ENOENT);
    assert_int_equal(r1->len, sizeof(struct nc_ccmd_wait_fence_rsp));
-   assert_int_equal(nc_ctx_shmem(h.ctx)->seqno, 3);
-   assert_int_equal(nc_ctx_lost(h.ctx), 0);
-   assert_int_equal(nc_ctx_shmem(h.ctx)->async_error, 0);
+   assert_int_equal(nc_host_ctx_shmem(h.ctx)->seqno, 3);
+   assert_int_equal(nc_host_ctx_lost(h.ctx), 0);
+   assert_int_equal(nc_host_ctx_shmem(h.ctx)->async_error, 0);
    nc_prove_alive(e->hostmem, h.ctx, &h.caps, 10, 7);
-   nc_ctx_destroy(h.ctx);
+   nc_host_ctx_destroy(h.ctx);
 }
 
 /* ---- the shmem rewritten under the host ------------------------------ */
@@ -768,8 +768,8 @@ test_shmem_rewritten_during_execution(void **state)
       pthread_t t;
 
       hctx_open(e, &h, ext, true);
-      uint32_t rsp_off = nc_ctx_shmem(h.ctx)->rsp_mem_offset;
-      s.words = (uint32_t *)nc_ctx_shmem(h.ctx);
+      uint32_t rsp_off = nc_host_ctx_shmem(h.ctx)->rsp_mem_offset;
+      s.words = (uint32_t *)nc_host_ctx_shmem(h.ctx);
       s.n = h.shmem_size / 4;
       assert_int_equal(pthread_create(&t, NULL, scribble, &s), 0);
       /* The batches must overlap the scribbling: start once it runs, and
@@ -789,35 +789,35 @@ test_shmem_rewritten_during_execution(void **state)
          r->cmd = DRM_IOCTL_MSM_GET_PARAM;
          memcpy(r->payload, &p, sizeof(p));
          nc_batch_add(&b, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), 0);
-         assert_int_equal(nc_ctx_execute(h.ctx, b.buf, b.len), 0);
+         assert_int_equal(nc_host_ctx_execute(h.ctx, b.buf, b.len), 0);
       }
       s.stop = true;
       pthread_join(t, NULL);
       printf("# %s guest: %u batches, %u scribbles during them\n",
              ext ? "extended" : "plain", i, s.rounds - start);
       assert_true(s.rounds - start >= 100000 || i >= 1000000);
-      assert_int_equal(nc_ctx_lost(h.ctx), 0);
+      assert_int_equal(nc_host_ctx_lost(h.ctx), 0);
       for (int i = 0; i < 256; i++)
          assert_int_equal(after_shmem(&h)[i], CANARY);
 
       /* With the scribbler gone: an answer goes exactly where the layout
        * says, whatever the header claims now. */
-      nc_ctx_shmem(h.ctx)->rsp_mem_offset = 0xfffff000u;
+      nc_host_ctx_shmem(h.ctx)->rsp_mem_offset = 0xfffff000u;
       struct nc_batch b = { .len = 0 };
       struct nc_ccmd_wait_fence_req *w =
          nc_batch_add(&b, NC_CCMD_WAIT_FENCE, sizeof(*w), 64);
       w->queue_id = 0;
       w->fence = 0;
-      assert_int_equal(nc_ctx_execute(h.ctx, b.buf, b.len), 0);
+      assert_int_equal(nc_host_ctx_execute(h.ctx, b.buf, b.len), 0);
       struct nc_ccmd_rsp *rsp =
-         (void *)((uint8_t *)nc_ctx_shmem(h.ctx) + rsp_off + 64);
+         (void *)((uint8_t *)nc_host_ctx_shmem(h.ctx) + rsp_off + 64);
       assert_int_equal(rsp->len, sizeof(struct nc_ccmd_wait_fence_rsp));
       assert_int_equal(rsp->ret, 0);
       /* What the scribbler left in the host's fields fools only the guest;
        * clear them so the proof below reads the host's answers. */
-      nc_ctx_state(h.ctx)->lost = 0;
+      nc_host_ctx_state(h.ctx)->lost = 0;
       nc_prove_alive(e->hostmem, h.ctx, &h.caps, 10, 8);
-      nc_ctx_destroy(h.ctx);
+      nc_host_ctx_destroy(h.ctx);
    }
 }
 

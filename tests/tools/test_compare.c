@@ -200,7 +200,7 @@ test_invariants(void **state)
    (void)state;
    for (size_t i = 0; i < json_object_array_length(recs); i++) {
       struct json_object *r = json_object_array_get_idx(recs, i), *e;
-      const char *mode = str(r, "mode"), *wl = str(r, "workload");
+      const char *mode = str(r, "mode"), *wk = str(r, "workload");
       double rt;
 
       if (json_object_object_get_ex(r, "skipped", &e))
@@ -215,19 +215,19 @@ test_invariants(void **state)
       } else if (!strcmp(mode, "forward")) {
          /* Every sync round trip is a message. */
          assert_true(num(r, "messages_per_iter") >= rt);
-         if (!strcmp(wl, "frame")) {
+         if (!strcmp(wk, "frame")) {
             assert_true(rt > 0);
             saw_fwd_frame = true;
          }
       } else if (!strcmp(mode, "nativectx")) {
-         if (!strcmp(wl, "frame")) {
+         if (!strcmp(wk, "frame")) {
             if (rt != 0)
                fail_msg("nativectx frame: %.3f sync round trips per frame "
                         "at rtt %g, want 0", rt, num(r, "rtt_us"));
             saw_nc_frame = true;
          }
       }
-      if ((!strcmp(wl, "dispatch") || !strcmp(wl, "readback")) &&
+      if ((!strcmp(wk, "dispatch") || !strcmp(wk, "readback")) &&
           strcmp(mode, "direct"))
          assert_true(num(r, "physical_floor_us") >= 0);
    }

@@ -102,6 +102,37 @@ test_bad_lines(void **state)
    expect_error("madvise 1 maybe\n", 2, "unknown BO id 1");
 }
 
+/* The verb table (parser, documentation and replay all index it by op
+ * type): every op has a verb whose usage the parser quotes. */
+static void
+test_verb_table(void **state)
+{
+   (void)state;
+   assert_null(trace_verb_info(TRACE_OP_COUNT));
+   for (unsigned t = 0; t < TRACE_OP_COUNT; t++) {
+      const struct trace_verb_info *v = trace_verb_info(t);
+      size_t n;
+
+      assert_non_null(v);
+      n = strlen(v->name);
+      assert_true(n > 0);
+      assert_non_null(v->does);
+      assert_non_null(v->ioctls);
+      assert_memory_equal(v->usage, v->name, n);
+      assert_true(v->usage[n] == ' ' || v->usage[n] == '\0');
+      for (unsigned u = 0; u < t; u++)
+         assert_string_not_equal(trace_verb_info(u)->name, v->name);
+      /* A line with too many fields gets the verb's own usage back. */
+      if (t != TRACE_DEBUGINFO && t != TRACE_SUBMIT) {
+         char line[128], want[512];
+
+         snprintf(line, sizeof(line), "%s 1 2 3 4 5 6 7 8\n", v->name);
+         snprintf(want, sizeof(want), "usage: %s", v->usage);
+         expect_error(line, 2, want);
+      }
+   }
+}
+
 static void
 test_unknown_bo(void **state)
 {
@@ -161,8 +192,8 @@ test_replay_checks(void **state)
    struct profile prof;
    struct trace *t = NULL;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r;
+   struct wk_sample s;
+   struct wk_run r;
    char err[256];
 
    (void)state;
@@ -176,7 +207,7 @@ test_replay_checks(void **state)
    r.prof = &prof;
    r.trace = t;
    r.iters = 2;
-   assert_int_equal(wl_trace_run(&r, &s), -EIO);
+   assert_int_equal(wk_trace_run(&r, &s), -EIO);
    assert_non_null(strstr(r.err, "x.trace:6"));
    assert_non_null(strstr(r.err, "holds 0x1234, expected 0x4321"));
    mode_teardown(&m);
@@ -191,8 +222,8 @@ test_replay_sample(void **state)
    struct profile prof;
    struct trace *t = NULL;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r;
+   struct wk_sample s;
+   struct wk_run r;
    char err[512];
 
    (void)state;
@@ -206,12 +237,12 @@ test_replay_sample(void **state)
    r.trace = t;
    r.iters = 3;
    r.warmup = 1;
-   if (wl_trace_run(&r, &s))
+   if (wk_trace_run(&r, &s))
       fail_msg("%s", r.err);
    assert_int_equal(s.iters, 3);
-   assert_int_equal(s.op[WL_OP_SUBMIT].calls, 9);
-   assert_int_equal(s.op[WL_OP_BO_NEW].calls, 24);
-   assert_int_equal(s.op[WL_OP_FENCE_WAIT].calls, 6);
+   assert_int_equal(s.op[WS_OP_SUBMIT].calls, 9);
+   assert_int_equal(s.op[WS_OP_BO_NEW].calls, 24);
+   assert_int_equal(s.op[WS_OP_FENCE_WAIT].calls, 6);
    assert_int_equal(s.st.messages, 0); /* direct */
    /* Everything the trace made is gone again. */
    msm_core_get_stats(m.core, &st);
@@ -226,6 +257,7 @@ main(int argc, char **argv)
    const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sample),
       cmocka_unit_test(test_bad_lines),
+      cmocka_unit_test(test_verb_table),
       cmocka_unit_test(test_unknown_bo),
       cmocka_unit_test(test_fences),
       cmocka_unit_test(test_header),

@@ -1,7 +1,7 @@
 /*
  * test_workloads.c - every built-in workload runs and verifies on
- * host-direct with a few iterations, leaves nothing behind in the core, and
- * the BO cache reuses exactly the BOs it should.
+ * host-direct with a few iterations and leaves nothing behind in the core.
+ * (The BO cache and the pipe have their own tests in tests/ws.)
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +12,6 @@
 
 #include <cmocka.h>
 
-#include "bo_cache.h"
 #include "modes.h"
 #include "profile.h"
 #include "workload.h"
@@ -20,15 +19,15 @@
 static void
 run_direct(const char *name, uint32_t iters)
 {
-   const struct workload *wl = workload_find(name);
+   const struct workload *wk = workload_find(name);
    struct msm_core_config cfg;
    struct msm_core_stats st;
    struct profile prof;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r;
+   struct wk_sample s;
+   struct wk_run r;
 
-   assert_non_null(wl);
+   assert_non_null(wk);
    profile_defaults(&prof);
    msm_core_config_defaults(&cfg);
    assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
@@ -39,7 +38,7 @@ run_direct(const char *name, uint32_t iters)
       r.iters = iters;
       r.warmup = 2;
       r.attribute = attribute;
-      if (wl->run(&r, &s))
+      if (wk->run(&r, &s))
          fail_msg("%s: %s", name, r.err);
       assert_int_equal(s.iters, iters);
       assert_true(s.elapsed_ns > 0);
@@ -65,8 +64,8 @@ test_ops_counted(void **state)
    struct msm_core_config cfg;
    struct profile prof;
    struct mode_ctx m;
-   struct wl_sample s;
-   struct wl_run r = { 0 };
+   struct wk_sample s;
+   struct wk_run r = { 0 };
 
    (void)state;
    profile_defaults(&prof);
@@ -78,71 +77,10 @@ test_ops_counted(void **state)
    r.mode = &m;
    r.prof = &prof;
    r.iters = 8;
-   if (wl_frame_run(&r, &s))
+   if (wk_frame_run(&r, &s))
       fail_msg("%s", r.err);
-   assert_int_equal(s.op[WL_OP_SUBMIT].calls, 8 * 3);
-   assert_int_equal(s.op[WL_OP_BO_UPLOAD].calls, 8 * prof.frame.stream_bos);
-   mode_teardown(&m);
-}
-
-static void
-test_bo_cache(void **state)
-{
-   struct msm_core_config cfg;
-   struct bo_cache c;
-   struct mode_ctx m;
-   struct wdev w;
-   struct wbo *a, *b, *d;
-   uint32_t gpu_fence = 5;
-
-   (void)state;
-   msm_core_config_defaults(&cfg);
-   assert_int_equal(mode_setup(&m, mode_find("direct"), &cfg, 0, "inproc"), 0);
-   wdev_init(&w, &m, false);
-   assert_int_equal(wdev_open(&w), 0);
-   bo_cache_init(&c, &w, true);
-
-   /* Sizes round up to mesa's buckets. */
-   assert_int_equal(wbo_new(&c, 5000, MSM_BO_WC, &a), 0);
-   assert_int_equal(a->size, 8192);
-   assert_int_equal(wbo_new(&c, 20 << 10, MSM_BO_WC, &b), 0);
-   assert_int_equal(b->size, 20 << 10);
-
-   /* An idle BO comes back for the same bucket and flags... */
-   wbo_free(&c, a);
-   assert_int_equal(w.op[WL_OP_MADVISE].calls, 1); /* DONTNEED */
-   assert_int_equal(wbo_new(&c, 8192, MSM_BO_WC, &d), 0);
-   assert_ptr_equal(d, a);
-   assert_int_equal(c.st.hits, 1);
-   assert_int_equal(w.op[WL_OP_MADVISE].calls, 2); /* WILLNEED */
-
-   /* ...but not for other flags, */
-   wbo_free(&c, d);
-   assert_int_equal(wbo_new(&c, 8192, MSM_BO_CACHED, &a), 0);
-   assert_ptr_not_equal(a, d);
-   wbo_free(&c, a);
-
-   /* and not while the GPU still owes the fence of its last use. */
-   b->fence_ptr = &gpu_fence;
-   b->ufence = 6;
-   wbo_free(&c, b);
-   assert_int_equal(wbo_new(&c, 20 << 10, MSM_BO_WC, &a), 0);
-   assert_ptr_not_equal(a, b);
-   gpu_fence = 6; /* now it has passed */
-   assert_int_equal(wbo_new(&c, 20 << 10, MSM_BO_WC, &d), 0);
-   assert_ptr_equal(d, b);
-   d->fence_ptr = NULL;
-   wbo_free(&c, a);
-   wbo_free(&c, d);
-
-   bo_cache_fini(&c);
-   wdev_close(&w);
-   {
-      struct msm_core_stats st;
-
-      msm_core_get_stats(m.core, &st);
-      assert_int_equal(st.bos, 0);
-   }
+   assert_int_equal(s.op[WS_OP_SUBMIT].calls, 8 * 3);
+   assert_int_equal(s.op[WS_OP_BO_UPLOAD].calls, 8 * prof.frame.stream_bos);
    mode_teardown(&m);
 }
 
@@ -175,7 +113,6 @@ main(void)
       cmocka_unit_test(test_readback),
       cmocka_unit_test(test_startup),
       cmocka_unit_test(test_ops_counted),
-      cmocka_unit_test(test_bo_cache),
       cmocka_unit_test(test_modes),
    };
    return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * wl_alloc.c - an allocation storm, as a game's level load produces it:
+ * wk_alloc.c - an allocation storm, as a game's level load produces it:
  * BOs of mixed sizes created one after another, each filled through a CPU
  * mapping or with ws_bo_upload, handed to the GPU in batches, and freed
  * (into the BO cache) once `live` newer ones exist.
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
 #include "pm4.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 static inline uint32_t
 alloc_magic(uint32_t i)
@@ -34,7 +34,7 @@ pick_size(const struct size_mix *m, uint32_t *rng)
 
    for (unsigned i = 0; i < m->n; i++)
       total += m->weight[i];
-   x = wl_rand(rng) % total;
+   x = wk_rand(rng) % total;
    for (unsigned i = 0; i < m->n; i++) {
       if (x < m->weight[i])
          return m->size[i];
@@ -45,19 +45,20 @@ pick_size(const struct size_mix *m, uint32_t *rng)
 
 /* One run's device, BOs and pipe. */
 struct alloc_run {
-   struct wl_run *r;
+   struct wk_run *r;
    const struct alloc_params *p;
    uint32_t live;               /* BOs kept alive (ring of live + 1) */
    uint32_t touch_max;          /* bytes the CPU writes per BO at most */
-   struct wbo **ring, **batch, *check;
+   struct ws_cache_bo **ring, **batch, *check;
    uint32_t head, count;        /* the ring's oldest entry, its length */
    uint32_t *flags, *cs, *data;
    uint32_t nr_batch, batch_first, nr_submitted;
-   struct wl_fence *inflight;   /* throttle slots */
+   struct ws_pipe_fence *inflight;   /* throttle slots */
    volatile uint32_t *check_map;
-   struct bo_cache cache;
-   struct pipe pipe;
-   struct wdev w;
+   struct ws_bo_cache cache;
+   struct ws_pipe pipe;
+   struct ws_counters cnt;
+   struct ws_dev *dev;
 };
 
 /* BO i: allocated, filled by map or upload, into the ring and the batch;
@@ -68,31 +69,31 @@ alloc_one(struct alloc_run *ar, uint32_t i, uint32_t *rng)
    const struct alloc_params *p = ar->p;
    uint64_t size = pick_size(&p->sizes, rng);
    uint32_t touch = size < ar->touch_max ? (uint32_t)size : ar->touch_max;
-   bool by_map = wl_rand(rng) % 100 < p->map_pct;
-   struct wbo *bo;
-   int ret = wbo_new(&ar->cache, size, MSM_BO_WC, &bo);
+   bool by_map = wk_rand(rng) % 100 < p->map_pct;
+   struct ws_cache_bo *bo;
+   int ret = ws_cache_bo_new(&ar->cache, size, MSM_BO_WC, &bo);
 
    if (ret)
-      return wl_fail(ar->r, ret, "BO %u (%llu bytes): %s", i,
+      return wk_fail(ar->r, ret, "BO %u (%llu bytes): %s", i,
                      (unsigned long long)size, strerror(-ret));
-   wl_fill(ar->data, touch, i);
+   wk_fill(ar->data, touch, i);
    ar->data[0] = alloc_magic(i);
    if (by_map) {
       void *map;
 
-      ret = wbo_map(&ar->cache, bo, &map);
+      ret = ws_cache_bo_map(bo, &map);
       if (!ret)
          memcpy(map, ar->data, touch);
    } else {
-      ret = w_bo_upload(&ar->w, bo->bo, 0, ar->data, touch);
+      ret = ws_bo_upload(bo->bo, 0, ar->data, touch);
    }
    ar->ring[(ar->head + ar->count++) % (ar->live + 1)] = bo;
    ar->batch[ar->nr_batch++] = bo;
    if (ret)
-      return wl_fail(ar->r, ret, "BO %u: %s: %s", i, by_map ? "map" : "upload",
+      return wk_fail(ar->r, ret, "BO %u: %s: %s", i, by_map ? "map" : "upload",
                      strerror(-ret));
    if (ar->count > ar->live) {
-      wbo_free(&ar->cache, ar->ring[ar->head]);
+      ws_cache_bo_free(&ar->cache, ar->ring[ar->head]);
       ar->ring[ar->head] = NULL;
       ar->head = (ar->head + 1) % (ar->live + 1);
       ar->count--;
@@ -106,14 +107,14 @@ static int
 alloc_submit_batch(struct alloc_run *ar, uint32_t i)
 {
    const struct alloc_params *p = ar->p;
-   struct wl_fence *f = &ar->inflight[ar->nr_submitted % p->throttle];
+   struct ws_pipe_fence *f = &ar->inflight[ar->nr_submitted % p->throttle];
    uint32_t n;
    int ret;
 
    if (ar->nr_submitted >= p->throttle) {
-      ret = pipe_wait(&ar->pipe, f, WL_TIMEOUT_NS);
+      ret = ws_pipe_wait(&ar->pipe, f, WK_TIMEOUT_NS);
       if (ret)
-         return wl_fail(ar->r, ret, "batch at BO %u: throttle: %s", i,
+         return wk_fail(ar->r, ret, "batch at BO %u: throttle: %s", i,
                         strerror(-ret));
    }
    n = pm4_emit_delay(ar->cs, (uint64_t)p->gpu_us * 1000);
@@ -123,11 +124,11 @@ alloc_submit_batch(struct alloc_run *ar, uint32_t i)
                                ar->batch[k]->bo->iova);
    ar->batch[ar->nr_batch] = ar->check;
    ar->flags[ar->nr_batch] = MSM_SUBMIT_BO_WRITE;
-   ret = pipe_submit(&ar->pipe, ar->cs, n, ar->batch, ar->flags,
-                     ar->nr_batch + 1, f);
+   ret = ws_pipe_submit(&ar->pipe, ar->cs, n, ar->batch, ar->flags,
+                        ar->nr_batch + 1, f);
    ar->flags[ar->nr_batch] = MSM_SUBMIT_BO_READ;
    if (ret)
-      return wl_fail(ar->r, ret, "batch at BO %u: submit: %s", i,
+      return wk_fail(ar->r, ret, "batch at BO %u: submit: %s", i,
                      strerror(-ret));
    ar->nr_submitted++;
    ar->nr_batch = 0;
@@ -138,21 +139,21 @@ alloc_submit_batch(struct alloc_run *ar, uint32_t i)
 /* The storm, the window around all but the warmup, and the check that the
  * GPU saw every BO's CPU-written dword. */
 static int
-alloc_loop(struct alloc_run *ar, struct wl_sample *out)
+alloc_loop(struct alloc_run *ar, struct wk_sample *out)
 {
-   struct wl_run *r = ar->r;
+   struct wk_run *r = ar->r;
    uint32_t total = r->warmup + r->iters, rng = 1;
-   struct wl_window win;
+   struct wk_window win;
    int ret;
 
    for (uint32_t i = 0; i < total; i++) {
       if (i == r->warmup) {
          /* The window starts with the GPU idle, as it ends: work the
           * warmup left queued must not count for (or against) a mode. */
-         ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
+         ret = ws_pipe_idle(&ar->pipe, WK_TIMEOUT_NS);
          if (ret)
-            return wl_fail(r, ret, "warmup drain: %s", strerror(-ret));
-         wl_window_start(&win, &ar->w);
+            return wk_fail(r, ret, "warmup drain: %s", strerror(-ret));
+         wk_window_start(&win, &ar->cnt);
       }
       if ((ret = alloc_one(ar, i, &rng)))
          return ret;
@@ -160,13 +161,13 @@ alloc_loop(struct alloc_run *ar, struct wl_sample *out)
           (ret = alloc_submit_batch(ar, i)))
          return ret;
    }
-   ret = pipe_idle(&ar->pipe, WL_TIMEOUT_NS);
+   ret = ws_pipe_idle(&ar->pipe, WK_TIMEOUT_NS);
    if (ret)
-      return wl_fail(r, ret, "final wait: %s", strerror(-ret));
-   wl_window_stop(&win, r->iters, out);
+      return wk_fail(r, ret, "final wait: %s", strerror(-ret));
+   wk_window_stop(&win, r->iters, out);
    for (uint32_t i = 0; i < total; i++)
       if (ar->check_map[i] != alloc_magic(i))
-         return wl_fail(r, -EIO, "BO %u: the GPU read 0x%x, the CPU wrote "
+         return wk_fail(r, -EIO, "BO %u: the GPU read 0x%x, the CPU wrote "
                         "0x%x", i, ar->check_map[i], alloc_magic(i));
    return 0;
 }
@@ -187,21 +188,22 @@ alloc_setup(struct alloc_run *ar)
    ar->inflight = calloc(p->throttle, sizeof(*ar->inflight));
    if (!ar->ring || !ar->batch || !ar->flags || !ar->cs || !ar->data ||
        !ar->inflight)
-      return wl_fail(ar->r, -ENOMEM, "out of memory");
-   ret = pipe_init(&ar->pipe, &ar->cache, true, 1);
+      return wk_fail(ar->r, -ENOMEM, "out of memory");
+   ret = ws_pipe_init(&ar->pipe, &ar->cache, true, 1);
    if (!ret)
-      ret = wbo_new(&ar->cache, (uint64_t)total * 4, MSM_BO_WC, &ar->check);
+      ret = ws_cache_bo_new(&ar->cache, (uint64_t)total * 4, MSM_BO_WC,
+                            &ar->check);
    if (!ret)
-      ret = wbo_map(&ar->cache, ar->check, (void **)&ar->check_map);
+      ret = ws_cache_bo_map(ar->check, (void **)&ar->check_map);
    if (ret)
-      return wl_fail(ar->r, ret, "setup: %s", strerror(-ret));
+      return wk_fail(ar->r, ret, "setup: %s", strerror(-ret));
    for (uint32_t i = 0; i < p->batch; i++)
       ar->flags[i] = MSM_SUBMIT_BO_READ;
    return 0;
 }
 
 int
-wl_alloc_run(struct wl_run *r, struct wl_sample *out)
+wk_alloc_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct alloc_params *p = &r->prof->alloc;
    struct alloc_run ar = {
@@ -210,24 +212,24 @@ wl_alloc_run(struct wl_run *r, struct wl_sample *out)
    };
    int ret;
 
-   wdev_init(&ar.w, r->mode, r->attribute);
-   ret = wdev_open(&ar.w);
+   wk_counters_init(r, &ar.cnt);
+   ret = wk_open(r, &ar.cnt, &ar.dev);
    if (ret)
-      return wl_fail(r, ret, "open: %s", strerror(-ret));
-   bo_cache_init(&ar.cache, &ar.w, p->cache);
+      return wk_fail(r, ret, "open: %s", strerror(-ret));
+   ws_bo_cache_init(&ar.cache, ar.dev, p->cache);
    ret = alloc_setup(&ar);
    if (!ret)
       ret = alloc_loop(&ar, out);
 
-   pipe_idle(&ar.pipe, WL_TIMEOUT_NS);
+   ws_pipe_idle(&ar.pipe, WK_TIMEOUT_NS);
    for (uint32_t k = 0; ar.ring && k < ar.count; k++)
-      wbo_free(&ar.cache, ar.ring[(ar.head + k) % (ar.live + 1)]);
+      ws_cache_bo_free(&ar.cache, ar.ring[(ar.head + k) % (ar.live + 1)]);
    if (ar.check)
-      wbo_free(&ar.cache, ar.check);
+      ws_cache_bo_free(&ar.cache, ar.check);
    out->cache = ar.cache.st;
-   bo_cache_fini(&ar.cache);
-   pipe_fini(&ar.pipe);
-   wdev_close(&ar.w);
+   ws_bo_cache_fini(&ar.cache);
+   ws_pipe_fini(&ar.pipe);
+   ws_close(ar.dev);
    free(ar.ring);
    free(ar.batch);
    free(ar.flags);

@@ -1,5 +1,5 @@
 /*
- * wl_trace.c - replay a parsed trace (trace.h) through ws, one pass per
+ * wk_trace.c - replay a parsed trace (trace.h) through ws, one pass per
  * iteration.  The trace already holds the application's own caching and
  * throttling, so the replay goes straight to ws: no BO cache, no pipe.
  *
@@ -12,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
 #include "pm4.h"
 #include "trace.h"
 #include "workload.h"
+#include "ws_pipe.h"
 
 #define CMD_BO_SIZE (1u << 20)
 
 struct replay {
-   struct wl_run *r;
-   struct wdev *w;
+   struct wk_run *r;
+   struct ws_dev *dev;
    const struct trace *t;
    struct ws_bo **bo;          /* by trace BO id, NULL when not live */
    void **map;                 /* their CPU mappings, once asked for */
@@ -71,7 +71,7 @@ bo_ptr(struct replay *rp, uint32_t id, void **ptr)
    int ret = 0;
 
    if (!rp->map[id])
-      ret = w_bo_map(rp->w, rp->bo[id], &rp->map[id]);
+      ret = ws_bo_map(rp->bo[id], &rp->map[id]);
    *ptr = rp->map[id];
    return ret;
 }
@@ -97,8 +97,8 @@ cmd_space(struct replay *rp, uint32_t ndw, uint32_t *off)
 
          if ((q && !rp->queue_live[q]) || !rp->last_fence[q])
             continue;
-         ret = w_fence_wait(rp->w, kqueue(rp, q), rp->last_fence[q],
-                            WL_TIMEOUT_NS);
+         ret = ws_fence_wait(rp->dev, kqueue(rp, q), rp->last_fence[q],
+                            WK_TIMEOUT_NS);
          if (ret)
             return ret;
       }
@@ -164,7 +164,7 @@ replay_submit(struct replay *rp, const struct trace_op *op)
    s.bos = list;
    s.nr_cmds = nr_cmds;
    s.cmds = cmds;
-   ret = w_submit(rp->w, &s);
+   ret = ws_submit(rp->dev, &s);
    if (!ret) {
       rp->last_fence[op->queue] = s.fence;
       if (op->label != TRACE_LAST)
@@ -176,84 +176,194 @@ out:
    return ret;
 }
 
+/* One handler per verb, indexed like the parser's verb table (trace.c). */
+
+static int
+replay_param(struct replay *rp, const struct trace_op *op)
+{
+   uint64_t v;
+
+   return ws_get_param(rp->dev, (uint32_t)op->a, &v);
+}
+
+static int
+replay_debuginfo(struct replay *rp, const struct trace_op *op)
+{
+   return ws_set_debuginfo(rp->dev, op->str, op->str2);
+}
+
+static int
+replay_queue_new(struct replay *rp, const struct trace_op *op)
+{
+   int ret = ws_submitqueue_new(rp->dev, (uint32_t)op->a, (uint32_t)op->b,
+                                &rp->queue_id[op->queue]);
+
+   if (!ret) {
+      rp->queue_live[op->queue] = true;
+      rp->last_fence[op->queue] = 0;
+   }
+   return ret;
+}
+
+static int
+replay_queue_close(struct replay *rp, const struct trace_op *op)
+{
+   rp->queue_live[op->queue] = false;
+   return ws_submitqueue_close(rp->dev, rp->queue_id[op->queue]);
+}
+
+static int
+replay_faults(struct replay *rp, const struct trace_op *op)
+{
+   uint32_t faults;
+
+   return ws_submitqueue_faults(rp->dev, kqueue(rp, op->queue), &faults);
+}
+
+static int
+replay_bo_new(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_new(rp->dev, op->a, op->flags, &rp->bo[op->bo]);
+}
+
+static int
+replay_bo_free(struct replay *rp, const struct trace_op *op)
+{
+   ws_bo_free(rp->bo[op->bo]);
+   rp->bo[op->bo] = NULL;
+   rp->map[op->bo] = NULL;
+   return 0;
+}
+
+/* Recorded: always a ws call, even when the replayer has the mapping. */
+static int
+replay_map(struct replay *rp, const struct trace_op *op)
+{
+   void *map;
+   int ret = ws_bo_map(rp->bo[op->bo], &map);
+
+   if (!ret)
+      rp->map[op->bo] = map;
+   return ret;
+}
+
+static int
+replay_upload(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_upload(rp->bo[op->bo], op->a, rp->data, op->b);
+}
+
+static int
+replay_write(struct replay *rp, const struct trace_op *op)
+{
+   void *map;
+   int ret = bo_ptr(rp, op->bo, &map);
+
+   if (!ret)
+      memcpy((char *)map + op->a, rp->data, op->b);
+   return ret;
+}
+
+static int
+replay_cpu_prep(struct replay *rp, const struct trace_op *op)
+{
+   int ret = ws_bo_cpu_prep(rp->bo[op->bo], op->flags, WK_TIMEOUT_NS);
+
+   return ret == -EBUSY && (op->flags & MSM_PREP_NOSYNC) ? 0 : ret;
+}
+
+static int
+replay_cpu_fini(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_cpu_fini(rp->bo[op->bo]);
+}
+
+static int
+replay_set_name(struct replay *rp, const struct trace_op *op)
+{
+   return ws_bo_set_name(rp->bo[op->bo], op->str);
+}
+
+static int
+replay_madvise(struct replay *rp, const struct trace_op *op)
+{
+   uint32_t retained;
+
+   return ws_bo_madvise(rp->bo[op->bo], (uint32_t)op->a, &retained);
+}
+
+static int
+replay_wait(struct replay *rp, const struct trace_op *op)
+{
+   uint32_t fence = op->label == TRACE_LAST ? rp->last_fence[op->queue]
+                                            : rp->label_fence[op->label];
+
+   return ws_fence_wait(rp->dev, kqueue(rp, op->queue), fence,
+                        WK_TIMEOUT_NS);
+}
+
+static int
+replay_expect(struct replay *rp, const struct trace_op *op)
+{
+   void *map;
+   uint32_t u;
+   int ret = bo_ptr(rp, op->bo, &map);
+
+   if (ret)
+      return ret;
+   u = *(volatile uint32_t *)((char *)map + op->a);
+   if (u != (uint32_t)op->b)
+      return wk_fail(rp->r, -EIO, "%s:%u: expect: BO %u +%llu holds "
+                     "0x%x, expected 0x%x", rp->t->name, op->line, op->bo,
+                     (unsigned long long)op->a, u, (uint32_t)op->b);
+   return 0;
+}
+
+static int
+replay_cpu_us(struct replay *rp, const struct trace_op *op)
+{
+   (void)rp;
+   cpu_work_us((uint32_t)op->a);
+   return 0;
+}
+
+static int
+replay_flush(struct replay *rp, const struct trace_op *op)
+{
+   (void)op;
+   return ws_flush(rp->dev);
+}
+
+static int (*const replay_ops[TRACE_OP_COUNT])(struct replay *rp,
+                                               const struct trace_op *op) = {
+   [TRACE_PARAM] = replay_param,
+   [TRACE_DEBUGINFO] = replay_debuginfo,
+   [TRACE_QUEUE_NEW] = replay_queue_new,
+   [TRACE_QUEUE_CLOSE] = replay_queue_close,
+   [TRACE_FAULTS] = replay_faults,
+   [TRACE_BO_NEW] = replay_bo_new,
+   [TRACE_BO_FREE] = replay_bo_free,
+   [TRACE_MAP] = replay_map,
+   [TRACE_UPLOAD] = replay_upload,
+   [TRACE_WRITE] = replay_write,
+   [TRACE_CPU_PREP] = replay_cpu_prep,
+   [TRACE_CPU_FINI] = replay_cpu_fini,
+   [TRACE_SET_NAME] = replay_set_name,
+   [TRACE_MADVISE] = replay_madvise,
+   [TRACE_SUBMIT] = replay_submit,
+   [TRACE_WAIT] = replay_wait,
+   [TRACE_EXPECT] = replay_expect,
+   [TRACE_CPU_US] = replay_cpu_us,
+   [TRACE_FLUSH] = replay_flush,
+};
+
 static int
 replay_op(struct replay *rp, const struct trace_op *op)
 {
-   struct wdev *w = rp->w;
-   uint64_t v;
-   uint32_t u;
-   void *map;
-   int ret;
-
-   switch (op->type) {
-   case TRACE_PARAM:
-      return w_get_param(w, (uint32_t)op->a, &v);
-   case TRACE_DEBUGINFO:
-      return w_set_debuginfo(w, op->str, op->str2);
-   case TRACE_QUEUE_NEW:
-      ret = w_submitqueue_new(w, (uint32_t)op->a, (uint32_t)op->b,
-                              &rp->queue_id[op->queue]);
-      if (!ret) {
-         rp->queue_live[op->queue] = true;
-         rp->last_fence[op->queue] = 0;
-      }
-      return ret;
-   case TRACE_QUEUE_CLOSE:
-      rp->queue_live[op->queue] = false;
-      return w_submitqueue_close(w, rp->queue_id[op->queue]);
-   case TRACE_FAULTS:
-      return w_submitqueue_faults(w, kqueue(rp, op->queue), &u);
-   case TRACE_BO_NEW:
-      return w_bo_new(w, op->a, op->flags, &rp->bo[op->bo]);
-   case TRACE_BO_FREE:
-      w_bo_free(w, rp->bo[op->bo]);
-      rp->bo[op->bo] = NULL;
-      rp->map[op->bo] = NULL;
-      return 0;
-   case TRACE_MAP: /* recorded: always a ws call */
-      ret = w_bo_map(w, rp->bo[op->bo], &map);
-      if (!ret)
-         rp->map[op->bo] = map;
-      return ret;
-   case TRACE_UPLOAD:
-      return w_bo_upload(w, rp->bo[op->bo], op->a, rp->data, op->b);
-   case TRACE_WRITE:
-      ret = bo_ptr(rp, op->bo, &map);
-      if (!ret)
-         memcpy((char *)map + op->a, rp->data, op->b);
-      return ret;
-   case TRACE_CPU_PREP:
-      ret = w_bo_cpu_prep(w, rp->bo[op->bo], op->flags, WL_TIMEOUT_NS);
-      return ret == -EBUSY && (op->flags & MSM_PREP_NOSYNC) ? 0 : ret;
-   case TRACE_CPU_FINI:
-      return w_bo_cpu_fini(w, rp->bo[op->bo]);
-   case TRACE_SET_NAME:
-      return w_bo_set_name(w, rp->bo[op->bo], op->str);
-   case TRACE_MADVISE:
-      return w_bo_madvise(w, rp->bo[op->bo], (uint32_t)op->a, &u);
-   case TRACE_SUBMIT:
-      return replay_submit(rp, op);
-   case TRACE_WAIT:
-      u = op->label == TRACE_LAST ? rp->last_fence[op->queue]
-                                  : rp->label_fence[op->label];
-      return w_fence_wait(w, kqueue(rp, op->queue), u, WL_TIMEOUT_NS);
-   case TRACE_EXPECT:
-      ret = bo_ptr(rp, op->bo, &map);
-      if (ret)
-         return ret;
-      u = *(volatile uint32_t *)((char *)map + op->a);
-      if (u != (uint32_t)op->b)
-         return wl_fail(rp->r, -EIO, "%s:%u: expect: BO %u +%llu holds "
-                        "0x%x, expected 0x%x", rp->t->name, op->line, op->bo,
-                        (unsigned long long)op->a, u, (uint32_t)op->b);
-      return 0;
-   case TRACE_CPU_US:
-      cpu_work_us((uint32_t)op->a);
-      return 0;
-   case TRACE_FLUSH:
-      return w_flush(w);
-   }
-   return -EINVAL;
+   /* The parser makes only known types; a hole here is a missed verb. */
+   if ((unsigned)op->type >= TRACE_OP_COUNT || !replay_ops[op->type])
+      return -EINVAL;
+   return replay_ops[op->type](rp, op);
 }
 
 /* Whatever the trace left open is closed at the end of each pass, as the
@@ -263,12 +373,12 @@ replay_cleanup(struct replay *rp)
 {
    for (uint32_t q = 1; q < TRACE_MAX_QUEUES; q++) {
       if (rp->queue_live[q])
-         w_submitqueue_close(rp->w, rp->queue_id[q]);
+         ws_submitqueue_close(rp->dev, rp->queue_id[q]);
       rp->queue_live[q] = false;
    }
    for (uint32_t i = 0; i < rp->t->nr_bo_ids; i++) {
       if (rp->bo[i])
-         w_bo_free(rp->w, rp->bo[i]);
+         ws_bo_free(rp->bo[i]);
       rp->bo[i] = NULL;
       rp->map[i] = NULL;
    }
@@ -285,7 +395,7 @@ replay_pass(struct replay *rp, uint32_t pass)
 
       ret = replay_op(rp, op);
       if (ret)
-         wl_fail(rp->r, ret, "%s:%u: pass %u: %s", rp->t->name, op->line,
+         wk_fail(rp->r, ret, "%s:%u: pass %u: %s", rp->t->name, op->line,
                  pass, strerror(-ret));
    }
    replay_cleanup(rp);
@@ -293,17 +403,16 @@ replay_pass(struct replay *rp, uint32_t pass)
 }
 
 int
-wl_trace_run(struct wl_run *r, struct wl_sample *out)
+wk_trace_run(struct wk_run *r, struct wk_sample *out)
 {
    const struct trace *t = r->trace;
    struct replay rp = { .r = r, .t = t };
-   struct wl_window win;
-   struct wdev w;
+   struct wk_window win;
+   struct ws_counters cnt;
    int ret;
 
    if (!t)
-      return wl_fail(r, -EINVAL, "trace: no trace file (use trace:FILE)");
-   rp.w = &w;
+      return wk_fail(r, -EINVAL, "trace: no trace file (use trace:FILE)");
    for (unsigned i = 0; i < t->nr_ops; i++)
       if ((t->ops[i].type == TRACE_UPLOAD || t->ops[i].type == TRACE_WRITE) &&
           t->ops[i].b > rp.data_len)
@@ -313,40 +422,40 @@ wl_trace_run(struct wl_run *r, struct wl_sample *out)
    rp.label_fence = calloc(t->nr_labels + 1, sizeof(*rp.label_fence));
    rp.data = malloc(rp.data_len + 4);
    if (!rp.bo || !rp.map || !rp.label_fence || !rp.data) {
-      ret = wl_fail(r, -ENOMEM, "out of memory");
+      ret = wk_fail(r, -ENOMEM, "out of memory");
       goto out_free;
    }
-   wl_fill(rp.data, rp.data_len, 3);
+   wk_fill(rp.data, rp.data_len, 3);
 
-   wdev_init(&w, r->mode, r->attribute);
-   ret = wdev_open(&w);
+   wk_counters_init(r, &cnt);
+   ret = wk_open(r, &cnt, &rp.dev);
    if (ret) {
-      ret = wl_fail(r, ret, "open: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "open: %s", strerror(-ret));
       goto out_free;
    }
-   ret = w_bo_new(&w, CMD_BO_SIZE, MSM_BO_WC, &rp.cmd);
+   ret = ws_bo_new(rp.dev, CMD_BO_SIZE, MSM_BO_WC, &rp.cmd);
    if (!ret)
-      ret = w_bo_map(&w, rp.cmd, (void **)&rp.cmd_map);
+      ret = ws_bo_map(rp.cmd, (void **)&rp.cmd_map);
    if (ret) {
-      ret = wl_fail(r, ret, "command BO: %s", strerror(-ret));
+      ret = wk_fail(r, ret, "command BO: %s", strerror(-ret));
       goto out;
    }
    for (uint32_t i = 0; i < r->warmup + r->iters; i++) {
       if (i == r->warmup)
-         wl_window_start(&win, &w);
+         wk_window_start(&win, &cnt);
       ret = replay_pass(&rp, i);
       if (ret)
          goto out;
    }
-   wl_window_stop(&win, r->iters, out);
+   wk_window_stop(&win, r->iters, out);
 
 out:
    if (rp.cmd) {
       /* The command BO may still be read by the GPU: close is safe (the
        * kernel keeps busy objects), and the device goes next anyway. */
-      w_bo_free(&w, rp.cmd);
+      ws_bo_free(rp.cmd);
    }
-   wdev_close(&w);
+   ws_close(rp.dev);
 out_free:
    free(rp.bo);
    free(rp.map);

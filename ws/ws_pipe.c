@@ -1,34 +1,34 @@
 /*
- * pipe.c - see pipe.h.
+ * ws_pipe.c - see ws_pipe.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "pipe.h"
+#include "ws_pipe.h"
 #include "pm4.h"
-#include "vclock.h"
 
 int
-pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue, uint32_t prio)
+ws_pipe_init(struct ws_pipe *p, struct ws_bo_cache *c, bool new_queue,
+             uint32_t prio)
 {
    void *map;
    int ret;
 
    memset(p, 0, sizeof(*p));
-   p->w = c->w;
+   p->dev = c->dev;
    p->cache = c;
    if (new_queue) {
-      ret = w_submitqueue_new(p->w, prio, 0, &p->queue);
+      ret = ws_submitqueue_new(p->dev, prio, 0, &p->queue);
       if (ret)
          return ret;
       p->own_queue = true;
    }
-   ret = w_bo_new(p->w, 4096, MSM_BO_WC, &p->control);
+   ret = ws_bo_new(p->dev, 4096, MSM_BO_WC, &p->control);
    if (ret)
       goto fail_queue;
-   ret = w_bo_map(p->w, p->control, &map);
+   ret = ws_bo_map(p->control, &map);
    if (ret)
       goto fail_bo;
    p->fence = map;
@@ -36,35 +36,35 @@ pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue, uint32_t prio)
    return 0;
 
 fail_bo:
-   w_bo_free(p->w, p->control);
+   ws_bo_free(p->control);
 fail_queue:
    if (p->own_queue)
-      w_submitqueue_close(p->w, p->queue);
+      ws_submitqueue_close(p->dev, p->queue);
    return ret;
 }
 
 void
-pipe_fini(struct pipe *p)
+ws_pipe_fini(struct ws_pipe *p)
 {
-   if (!p->w)
+   if (!p->dev)
       return;
-   w_bo_free(p->w, p->control);
+   ws_bo_free(p->control);
    if (p->own_queue)
-      w_submitqueue_close(p->w, p->queue);
-   p->w = NULL;
+      ws_submitqueue_close(p->dev, p->queue);
+   p->dev = NULL;
 }
 
 int
-pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
-            struct wbo *const *bos, const uint32_t *bo_flags,
-            unsigned nr_bos, struct wl_fence *out)
+ws_pipe_submit(struct ws_pipe *p, const uint32_t *cs, unsigned ndw,
+               struct ws_cache_bo *const *bos, const uint32_t *bo_flags,
+               unsigned nr_bos, struct ws_pipe_fence *out)
 {
    struct ws_submit_bo list_stack[66], *list = list_stack;
    uint64_t bytes = ((uint64_t)ndw + PM4_EVENT_WRITE_TS_DWORDS) * 4;
    uint32_t ufence = p->last_ufence + 1;
    struct ws_submit_cmd cmd;
    struct ws_submit s;
-   struct wbo *ring;
+   struct ws_cache_bo *ring;
    uint32_t *map;
    int ret;
 
@@ -73,12 +73,12 @@ pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
       if (!list)
          return -ENOMEM;
    }
-   ret = wbo_new(p->cache, bytes, MSM_BO_WC, &ring);
+   ret = ws_cache_bo_new(p->cache, bytes, MSM_BO_WC, &ring);
    if (ret)
       goto out;
-   ret = wbo_map(p->cache, ring, (void **)&map);
+   ret = ws_cache_bo_map(ring, (void **)&map);
    if (ret) {
-      wbo_free(p->cache, ring);
+      ws_cache_bo_free(p->cache, ring);
       goto out;
    }
    memcpy(map, cs, (size_t)ndw * 4);
@@ -94,7 +94,7 @@ pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
       .queue = p->queue, .nr_bos = nr_bos + 2, .bos = list,
       .nr_cmds = 1, .cmds = &cmd,
    };
-   ret = w_submit(p->w, &s);
+   ret = ws_submit(p->dev, &s);
    if (!ret) {
       p->last_ufence = ufence;
       p->last_kfence = s.fence;
@@ -109,7 +109,7 @@ pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
       out->kfence = s.fence;
    }
    /* Busy until ufence passes: the cache will not hand it out before. */
-   wbo_free(p->cache, ring);
+   ws_cache_bo_free(p->cache, ring);
 out:
    if (list != list_stack)
       free(list);
@@ -117,32 +117,21 @@ out:
 }
 
 int
-pipe_wait(struct pipe *p, const struct wl_fence *f, int64_t timeout_ns)
+ws_pipe_wait(struct ws_pipe *p, const struct ws_pipe_fence *f,
+             int64_t timeout_ns)
 {
-   if (pipe_passed(p, f->ufence))
+   if (ws_pipe_passed(p, f->ufence))
       return 0;
-   return w_fence_wait(p->w, p->queue, f->kfence, timeout_ns);
+   return ws_fence_wait(p->dev, p->queue, f->kfence, timeout_ns);
 }
 
 int
-pipe_idle(struct pipe *p, int64_t timeout_ns)
+ws_pipe_idle(struct ws_pipe *p, int64_t timeout_ns)
 {
-   struct wl_fence f;
+   struct ws_pipe_fence f;
 
-   if (!p->w || !p->submits)
+   if (!p->dev || !p->submits)
       return 0;
-   f = (struct wl_fence){ p->last_ufence, p->last_kfence };
-   return pipe_wait(p, &f, timeout_ns);
-}
-
-void
-cpu_work_us(uint32_t us)
-{
-   /* Modelled application time.  Slept, not spun: on a small machine a
-    * spinning thread steals the CPU of the sim's GPU thread (which the
-    * scheduler tends to place next to its waker), and the evaluation would
-    * measure that contention instead of the protocols. */
-   if (us)
-      vclock_wait_until(vclock_now_ns() + (uint64_t)us * 1000,
-                        VC_GUEST_CPU);
+   f = (struct ws_pipe_fence){ p->last_ufence, p->last_kfence };
+   return ws_pipe_wait(p, &f, timeout_ns);
 }

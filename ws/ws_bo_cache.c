@@ -1,24 +1,24 @@
 /*
- * bo_cache.c - see bo_cache.h.
+ * ws_bo_cache.c - see ws_bo_cache.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "bo_cache.h"
+#include "ws_bo_cache.h"
 #include "msm_core.h"
 
 static void
-add_bucket(struct bo_cache *c, uint64_t size)
+add_bucket(struct ws_bo_cache *c, uint64_t size)
 {
-   if (c->nr_buckets < BO_CACHE_MAX_BUCKETS)
+   if (c->nr_buckets < WS_BO_CACHE_MAX_BUCKETS)
       c->bucket[c->nr_buckets++].size = size;
 }
 
 void
-bo_cache_init(struct bo_cache *c, struct wdev *w, bool enabled)
+ws_bo_cache_init(struct ws_bo_cache *c, struct ws_dev *dev, bool enabled)
 {
-   *c = (struct bo_cache){ .w = w, .enabled = enabled };
+   *c = (struct ws_bo_cache){ .dev = dev, .enabled = enabled };
    /* mesa's non-coarse bucket ladder. */
    add_bucket(c, 4096);
    add_bucket(c, 8192);
@@ -32,7 +32,7 @@ bo_cache_init(struct bo_cache *c, struct wdev *w, bool enabled)
 }
 
 static int
-get_bucket(const struct bo_cache *c, uint64_t size)
+get_bucket(const struct ws_bo_cache *c, uint64_t size)
 {
    for (unsigned i = 0; i < c->nr_buckets; i++)
       if (c->bucket[i].size >= size)
@@ -41,9 +41,9 @@ get_bucket(const struct bo_cache *c, uint64_t size)
 }
 
 static void
-bo_close(struct bo_cache *c, struct wbo *bo)
+bo_close(struct ws_cache_bo *bo)
 {
-   w_bo_free(c->w, bo->bo);
+   ws_bo_free(bo->bo);
    free(bo);
 }
 
@@ -57,18 +57,18 @@ now_sec(void)
 
 /* Close entries unused for more than a second, once per second at most. */
 static void
-cache_cleanup(struct bo_cache *c, int64_t t)
+cache_cleanup(struct ws_bo_cache *c, int64_t t)
 {
    if (c->time_sec == t)
       return;
    for (unsigned i = 0; i < c->nr_buckets; i++) {
       while (c->bucket[i].head && t - c->bucket[i].head->free_sec > 1) {
-         struct wbo *bo = c->bucket[i].head;
+         struct ws_cache_bo *bo = c->bucket[i].head;
 
          c->bucket[i].head = bo->next;
          if (!bo->next)
             c->bucket[i].tail = NULL;
-         bo_close(c, bo);
+         bo_close(bo);
          c->st.expired++;
       }
    }
@@ -77,13 +77,14 @@ cache_cleanup(struct bo_cache *c, int64_t t)
 
 /* The oldest idle entry with these flags; stop at the first busy one (the
  * newer ones were freed later and are busier still). */
-static struct wbo *
-find_in_bucket(struct bo_cache *c, unsigned b, uint32_t flags)
+static struct ws_cache_bo *
+find_in_bucket(struct ws_bo_cache *c, unsigned b, uint32_t flags)
 {
-   struct wbo *prev = NULL;
+   struct ws_cache_bo *prev = NULL;
 
-   for (struct wbo *bo = c->bucket[b].head; bo; prev = bo, bo = bo->next) {
-      if (!wbo_idle(bo))
+   for (struct ws_cache_bo *bo = c->bucket[b].head; bo;
+        prev = bo, bo = bo->next) {
+      if (!ws_cache_bo_idle(bo))
          return NULL;
       if (bo->flags != flags)
          continue;
@@ -100,9 +101,10 @@ find_in_bucket(struct bo_cache *c, unsigned b, uint32_t flags)
 }
 
 int
-wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
+ws_cache_bo_new(struct ws_bo_cache *c, uint64_t size, uint32_t flags,
+                struct ws_cache_bo **out)
 {
-   struct wbo *bo;
+   struct ws_cache_bo *bo;
    int b, ret;
 
    c->st.allocs++;
@@ -113,7 +115,7 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
       while ((bo = find_in_bucket(c, (unsigned)b, flags))) {
          uint32_t retained = 0;
 
-         ret = w_bo_madvise(c->w, bo->bo, MSM_MADV_WILLNEED, &retained);
+         ret = ws_bo_madvise(bo->bo, MSM_MADV_WILLNEED, &retained);
          if (!ret && retained) {
             c->st.hits++;
             *out = bo;
@@ -121,14 +123,14 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
          }
          /* Its pages are gone: close it and look again. */
          c->st.purged++;
-         bo_close(c, bo);
+         bo_close(bo);
       }
    }
 
    bo = calloc(1, sizeof(*bo));
    if (!bo)
       return -ENOMEM;
-   ret = w_bo_new(c->w, size, flags, &bo->bo);
+   ret = ws_bo_new(c->dev, size, flags, &bo->bo);
    if (ret) {
       free(bo);
       return ret;
@@ -140,16 +142,16 @@ wbo_new(struct bo_cache *c, uint64_t size, uint32_t flags, struct wbo **out)
 }
 
 void
-wbo_free(struct bo_cache *c, struct wbo *bo)
+ws_cache_bo_free(struct ws_bo_cache *c, struct ws_cache_bo *bo)
 {
    int b = c->enabled ? get_bucket(c, bo->size) : -1;
    int64_t t;
 
    if (b < 0 || c->bucket[b].size != bo->size) {
-      bo_close(c, bo);
+      bo_close(bo);
       return;
    }
-   w_bo_madvise(c->w, bo->bo, MSM_MADV_DONTNEED, NULL);
+   ws_bo_madvise(bo->bo, MSM_MADV_DONTNEED, NULL);
    t = now_sec();
    bo->free_sec = t;
    bo->next = NULL;
@@ -162,12 +164,12 @@ wbo_free(struct bo_cache *c, struct wbo *bo)
 }
 
 int
-wbo_map(struct bo_cache *c, struct wbo *bo, void **ptr)
+ws_cache_bo_map(struct ws_cache_bo *bo, void **ptr)
 {
    int ret;
 
    if (!bo->map) {
-      ret = w_bo_map(c->w, bo->bo, &bo->map);
+      ret = ws_bo_map(bo->bo, &bo->map);
       if (ret)
          return ret;
    }
@@ -176,14 +178,14 @@ wbo_map(struct bo_cache *c, struct wbo *bo, void **ptr)
 }
 
 void
-bo_cache_fini(struct bo_cache *c)
+ws_bo_cache_fini(struct ws_bo_cache *c)
 {
    for (unsigned i = 0; i < c->nr_buckets; i++) {
-      struct wbo *bo = c->bucket[i].head, *next;
+      struct ws_cache_bo *bo = c->bucket[i].head, *next;
 
       for (; bo; bo = next) {
          next = bo->next;
-         bo_close(c, bo);
+         bo_close(bo);
       }
       c->bucket[i].head = c->bucket[i].tail = NULL;
    }

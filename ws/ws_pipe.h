@@ -1,30 +1,30 @@
 /*
- * pipe.h - a submit queue the way freedreno drives one (fd_pipe): every
- * submit ends with a CP_EVENT_WRITE of a userspace fence number into the
- * pipe's control BO, so "has the GPU passed submit N?" is a memory read,
- * and a fence wait only goes to ws (the kernel, or the host) when the GPU
- * really is behind (fd_pipe_wait_timeout).
+ * ws_pipe.h - a submit queue over any ws device, the way freedreno drives
+ * one (fd_pipe): every submit ends with a CP_EVENT_WRITE of a userspace
+ * fence number into the pipe's control BO, so "has the GPU passed submit
+ * N?" is a memory read, and a fence wait only goes to ws (the kernel, or the
+ * host) when the GPU really is behind (fd_pipe_wait_timeout).
  *
  * The command stream is copied into a BO from the BO cache, submitted and
  * released straight back to the cache, where it stays busy until its fence
  * passes, like freedreno's ringbuffer BOs.
  */
-#ifndef MSMVIRT_PIPE_H
-#define MSMVIRT_PIPE_H
+#ifndef MSMVIRT_WS_PIPE_H
+#define MSMVIRT_WS_PIPE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bo_cache.h"
+#include "ws_bo_cache.h"
 
-struct wl_fence {
+struct ws_pipe_fence {
    uint32_t ufence; /* the pipe's own number, written by the GPU */
    uint32_t kfence; /* what ws_submit returned */
 };
 
-struct pipe {
-   struct wdev *w;
-   struct bo_cache *cache;
+struct ws_pipe {
+   struct ws_dev *dev;
+   struct ws_bo_cache *cache;
    uint32_t queue;              /* submitqueue id; 0 = the default queue */
    bool own_queue;
    struct ws_bo *control;       /* 4K: dword 0 is the last passed ufence */
@@ -35,30 +35,28 @@ struct pipe {
 };
 
 /* new_queue: create a submitqueue of priority prio; else use queue 0. */
-int pipe_init(struct pipe *p, struct bo_cache *c, bool new_queue,
-              uint32_t prio);
-void pipe_fini(struct pipe *p);
+int ws_pipe_init(struct ws_pipe *p, struct ws_bo_cache *c, bool new_queue,
+                 uint32_t prio);
+void ws_pipe_fini(struct ws_pipe *p);
 
 /* One submit: the caller's cs (ndw dwords, without the fence write) runs
  * with bos[i] referenced with bo_flags[i] (MSM_SUBMIT_BO_*).  The command
  * BO and the control BO are added to the list. */
-int pipe_submit(struct pipe *p, const uint32_t *cs, unsigned ndw,
-                struct wbo *const *bos, const uint32_t *bo_flags,
-                unsigned nr_bos, struct wl_fence *out);
+int ws_pipe_submit(struct ws_pipe *p, const uint32_t *cs, unsigned ndw,
+                   struct ws_cache_bo *const *bos, const uint32_t *bo_flags,
+                   unsigned nr_bos, struct ws_pipe_fence *out);
 
 static inline bool
-pipe_passed(const struct pipe *p, uint32_t ufence)
+ws_pipe_passed(const struct ws_pipe *p, uint32_t ufence)
 {
    return (int32_t)(*p->fence - ufence) >= 0;
 }
 
 /* Wait for a submit of this pipe (timeout < 0: forever). */
-int pipe_wait(struct pipe *p, const struct wl_fence *f, int64_t timeout_ns);
+int ws_pipe_wait(struct ws_pipe *p, const struct ws_pipe_fence *f,
+                 int64_t timeout_ns);
 
 /* Wait until every submit of this pipe has passed (before teardown). */
-int pipe_idle(struct pipe *p, int64_t timeout_ns);
-
-/* Spin on the CPU for us microseconds: modelled application work. */
-void cpu_work_us(uint32_t us);
+int ws_pipe_idle(struct ws_pipe *p, int64_t timeout_ns);
 
 #endif
