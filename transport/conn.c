@@ -247,14 +247,16 @@ conn_tx(struct mt_conn *c, uint32_t type, uint32_t session, uint64_t tag,
       c->txq_tail = b;
    }
    c->tx_queued += txbuf_cost(b->len);
-   pthread_cond_signal(&c->tx_cond);
 
 out:
    if (welcome)
       c->plugged = false;
    if (!ret)
       mt_host_count(c->host, 0, 0, total);
-   pthread_cond_signal(&c->tx_cond);
+   /* The writer sleeps until something is queued and unplugged: wake it
+    * only then (a frame that went out inline must not cost it a wake-up). */
+   if (c->txq_head && !c->plugged)
+      pthread_cond_signal(&c->tx_cond);
    pthread_mutex_unlock(&c->tx_lock);
    return ret;
 }
