@@ -27,27 +27,13 @@
 #define SERVED(id_, cmd_, ...) \
    FWD_SPEC_SERVED(VGPU_ID_##id_, #id_, cmd_, __VA_ARGS__)
 
-#define NOT_RENDER "not DRM_RENDER_ALLOW: refused on a render node"
-#define NO_PRIME   "no PRIME: CUSE cannot hand the caller a dma-buf fd"
 #define NO_VIRGL   "no virgl 3D resources: the device offers the DRM native-context capset only"
 
 #define VERSION_STR(member, len_member) \
    FWD_SPEC_VERSION_STR(member, len_member, VGPU_VERSION_STR_MAX)
 
 static const struct fwd_ioctl_spec vgpu_table[] = {
-   SERVED(VERSION, DRM_IOCTL_VERSION, .nr_regions = 3, .regions = {
-      VERSION_STR(name, name_len),
-      VERSION_STR(date, date_len),
-      VERSION_STR(desc, desc_len),
-   }),
-   ANSWER(GET_UNIQUE, DRM_IOCTL_GET_UNIQUE, EACCES, NOT_RENDER),
-   SERVED(GEM_CLOSE, DRM_IOCTL_GEM_CLOSE),
-   ANSWER(GEM_FLINK, DRM_IOCTL_GEM_FLINK, EACCES, NOT_RENDER),
-   ANSWER(GEM_OPEN, DRM_IOCTL_GEM_OPEN, EACCES, NOT_RENDER),
-   SERVED(GET_CAP, DRM_IOCTL_GET_CAP),
-   ANSWER(SET_CLIENT_CAP, DRM_IOCTL_SET_CLIENT_CAP, EACCES, NOT_RENDER),
-   ANSWER(PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_HANDLE_TO_FD, ENOSYS, NO_PRIME),
-   ANSWER(PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_FD_TO_HANDLE, ENOSYS, NO_PRIME),
+   FWD_SPEC_DRM_RENDER_ROWS(SERVED, ANSWER, VERSION_STR),
    ANSWER(SYNCOBJ_CREATE, DRM_IOCTL_SYNCOBJ_CREATE, EOPNOTSUPP,
           "6.1's virtio_gpu has no DRIVER_SYNCOBJ"),
 

@@ -61,8 +61,6 @@
 #define SERVED(id_, cmd_, ...) \
    FWD_SPEC_SERVED(FWD_ID_##id_, #id_, cmd_, __VA_ARGS__)
 
-#define NOT_RENDER "not DRM_RENDER_ALLOW: drm_ioctl_permit() refuses it on a render node"
-#define NO_PRIME   "no PRIME: CUSE cannot hand the caller a dma-buf fd (6.1 answers ENOSYS without prime callbacks)"
 #define NO_TIMELINE "no DRIVER_SYNCOBJ_TIMELINE: binary syncobjs only (turnip emulates timelines)"
 #define NO_SYNCOBJ_FD "no syncobj/sync_file fds: CUSE cannot install an fd in the caller, and a guest fd means nothing on the host"
 
@@ -96,19 +94,7 @@
      .over_max_errno = E2BIG }
 
 static const struct fwd_ioctl_spec fwd_table[] = {
-   SERVED(VERSION, DRM_IOCTL_VERSION, .nr_regions = 3, .regions = {
-      VERSION_STR(name, name_len),
-      VERSION_STR(date, date_len),
-      VERSION_STR(desc, desc_len),
-   }),
-   ANSWER(GET_UNIQUE, DRM_IOCTL_GET_UNIQUE, EACCES, NOT_RENDER),
-   SERVED(GEM_CLOSE, DRM_IOCTL_GEM_CLOSE),
-   ANSWER(GEM_FLINK, DRM_IOCTL_GEM_FLINK, EACCES, NOT_RENDER),
-   ANSWER(GEM_OPEN, DRM_IOCTL_GEM_OPEN, EACCES, NOT_RENDER),
-   SERVED(GET_CAP, DRM_IOCTL_GET_CAP),
-   ANSWER(SET_CLIENT_CAP, DRM_IOCTL_SET_CLIENT_CAP, EACCES, NOT_RENDER),
-   ANSWER(PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_HANDLE_TO_FD, ENOSYS, NO_PRIME),
-   ANSWER(PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_FD_TO_HANDLE, ENOSYS, NO_PRIME),
+   FWD_SPEC_DRM_RENDER_ROWS(SERVED, ANSWER, VERSION_STR),
    SERVED(SYNCOBJ_CREATE, DRM_IOCTL_SYNCOBJ_CREATE),
    SERVED(SYNCOBJ_DESTROY, DRM_IOCTL_SYNCOBJ_DESTROY),
    ANSWER(SYNCOBJ_HANDLE_TO_FD, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, EOPNOTSUPP,

@@ -186,6 +186,34 @@ struct fwd_region {
      .count = FWD_FIELD(struct drm_version, len_member), .elem_size = 1, \
      .dir = FWD_OUT, .nullable = true, .max_count = max }
 
+/* The core DRM ioctls every render node in a CUSE daemon answers the same
+ * way, whatever its driver (msm, virtio_gpu): VERSION's strings,
+ * GEM_CLOSE and GET_CAP served, the non-render ones refused as
+ * drm_ioctl_permit() does, PRIME impossible through CUSE.  A table expands
+ * it with its own SERVED/ANSWER/VERSION_STR row makers (ids per table). */
+#define FWD_SPEC_WHY_NOT_RENDER \
+   "not DRM_RENDER_ALLOW: drm_ioctl_permit() refuses it on a render node"
+#define FWD_SPEC_WHY_NO_PRIME \
+   "no PRIME: CUSE cannot hand the caller a dma-buf fd " \
+   "(6.1 answers ENOSYS without prime callbacks)"
+#define FWD_SPEC_DRM_RENDER_ROWS(SERVED, ANSWER, VERSION_STR)            \
+   SERVED(VERSION, DRM_IOCTL_VERSION, .nr_regions = 3, .regions = {      \
+      VERSION_STR(name, name_len),                                       \
+      VERSION_STR(date, date_len),                                       \
+      VERSION_STR(desc, desc_len),                                       \
+   }),                                                                   \
+   ANSWER(GET_UNIQUE, DRM_IOCTL_GET_UNIQUE, EACCES, FWD_SPEC_WHY_NOT_RENDER), \
+   SERVED(GEM_CLOSE, DRM_IOCTL_GEM_CLOSE),                               \
+   ANSWER(GEM_FLINK, DRM_IOCTL_GEM_FLINK, EACCES, FWD_SPEC_WHY_NOT_RENDER), \
+   ANSWER(GEM_OPEN, DRM_IOCTL_GEM_OPEN, EACCES, FWD_SPEC_WHY_NOT_RENDER), \
+   SERVED(GET_CAP, DRM_IOCTL_GET_CAP),                                   \
+   ANSWER(SET_CLIENT_CAP, DRM_IOCTL_SET_CLIENT_CAP, EACCES,              \
+          FWD_SPEC_WHY_NOT_RENDER),                                      \
+   ANSWER(PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_HANDLE_TO_FD, ENOSYS,      \
+          FWD_SPEC_WHY_NO_PRIME),                                        \
+   ANSWER(PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_FD_TO_HANDLE, ENOSYS,      \
+          FWD_SPEC_WHY_NO_PRIME)
+
 /* The whole table, in a stable order. */
 const struct fwd_ioctl_spec *fwd_spec_table(unsigned *count);
 
