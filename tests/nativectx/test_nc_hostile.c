@@ -8,8 +8,8 @@
  * says so in its response slot), nothing outside its memory is touched,
  * and the host and every other context keep working.  Each case runs in a
  * fresh context, as a plain (mesa 22.3.6) guest or an extended one.
- * Then: failures that ARE answers, and a guest rewriting its shmem while
- * the host runs.  The vg record layer and a fuzz loop are in
+ * Then: failures that ARE answers.  A guest rewriting its shmem while the
+ * host runs: test_nc_scribble.c; the vg record layer and a fuzz loop:
  * test_nc_fuzz.c.
  */
 #include <errno.h>
@@ -26,132 +26,7 @@
 
 #include <cmocka.h>
 
-#include "msm_core.h"
-#include "nc_test_ctx.h"
-
-#define CANARY 0xa5
-#define PLAIN_SHMEM 16384u  /* what mesa 22.3.6 allocates */
-#define RES_A 1             /* two live BOs in every case's context */
-#define RES_B 2
-#define SLOT_A 2            /* their storage/VA slots (0-1 stay free) */
-#define SLOT_B 3
-
-struct env {
-   struct msm_core *core;
-   uint8_t *hostmem;
-   struct nc_host_ctx *other;       /* a bystander that must keep working */
-   struct nc_caps other_caps;
-};
-
-/* One case's context. */
-struct hctx {
-   struct env *e;
-   struct nc_host_ctx *ctx;
-   struct nc_caps caps;
-   uint32_t ext;
-   uint32_t shmem_size;
-   unsigned events;
-};
-
-static int
-setup(void **state)
-{
-   static struct env e;
-   struct msm_core_config cfg;
-   struct msm_hostmem_info hm;
-
-   memset(&e, 0, sizeof(e));
-   msm_core_config_defaults(&cfg);
-   if (msm_core_create(&cfg, &e.core))
-      return -1;
-   msm_core_hostmem(e.core, &hm);
-   e.hostmem = hm.base;
-   if (nc_host_ctx_create(e.core, 0, NULL, NULL, &e.other))
-      return -1;
-   nc_host_ctx_caps(e.other, &e.other_caps);
-   nc_make_shmem(e.other, &e.other_caps, NC_EXT_ALL, NC_SHMEM_SIZE);
-   *state = &e;
-   return 0;
-}
-
-static int
-teardown(void **state)
-{
-   struct env *e = *state;
-   struct msm_core_stats st;
-
-   nc_host_ctx_destroy(e->other);
-   /* Everything the contexts had goes, hostile or not. */
-   msm_core_get_stats(e->core, &st);
-   assert_int_equal(st.contexts, 0);
-   msm_core_destroy(e->core);
-   return 0;
-}
-
-static void
-count_event(void *data, const struct vg_event *ev)
-{
-   (void)ev;
-   __atomic_add_fetch((unsigned *)data, 1, __ATOMIC_RELAXED);
-}
-
-/* The bytes right after a context's shmem are arena nobody allocated: a
- * response or seqno written past the shmem would show there. */
-static uint8_t *
-after_shmem(struct hctx *h)
-{
-   return h->e->hostmem + h->caps.ext.arena_offset + h->shmem_size;
-}
-
-/* A context with its shmem (plain: mesa's 16 KiB, extended: ours) and two
- * live BOs. */
-static void
-hctx_open(struct env *e, struct hctx *h, uint32_t ext, bool with_shmem)
-{
-   memset(h, 0, sizeof(*h));
-   h->e = e;
-   h->ext = ext;
-   h->shmem_size = ext ? NC_SHMEM_SIZE : PLAIN_SHMEM;
-   assert_int_equal(nc_host_ctx_create(e->core, 0, count_event, &h->events,
-                                  &h->ctx), 0);
-   nc_host_ctx_caps(h->ctx, &h->caps);
-   memset(after_shmem(h), CANARY, 256);
-   if (!with_shmem)
-      return;
-   nc_make_shmem(h->ctx, &h->caps, ext, h->shmem_size);
-   nc_make_bo(h->ctx, &h->caps, RES_A, RES_A, SLOT_A);
-   nc_make_bo(h->ctx, &h->caps, RES_B, RES_B, SLOT_B);
-}
-
-static void
-assert_lost(struct hctx *h)
-{
-   struct nc_shmem *shm = nc_host_ctx_shmem(h->ctx);
-   struct nc_batch b = { .len = 0 };
-
-   assert_true(nc_host_ctx_lost(h->ctx) < 0);
-   assert_true(__atomic_load_n(&shm->async_error, __ATOMIC_ACQUIRE) >= 1);
-   assert_true(__atomic_load_n(&nc_host_ctx_state(h->ctx)->lost,
-                               __ATOMIC_ACQUIRE) > 0);
-   /* Later requests fail, and say so where the guest looks. */
-   if (shm->rsp_mem_offset) {
-      struct nc_ccmd_rsp *rsp = (void *)nc_rsp_area(h->ctx);
-      memset(rsp, 0, sizeof(*rsp));
-      nc_batch_add(&b, NC_CCMD_WAIT_FENCE,
-                   sizeof(struct nc_ccmd_wait_fence_req), 0);
-      assert_int_equal(nc_host_ctx_execute(h->ctx, b.buf, b.len), -EIO);
-      assert_int_equal(rsp->ret, -EIO);
-      assert_int_equal(rsp->len, sizeof(*rsp));
-   }
-   assert_int_equal(nc_host_ctx_blob_attach(h->ctx, 1000, 1000, 4096, 0), -EIO);
-   assert_int_equal(nc_host_ctx_resource_unref(h->ctx, RES_A), -EIO);
-   assert_int_equal(nc_host_ctx_submit_fence(h->ctx, 0, 1), -EIO);
-   /* Sleepers were told. */
-   assert_true(h->events >= 1);
-   /* Nothing past the shmem was written. */
-   for (int i = 0; i < 256; i++)
-      assert_int_equal(after_shmem(h)[i], CANARY);
-}
+#include "nc_hostile_fx.h"
 
 /* ---- the cases ------------------------------------------------------- */
 
@@ -726,101 +601,6 @@ test_sync_failure_is_an_answer(void **state)
    nc_host_ctx_destroy(h.ctx);
 }
 
-/* ---- the shmem rewritten under the host ------------------------------ */
-
-struct scribbler {
-   uint32_t *words;
-   uint32_t n;
-   volatile bool stop;
-   unsigned rounds;
-};
-
-static void *
-scribble(void *arg)
-{
-   struct scribbler *s = arg;
-   uint64_t x = 0x2545f4914f6cdd1dull;
-
-   while (!s->stop) {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      __atomic_store_n(&s->words[x % s->n], (uint32_t)(x >> 32),
-                       __ATOMIC_RELAXED);
-      __atomic_add_fetch(&s->rounds, 1, __ATOMIC_RELAXED);
-   }
-   return NULL;
-}
-
-/* The guest owns its shmem and may write anything there at any time, the
- * header (rsp_mem_offset included) as much as the response area.  The host
- * never takes a size or offset from it, so its answers still land where
- * the layout says, it writes nothing outside, and the context keeps
- * working. */
-static void
-test_shmem_rewritten_during_execution(void **state)
-{
-   struct env *e = *state;
-
-   for (uint32_t ext = 0; ext <= NC_EXT_ALL; ext += NC_EXT_ALL) {
-      struct hctx h;
-      struct scribbler s = { .n = 0 };
-      pthread_t t;
-
-      hctx_open(e, &h, ext, true);
-      uint32_t rsp_off = nc_host_ctx_shmem(h.ctx)->rsp_mem_offset;
-      s.words = (uint32_t *)nc_host_ctx_shmem(h.ctx);
-      s.n = h.shmem_size / 4;
-      assert_int_equal(pthread_create(&t, NULL, scribble, &s), 0);
-      /* The batches must overlap the scribbling: start once it runs, and
-       * go on until it has written a good deal during them. */
-      while (__atomic_load_n(&s.rounds, __ATOMIC_RELAXED) < 1000)
-         sched_yield();
-      unsigned start = __atomic_load_n(&s.rounds, __ATOMIC_RELAXED), i;
-      for (i = 0; i < 2000 || (__atomic_load_n(&s.rounds, __ATOMIC_RELAXED) -
-                               start < 100000 && i < 1000000); i++) {
-         struct nc_batch b = { .len = 0, .seqno = 10 * i };
-         struct nc_ccmd_ioctl_simple_req *r =
-            nc_batch_add(&b, NC_CCMD_IOCTL_SIMPLE,
-                         sizeof(*r) + sizeof(struct drm_msm_param),
-                         8 * (i % 64));
-         struct drm_msm_param p = { .pipe = MSM_PIPE_3D0,
-                                    .param = MSM_PARAM_GPU_ID };
-         r->cmd = DRM_IOCTL_MSM_GET_PARAM;
-         memcpy(r->payload, &p, sizeof(p));
-         nc_batch_add(&b, NC_CCMD_NOP, sizeof(struct nc_ccmd_nop_req), 0);
-         assert_int_equal(nc_host_ctx_execute(h.ctx, b.buf, b.len), 0);
-      }
-      s.stop = true;
-      pthread_join(t, NULL);
-      printf("# %s guest: %u batches, %u scribbles during them\n",
-             ext ? "extended" : "plain", i, s.rounds - start);
-      assert_true(s.rounds - start >= 100000 || i >= 1000000);
-      assert_int_equal(nc_host_ctx_lost(h.ctx), 0);
-      for (int i = 0; i < 256; i++)
-         assert_int_equal(after_shmem(&h)[i], CANARY);
-
-      /* With the scribbler gone: an answer goes exactly where the layout
-       * says, whatever the header claims now. */
-      nc_host_ctx_shmem(h.ctx)->rsp_mem_offset = 0xfffff000u;
-      struct nc_batch b = { .len = 0 };
-      struct nc_ccmd_wait_fence_req *w =
-         nc_batch_add(&b, NC_CCMD_WAIT_FENCE, sizeof(*w), 64);
-      w->queue_id = 0;
-      w->fence = 0;
-      assert_int_equal(nc_host_ctx_execute(h.ctx, b.buf, b.len), 0);
-      struct nc_ccmd_rsp *rsp =
-         (void *)((uint8_t *)nc_host_ctx_shmem(h.ctx) + rsp_off + 64);
-      assert_int_equal(rsp->len, sizeof(struct nc_ccmd_wait_fence_rsp));
-      assert_int_equal(rsp->ret, 0);
-      /* What the scribbler left in the host's fields fools only the guest;
-       * clear them so the proof below reads the host's answers. */
-      nc_host_ctx_state(h.ctx)->lost = 0;
-      nc_prove_alive(e->hostmem, h.ctx, &h.caps, 10, 8);
-      nc_host_ctx_destroy(h.ctx);
-   }
-}
-
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -829,7 +609,6 @@ main(void)
    const struct CMUnitTest tests[] = {
       T(test_hostile_table),
       T(test_sync_failure_is_an_answer),
-      T(test_shmem_rewritten_during_execution),
    };
    return cmocka_run_group_tests_name("nativectx-hostile", tests, NULL, NULL);
 }
